@@ -1,0 +1,8 @@
+"""The rasa-sdk action server: what the dialogue does with the store and the lender's policy.
+
+One module per feature. Every action finds the account through the Conversation row whose
+id is the Rasa sender id (account_context.py), never through anything the channel says, and
+nothing about a debt is said or put in a slot before the borrower is verified.
+
+Run with `rasa run actions --actions actions`.
+"""

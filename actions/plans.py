@@ -1,0 +1,155 @@
+"""Instalment plans: a number of months inside the policy, the schedule from
+lending.plans.instalment_plan read back instalment by instalment, and a yes before the plan
+is recorded with exactly the schedule that was read back."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, List, Text, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+import store.db
+from actions.account_context import AccountContext, ensure_store, load_context
+from actions.debt import payment_link
+from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
+from actions.records import record
+from actions.wording import join_words, money, month_day, short_date
+from bot.language import parse_months
+from lending.plans import Refusal, instalment_plan, max_months_for
+from store.models import OutcomeKind
+from store.outcomes import outcomes_for
+
+FORM_SLOTS = ("plan_months", "plan_offer", "plan_confirmed")
+
+
+def running_plans(ctx: AccountContext) -> int:
+    """Plans recorded for the account whose last instalment is not yet due."""
+    ensure_store()
+    with store.db.session_scope() as session:
+        plans = outcomes_for(session, ctx.account_id, OutcomeKind.PLAN)
+        last_dues = [
+            dt.date.fromisoformat(plan.details["instalments"][-1]["due"])
+            for plan in plans if plan.details.get("instalments")
+        ]
+    return sum(1 for due in last_dues if due >= ctx.today)
+
+
+def month_range(ctx: AccountContext) -> Tuple[int, int]:
+    """The fewest and most months a plan may run for this balance."""
+    return ctx.policy.instalments.min_months, max_months_for(ctx.account.balance, ctx.policy)
+
+
+def schedule_wording(offer: dict, currency: str) -> Tuple[str, dict]:
+    """The read-back response and its values: '3 monthly payments of $151.16 on Dec 1,
+    Jan 1 and Feb 1; the last one is $151.18'."""
+    instalments = offer["instalments"]
+    regular, last = Decimal(instalments[0]["amount"]), Decimal(instalments[-1]["amount"])
+    values = {
+        "count": len(instalments),
+        "amount": money(regular, currency),
+        "last_amount": money(last, currency),
+        "dates": join_words([month_day(dt.date.fromisoformat(i["due"])) for i in instalments]),
+    }
+    down_payment = Decimal(offer["down_payment"])
+    if down_payment > 0:
+        return "utter_plan_readback_with_down_payment", {**values, "down_payment": money(down_payment, currency)}
+    if last != regular:
+        return "utter_plan_readback_uneven", values
+    return "utter_plan_readback", values
+
+
+class ValidateInstalmentForm(CountingFormValidationAction):
+    confirm_slot = "plan_confirmed"
+    entities = {"plan_months": ("months",)}
+
+    def name(self) -> Text:
+        return "validate_instalment_form"
+
+    def start(self, ctx: AccountContext, dispatcher, tracker) -> Changes:
+        changes: Changes = {"plan_offer": None}
+        if ctx.account.balance <= 0:
+            return {**changes, **self.refuse("nothing_owed", dispatcher, tracker)}
+        if running_plans(ctx) >= ctx.policy.instalments.max_active_plans:
+            return {**changes, **self.refuse("plan_limit", dispatcher, tracker)}
+        fewest, most = month_range(ctx)
+        if most < fewest:
+            minimum = money(ctx.policy.instalments.min_instalment, ctx.account.currency)
+            return {**changes, **self.refuse("plan_unavailable", dispatcher, tracker, min_instalment=minimum)}
+        return changes
+
+    def check_plan_months(self, value: Any, ctx: AccountContext, dispatcher, tracker) -> Changes:
+        fewest, most = month_range(ctx)
+        months = parse_months(str(value))
+        if months is None:
+            return self.fail(
+                "plan_months", ctx, dispatcher, tracker, "utter_unreadable_months",
+                min_months=fewest, max_months=most,
+            )
+        offer = instalment_plan(ctx.account.balance, months, ctx.today, ctx.policy, running_plans(ctx))
+        if isinstance(offer, Refusal):
+            if offer.rule in ("months_out_of_range", "instalment_below_minimum"):
+                return self.fail(
+                    "plan_months", ctx, dispatcher, tracker, f"utter_refusal_{offer.rule}",
+                    min_months=fewest, max_months=most,
+                    min_instalment=money(ctx.policy.instalments.min_instalment, ctx.account.currency),
+                )
+            return self.refuse(offer.rule, dispatcher, tracker)
+        if months > most:  # cannot happen while max_months_for agrees with instalment_plan
+            return self.fail(
+                "plan_months", ctx, dispatcher, tracker, "utter_refusal_months_out_of_range",
+                min_months=fewest, max_months=most,
+            )
+        return {"plan_months": str(months), "plan_offer": offer.as_dict()}
+
+
+class ActionAskInstalmentFormPlanMonths(Action):
+    def name(self) -> Text:
+        return "action_ask_instalment_form_plan_months"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        fewest, most = month_range(load_context(tracker.sender_id))
+        dispatcher.utter_message(
+            response="utter_ask_instalment_form_plan_months", min_months=fewest, max_months=most
+        )
+        return []
+
+
+class ActionAskInstalmentFormPlanConfirmed(Action):
+    """The read-back of the schedule computed when the months were accepted."""
+
+    def name(self) -> Text:
+        return "action_ask_instalment_form_plan_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        ctx = load_context(tracker.sender_id)
+        response, values = schedule_wording(tracker.get_slot("plan_offer"), ctx.account.currency)
+        dispatcher.utter_message(response=response, **values)
+        return []
+
+
+class ActionRecordPlan(FormSubmitAction):
+    form_slots = FORM_SLOTS
+    confirm_slot = "plan_confirmed"
+    options_after_refusal = "utter_offer_options_without_plan"
+
+    def name(self) -> Text:
+        return "action_record_plan"
+
+    def settle(self, ctx: AccountContext, dispatcher, tracker) -> List[EventType]:
+        offer = tracker.get_slot("plan_offer")
+        record(ctx, OutcomeKind.PLAN, {**offer, "currency": ctx.account.currency})
+        first = offer["instalments"][0]
+        dispatcher.utter_message(
+            response="utter_plan_recorded", link=payment_link(ctx),
+            amount=money(Decimal(first["amount"]), ctx.account.currency),
+            date=short_date(dt.date.fromisoformat(first["due"])),
+        )
+        return []

@@ -1,0 +1,42 @@
+"""The start of every conversation (and of a new one after an idle hour): who the bot is,
+whom the conversation reaches, and a clean slate. No debt facts go into slots here."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.account_context import load_context
+from actions.slots import IDENTITY_STATUS
+
+
+class ActionSessionStart(Action):
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        ctx = load_context(tracker.sender_id)
+        lender = ctx.policy.lender
+        slots = {
+            "account_found": ctx.reachable,
+            "language": ctx.language,
+            "lender_name": lender.name,
+            "assistant_name": lender.assistant_name,
+            "support_phone": lender.support_phone,
+            "channel": ctx.channel,
+            IDENTITY_STATUS: "pending",
+        }
+        # Said before anything else, whatever the first message was.
+        dispatcher.utter_message(
+            response="utter_introduce", assistant_name=lender.assistant_name, lender_name=lender.name
+        )
+        return (
+            [SessionStarted()]
+            + [SlotSet(name, value) for name, value in slots.items()]
+            + [ActionExecuted("action_listen")]
+        )

@@ -1,0 +1,1 @@
+"""What the dialogue model needs: the spaCy pipeline build, entity patterns, language helpers."""

@@ -1,0 +1,112 @@
+"""Load benchmark: N simulated borrowers at once through the gateway, and the same
+conversations sent straight to Rasa's REST channel in the same run.
+
+    python -m devtools.bench [--borrowers 20] [--rounds 1]
+
+Prints p50/p95 time per turn and turns per second for both paths and their ratio, so
+the gateway's cost (signature check, store writes, keyword handling, TwiML) is read
+against Rasa's own time on the same machine at the same moment.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, List
+
+import requests
+
+import store.db
+from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
+from devtools.twilio_sim import SimulatedTwilio
+from server.config import DEV_TWILIO_AUTH_TOKEN
+from store.accounts import import_records
+from store.models import Conversation
+
+SCRIPT = ["hi", "03/14/1988", "4821", "how much do i owe", "can i pay it over 3 months", "no",
+          "ok thanks, bye"]
+
+
+def _accounts(prefix: str, area: int, count: int) -> List[dict]:
+    due = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    return [
+        {"account_id": f"{prefix}-{n}", "name": "Bench Borrower", "phone": f"+1555{area}{n:06d}",
+         "timezone": "America/Chicago", "language": "en", "currency": "USD",
+         "principal": "600.00", "interest": "20.00", "fees": "10.00", "due_date": due,
+         "birth_date": "1988-03-14", "id_last4": "4821"}
+        for n in range(count)
+    ]
+
+
+def _run(borrowers: int, turn: Callable[[int, str], None]) -> tuple:
+    """Each borrower plays SCRIPT in order; borrowers run concurrently."""
+    def conversation(index: int) -> List[float]:
+        timings = []
+        for text in SCRIPT:
+            started = time.perf_counter()
+            turn(index, text)
+            timings.append(time.perf_counter() - started)
+        return timings
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=borrowers) as pool:
+        per_borrower = list(pool.map(conversation, range(borrowers)))
+    elapsed = time.perf_counter() - started
+    return [t for timings in per_borrower for t in timings], elapsed
+
+
+def _summary(name: str, timings: List[float], elapsed: float) -> dict:
+    cuts = statistics.quantiles(timings, n=100)
+    figures = {"p50": statistics.median(timings), "p95": cuts[94], "tps": len(timings) / elapsed}
+    print(f"{name:<24} turns {len(timings):>5}   p50 {figures['p50'] * 1000:7.0f} ms   "
+          f"p95 {figures['p95'] * 1000:7.0f} ms   {figures['tps']:6.1f} turns/s")
+    return figures
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench")
+    parser.add_argument("--borrowers", type=int, default=20)
+    args = parser.parse_args(argv)
+    var = Path(tempfile.mkdtemp(prefix="repay-bench-"))
+    config = StackConfig(
+        rasa_port=25005, actions_port=25055, gateway_port=25000,
+        database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "tracker.db"),
+        log_dir=var / "log", extra_env={**OFFLINE_TWILIO},
+    )
+    store.db.connect(config.database_url)
+    gateway_accounts = _accounts("BG", 7, args.borrowers)
+    direct_accounts = _accounts("BR", 8, args.borrowers)
+    with store.db.session_scope() as session:
+        import_records(session, gateway_accounts + direct_accounts)
+        for account in direct_accounts:  # Rasa's actions find the account through this row
+            session.add(Conversation(id=f"bench-{account['account_id']}", channel="sms",
+                                     phone=account["phone"], account_id=account["account_id"]))
+
+    with Stack(config) as stack:
+        twilio = SimulatedTwilio(stack.config.gateway_url, DEV_TWILIO_AUTH_TOKEN)
+        rasa = requests.Session()
+
+        def via_gateway(index: int, text: str) -> None:
+            twilio.sms(gateway_accounts[index]["phone"], text)
+
+        def via_rasa(index: int, text: str) -> None:
+            response = rasa.post(f"{stack.config.rasa_url}/webhooks/rest/webhook", timeout=30,
+                                 json={"sender": f"bench-{direct_accounts[index]['account_id']}",
+                                       "message": text})
+            response.raise_for_status()
+
+        print(f"\n{args.borrowers} concurrent borrowers, {len(SCRIPT)} turns each")
+        rasa_figures = _summary("Rasa REST (baseline)", *_run(args.borrowers, via_rasa))
+        gateway_figures = _summary("gateway /twilio/sms", *_run(args.borrowers, via_gateway))
+    print(f"{'ratio gateway/Rasa':<24} p50 x{gateway_figures['p50'] / rasa_figures['p50']:.2f}   "
+          f"p95 x{gateway_figures['p95'] / rasa_figures['p95']:.2f}   "
+          f"throughput x{gateway_figures['tps'] / rasa_figures['tps']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""The lender's policy (lender/policy.yml) and jurisdiction profiles, validated.
+
+A lender edits YAML, not code. Loading fails fast with every problem listed, so a
+typo in a limit can never turn into a plan the lender did not approve.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+from pydantic import BaseModel, Extra, ValidationError, conint, root_validator, validator
+
+LENDER_DIR = Path(__file__).resolve().parent.parent / "lender"
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class PolicyError(ValueError):
+    """The policy or a jurisdiction profile cannot be used; the message says why."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+def _clock(value: str) -> dt.time:
+    try:
+        return dt.datetime.strptime(value, "%H:%M").time()
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a time of day like '08:00'") from None
+
+
+class Hours(_Strict):
+    start: dt.time
+    end: dt.time
+
+    _parse = validator("start", "end", pre=True, allow_reuse=True)(_clock)
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values):
+        if values["start"] >= values["end"]:
+            raise ValueError("start must be before end")
+        return values
+
+
+class AgentHours(Hours):
+    timezone: str
+    weekdays: List[str]
+
+    @validator("timezone")
+    def _known_zone(cls, value):
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception:
+            raise ValueError(f"{value!r} is not an IANA time zone") from None
+        return value
+
+    @validator("weekdays", each_item=True)
+    def _weekday(cls, value):
+        if value not in WEEKDAYS:
+            raise ValueError(f"{value!r} is not one of {WEEKDAYS}")
+        return value
+
+
+class Lender(_Strict):
+    name: str
+    assistant_name: str
+    support_phone: str
+    agent_hours: AgentHours
+
+
+class Payments(_Strict):
+    link_template: str
+    methods: List[str]
+
+    @validator("link_template")
+    def _has_reference(cls, value):
+        if "{account_ref}" not in value:
+            raise ValueError("must contain {account_ref}")
+        return value
+
+
+class Instalments(_Strict):
+    min_months: conint(ge=2, le=60)
+    max_months: conint(ge=2, le=60)
+    min_instalment: Decimal
+    down_payment_percent: conint(ge=0, le=90) = 0
+    first_instalment_in_days: conint(ge=0, le=60) = 7
+    max_active_plans: conint(ge=1) = 1
+
+    @root_validator(skip_on_failure=True)
+    def _range(cls, values):
+        if values["min_months"] > values["max_months"]:
+            raise ValueError("min_months must not exceed max_months")
+        if values["min_instalment"] <= 0:
+            raise ValueError("min_instalment must be positive")
+        return values
+
+
+class Deferral(_Strict):
+    max_days: conint(ge=1, le=365)
+    max_per_12_months: conint(ge=0)
+    max_days_overdue: conint(ge=0)
+
+
+class Promise(_Strict):
+    max_days_ahead: conint(ge=0, le=90)
+
+
+class Hardship(_Strict):
+    fee_waiver: bool
+    reduced_payment_percent: conint(ge=0, le=100)
+    handoff: bool
+
+
+class Identity(_Strict):
+    max_attempts: conint(ge=1, le=5)
+
+
+class Conversation(_Strict):
+    session_expiry_minutes: conint(ge=5)
+    rasa_timeout_seconds: conint(ge=1, le=12)  # Twilio gives up on a webhook at 15 s
+
+
+class Handoff(_Strict):
+    request_human: bool
+    legal_protection: bool
+    hardship: bool
+    dispute_debt: bool
+    abuse_after_deescalation: bool
+    not_understood_twice: bool
+    outside_policy: bool
+
+
+class Frequency(_Strict):
+    call_attempts_per_7_days: Optional[conint(ge=1)]
+    quiet_days_after_conversation: Optional[conint(ge=1)]
+    connected_calls_per_day: Optional[conint(ge=1)]
+    unanswered_attempts_per_day: Optional[conint(ge=1)]
+
+
+class Jurisdiction(_Strict):
+    name: str
+    contact_hours: Hours
+    frequency: Frequency
+    sms_may_state_amount: bool
+    required_statements: Dict[str, str]
+    audit_retention_years: conint(ge=1)
+
+    def required_statement(self, language: str) -> Optional[str]:
+        """The statement owed in this language, falling back to English."""
+        base = language.split("-")[0]
+        return self.required_statements.get(base) or self.required_statements.get("en")
+
+
+class Policy(_Strict):
+    lender: Lender
+    jurisdiction: str
+    payments: Payments
+    instalments: Instalments
+    deferral: Deferral
+    promise: Promise
+    hardship: Hardship
+    identity: Identity
+    conversation: Conversation
+    handoff: Handoff
+    profile: Jurisdiction
+
+    def payment_link(self, account_ref: str) -> str:
+        return self.payments.link_template.format(account_ref=account_ref)
+
+
+def _explain(error: ValidationError, source: Path) -> str:
+    lines = [f"{source}: invalid policy"]
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"] if part != "__root__")
+        lines.append(f"  - {where or '(top level)'}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def load_policy(path: Optional[Path] = None) -> Policy:
+    """Reads and validates the policy and the jurisdiction profile it names."""
+    path = Path(path or os.environ.get("POLICY_FILE") or LENDER_DIR / "policy.yml")
+    data = _read_yaml(path)
+    name = data.get("jurisdiction")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise PolicyError(f"{path}: 'jurisdiction' must name a profile, e.g. 'us'")
+    profile_path = path.parent / "jurisdictions" / f"{name}.yml"
+    data["profile"] = _read_yaml(profile_path)
+    try:
+        return Policy(**data)
+    except ValidationError as exc:
+        raise PolicyError(_explain(exc, path)) from None
+
+
+@lru_cache(maxsize=None)
+def current_policy() -> Policy:
+    """The policy the running process uses, read once."""
+    return load_policy()

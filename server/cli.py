@@ -1,0 +1,79 @@
+"""Commands for operators and developers: `flask --app server <command>`."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from server import services
+from server.redelivery import redeliver_once, run_loop
+from store.accounts import import_csv
+from store.db import session_scope
+from store.models import OutboxMessage
+from store.outcomes import audit
+
+accounts = AppGroup("accounts", help="Borrowers' accounts.")
+
+
+@accounts.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def load_accounts(path: str) -> None:
+    """Create or update accounts from a CSV file (see lender/demo_accounts.csv)."""
+    # utf-8-sig: spreadsheets often save a byte-order mark first.
+    with open(path, newline="", encoding="utf-8-sig") as stream, session_scope() as session:
+        report = import_csv(session, stream)
+        audit(
+            session, "cli", "accounts_import",
+            details={
+                "created": report.created, "updated": report.updated,
+                "rejected": len(report.errors),
+            },
+        )
+    click.echo(
+        f"created {report.created}, updated {report.updated}, "
+        f"{len(report.errors)} rows rejected"
+    )
+    for error in report.errors:  # row number, account_id and the rule broken: no personal data
+        click.echo(f"  {error}")
+    if report.errors:
+        raise SystemExit(1)
+
+
+@click.command("redeliver")
+@click.option("--loop", is_flag=True, help="Keep running a pass every few seconds until Ctrl-C.")
+@with_appcontext
+def redeliver(loop: bool) -> None:
+    """Answer messages the bot could not answer when they arrived."""
+    app: Flask = current_app._get_current_object()
+    if loop:
+        interval = services().settings.redelivery_interval_seconds or 5.0
+        click.echo(f"redelivering every {interval:g} s; Ctrl-C to stop")
+        try:
+            run_loop(app, interval)
+        except KeyboardInterrupt:
+            pass
+        return
+    click.echo(str(redeliver_once(app)))
+
+
+@click.command("outbox")
+@click.option("--to", "phone", default=None, help="Only messages to this phone (E.164).")
+@with_appcontext
+def outbox(phone: str) -> None:
+    """Show SMS written to the outbox (sent when no Twilio account is configured)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if phone:
+        query = query.where(OutboxMessage.to == phone)
+    with session_scope() as session:
+        rows = list(session.execute(query).scalars())
+    if not rows:
+        click.echo("outbox is empty")
+    for row in rows:
+        click.echo(f"#{row.id} {row.created_at:%Y-%m-%d %H:%M:%S} to {row.to}\n  {row.body}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(accounts)
+    app.cli.add_command(redeliver)
+    app.cli.add_command(outbox)

@@ -1,0 +1,112 @@
+"""Every environment variable the gateway reads, in one place.
+
+`Settings.from_env()` is called by the app factory only (never at import time).
+Tests pass overrides to `create_app({...})` using the same names.
+
+| Variable                      | Default                                 |
+|-------------------------------|-----------------------------------------|
+| DATABASE_URL                  | sqlite file var/repay.db                |
+| POLICY_FILE                   | lender/policy.yml                       |
+| RASA_URL                      | http://localhost:5005                   |
+| TWILIO_AUTH_TOKEN             | DEV_TWILIO_AUTH_TOKEN (local use only)  |
+| TWILIO_ACCOUNT_SID            | unset: outbound SMS go to the outbox    |
+| TWILIO_FROM_NUMBER            | unset                                   |
+| TWILIO_MESSAGING_SERVICE_SID  | unset (used instead of FROM when set)   |
+| PUBLIC_URL                    | unset: signatures checked on request.url|
+| API_KEY                       | unset: the accounts API answers 503     |
+| REDIS_URL                     | unset: in-process locks and dedup       |
+| REDELIVERY_INTERVAL_SECONDS   | 5 (0 turns the background thread off)   |
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from lending.policy import LENDER_DIR
+from store.db import DEFAULT_URL
+
+# Webhook signatures are always checked. Without TWILIO_AUTH_TOKEN the gateway
+# expects this well-known development token, which the local simulator signs
+# with too. It is public, so a deployment facing Twilio must set the real one.
+DEV_TWILIO_AUTH_TOKEN = "repay-local-development-token"
+
+ENV_VARS = (
+    "DATABASE_URL",
+    "POLICY_FILE",
+    "RASA_URL",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "PUBLIC_URL",
+    "API_KEY",
+    "REDIS_URL",
+    "REDELIVERY_INTERVAL_SECONDS",
+)
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the gateway cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    policy_file: str = str(LENDER_DIR / "policy.yml")
+    rasa_url: str = "http://localhost:5005"
+    twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
+    twilio_account_sid: Optional[str] = None
+    twilio_from_number: Optional[str] = None
+    twilio_messaging_service_sid: Optional[str] = None
+    public_url: Optional[str] = None
+    api_key: Optional[str] = None
+    redis_url: Optional[str] = None
+    redelivery_interval_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, object]] = None) -> "Settings":
+        """Reads the variables above; empty or None values count as unset."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name in ENV_VARS:
+            raw = environ.get(name)
+            if raw is None or str(raw).strip() == "":
+                continue
+            values[name.lower()] = str(raw).strip()
+        if "redelivery_interval_seconds" in values:
+            values["redelivery_interval_seconds"] = _seconds(
+                "REDELIVERY_INTERVAL_SECONDS", values["redelivery_interval_seconds"]
+            )
+        for name in ("rasa_url", "public_url"):
+            if name in values:
+                values[name] = values[name].rstrip("/")
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def uses_dev_auth_token(self) -> bool:
+        return self.twilio_auth_token == DEV_TWILIO_AUTH_TOKEN
+
+    @property
+    def twilio_rest_configured(self) -> bool:
+        """True when outbound SMS can go through Twilio's API instead of the outbox."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and not self.uses_dev_auth_token
+            and (self.twilio_from_number or self.twilio_messaging_service_sid)
+        )
+
+
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value

@@ -1,0 +1,60 @@
+"""Rasa's REST channel, reached over HTTP (the gateway never imports rasa)."""
+from __future__ import annotations
+
+import threading
+from typing import List
+
+import requests
+from urllib3.util import Timeout
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer usefully in time; the message waits for redelivery."""
+
+
+class RasaAnsweredNothing(RasaUnavailable):
+    """Rasa was reachable but returned no text: typically its action server is
+    down (Rasa logs the failed action and carries on with nothing to say)."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._local = threading.local()  # one pooled requests.Session per thread
+
+    @property
+    def _session(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
+
+    def send(self, sender: str, message: str) -> List[str]:
+        """The texts Rasa answers to `message`. Raises RasaUnavailable when Rasa is
+        down, slow, failing, or answers nothing at all (which is what Rasa does
+        when the action server behind it is down)."""
+        try:
+            response = self._session.post(
+                self.base_url + WEBHOOK_PATH,
+                json={"sender": sender, "message": message},
+                # total= bounds connect and read together: Twilio waits 15 s at most.
+                timeout=Timeout(total=self.timeout),
+            )
+            response.raise_for_status()
+            answers = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        if not isinstance(answers, list):
+            raise RasaUnavailable("unexpected answer shape")
+        texts = [a["text"] for a in answers if isinstance(a, dict) and a.get("text")]
+        if not texts:
+            raise RasaAnsweredNothing("empty answer")
+        return texts
+
+    def is_up(self, timeout: float = 1.0) -> bool:
+        try:
+            return self._session.get(self.base_url + "/", timeout=timeout).ok
+        except requests.RequestException:
+            return False

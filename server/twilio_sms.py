@@ -1,0 +1,185 @@
+"""Twilio's inbound SMS webhook: store the message, answer keywords, ask Rasa.
+
+The reply goes back as TwiML in the webhook response. When the bot cannot
+answer in time the borrower gets a holding reply and the message is DEFERRED;
+server/redelivery.py answers it later by outbound SMS.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import List, Optional
+
+from flask import Blueprint, Response, abort, request
+
+from server import services
+from server.gateway_state import thread_key
+from server.keywords import Keyword, classify, normalise, reply_for
+from server.rasa_client import RasaUnavailable
+from server.signature import twilio_signed
+from server.sms_text import reply_bodies, twiml
+from store.conversations import current_conversation
+from store.db import session_scope
+from store.messages import has_deferred_before, record_inbound, record_outbound, set_status
+from store.models import MessageStatus, OutcomeKind
+from store.outcomes import is_opted_out, record_outcome, set_opt_out
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+CHANNEL = "sms"
+HOLDING_REPLY = "Thanks, we've got your message and will reply shortly."
+EMPTY_REPLY = "We received an empty message. Please reply in words."
+MEDIA_REPLY = "We can't read pictures or files here. Please reply in words."
+# How long a MessageSid counts as in flight: longer than any webhook can take.
+SID_CLAIM_SECONDS = 600
+# Twilio abandons a webhook after 15 s; waiting for the conversation lock and
+# then for Rasa must together stay inside this.
+WEBHOOK_BUDGET_SECONDS = 13
+
+
+@dataclass(frozen=True)
+class Inbound:
+    sid: str
+    phone: str
+    body: str
+    num_media: int
+
+    @property
+    def stored_body(self) -> str:
+        if not self.body.strip() and self.num_media:
+            return f"[{self.num_media} media attachment(s), not read]"
+        return self.body
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the first transaction decided: a reply now, or a question for Rasa."""
+
+    conversation_id: Optional[str]
+    message_id: Optional[int]
+    reply: Optional[List[str]]  # None: ask Rasa
+
+
+def _xml(bodies: List[str]) -> Response:
+    return Response(twiml(bodies), mimetype="text/xml")
+
+
+def _count(value: Optional[str]) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
+
+
+@bp.post("/sms")
+@twilio_signed
+def inbound_sms() -> Response:
+    form = request.form
+    if not form.get("MessageSid") or not form.get("From"):
+        abort(400, "MessageSid and From are required")
+    inbound = Inbound(
+        sid=form["MessageSid"], phone=form["From"], body=form.get("Body") or "",
+        num_media=_count(form.get("NumMedia")),
+    )
+    state = services().state
+    # Twilio retries a webhook it thinks failed: a copy arriving while the first
+    # is still being worked on is dropped here, a later one by the store.
+    if not state.claim_message_sid(inbound.sid, SID_CLAIM_SECONDS):
+        log.info("message %s: duplicate delivery while in flight", inbound.sid)
+        return _xml([])
+    try:
+        return _xml(handle_inbound(inbound))
+    except BaseException:
+        state.release_message_sid(inbound.sid)  # let Twilio's retry through
+        raise
+
+
+def handle_inbound(inbound: Inbound) -> List[str]:
+    """The reply bodies for one inbound SMS (empty: no reply)."""
+    svc = services()
+    lock_wait = max(1.0, WEBHOOK_BUDGET_SECONDS - svc.policy.conversation.rasa_timeout_seconds)
+    with svc.state.conversation_lock(thread_key(CHANNEL, inbound.phone), wait=lock_wait) as locked:
+        route = _store_and_route(inbound, may_ask_bot=locked)
+        if route.reply is not None:
+            return route.reply
+        try:
+            texts = svc.rasa.send(route.conversation_id, inbound.body)
+        except RasaUnavailable as exc:
+            log.warning(
+                "conversation %s message %s: bot unavailable (%s), deferred",
+                route.conversation_id, inbound.sid, exc,
+            )
+            return _reply(inbound, route, MessageStatus.DEFERRED, [HOLDING_REPLY])
+        return _reply(inbound, route, MessageStatus.ANSWERED, reply_bodies(texts))
+
+
+def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str]) -> List[str]:
+    with session_scope() as session:
+        _record_reply(session, inbound, route.conversation_id, route.message_id, status, bodies)
+    return bodies
+
+
+def _record_reply(
+    session, inbound: Inbound, conversation_id: str, message_id: int, status: str,
+    bodies: List[str],
+) -> None:
+    set_status(session, message_id, status)
+    for body in bodies:
+        record_outbound(
+            session, phone=inbound.phone, channel=CHANNEL, body=body,
+            conversation_id=conversation_id,
+        )
+    log.info(
+        "conversation %s message %s: %s, %d message(s) out",
+        conversation_id, inbound.sid, status, len(bodies),
+    )
+
+
+def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
+    """Stores the message first, then settles everything the gateway answers itself."""
+    policy = services().policy
+    expiry = dt.timedelta(minutes=policy.conversation.session_expiry_minutes)
+    with session_scope() as session:
+        conversation = current_conversation(session, inbound.phone, CHANNEL, expiry)
+        message = record_inbound(
+            session, provider_sid=inbound.sid, phone=inbound.phone, channel=CHANNEL,
+            body=inbound.stored_body, conversation_id=conversation.id,
+        )
+        if message is None:
+            log.info("message %s: duplicate, already stored", inbound.sid)
+            return Route(conversation.id, None, [])
+
+        keyword = classify(inbound.body)
+        if keyword is not None:
+            _apply_keyword(session, keyword, inbound, conversation)
+            status, reply = MessageStatus.HANDLED, [reply_for(keyword, policy)]
+        elif is_opted_out(session, inbound.phone, CHANNEL):
+            status, reply = MessageStatus.HANDLED, []  # stored; no reply, no bot
+        elif not inbound.body.strip():
+            status, reply = MessageStatus.HANDLED, [MEDIA_REPLY if inbound.num_media else EMPTY_REPLY]
+        elif conversation.handled_by == "human":
+            # A person answers from the console; the gateway stays silent.
+            status, reply = MessageStatus.HANDLED, []
+        elif not may_ask_bot or has_deferred_before(session, conversation.id, message.id):
+            # Busy thread or earlier messages still waiting: keep the order.
+            status, reply = MessageStatus.DEFERRED, [HOLDING_REPLY]
+        else:
+            return Route(conversation.id, message.id, None)
+
+        _record_reply(session, inbound, conversation.id, message.id, status, reply)
+        return Route(conversation.id, message.id, reply)
+
+
+def _apply_keyword(session, keyword: Keyword, inbound: Inbound, conversation) -> None:
+    if keyword is Keyword.HELP:
+        return
+    opted_out = keyword is Keyword.OPT_OUT
+    set_opt_out(session, inbound.phone, CHANNEL, opted_out)
+    record_outcome(
+        session, OutcomeKind.OPT_OUT if opted_out else OutcomeKind.OPT_IN,
+        account_id=conversation.account_id, conversation_id=conversation.id,
+        phone=inbound.phone, details={"channel": CHANNEL, "keyword": normalise(inbound.body)},
+    )

@@ -1,0 +1,64 @@
+"""Outcomes a conversation settles, contact preferences, and the audit trail."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import List, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import AuditEvent, ContactPreference, Outcome, OutcomeKind, utcnow
+
+
+def record_outcome(
+    session: Session, kind: str, *, account_id: Optional[str], conversation_id: Optional[str],
+    phone: Optional[str] = None, details: Optional[dict] = None,
+) -> Outcome:
+    if kind not in OutcomeKind.ALL:
+        raise ValueError(f"unknown outcome kind {kind!r}")
+    outcome = Outcome(
+        kind=kind, account_id=account_id, conversation_id=conversation_id, phone=phone,
+        details=details or {},
+    )
+    session.add(outcome)
+    return outcome
+
+
+def outcomes_for(session: Session, account_id: str, kind: Optional[str] = None) -> List[Outcome]:
+    query = select(Outcome).where(Outcome.account_id == account_id)
+    if kind:
+        query = query.where(Outcome.kind == kind)
+    return list(session.execute(query.order_by(Outcome.id)).scalars())
+
+
+def count_since(session: Session, account_id: str, kind: str, since: dt.datetime) -> int:
+    query = select(func.count(Outcome.id)).where(
+        Outcome.account_id == account_id, Outcome.kind == kind, Outcome.created_at >= since
+    )
+    return session.execute(query).scalar_one()
+
+
+def audit(
+    session: Session, actor: str, action: str, *, account_id: Optional[str] = None,
+    conversation_id: Optional[str] = None, details: Optional[dict] = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor=actor, action=action, account_id=account_id,
+            conversation_id=conversation_id, details=details or {},
+        )
+    )
+
+
+def set_opt_out(session: Session, phone: str, channel: str, opted_out: bool) -> None:
+    preference = session.get(ContactPreference, (phone, channel))
+    if preference is None:
+        session.add(ContactPreference(phone=phone, channel=channel, opted_out=opted_out))
+    else:
+        preference.opted_out = opted_out
+        preference.updated_at = utcnow()
+
+
+def is_opted_out(session: Session, phone: str, channel: str) -> bool:
+    preference = session.get(ContactPreference, (phone, channel))
+    return bool(preference and preference.opted_out)

@@ -1,0 +1,116 @@
+"""Helpers for the action tests: trackers built from dicts, the store's rows, and the texts
+the borrower reads (responses rendered with domain.yml, as Rasa fills them)."""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+import store.db
+from store.models import Account, Conversation, Outcome
+
+SENDER = "c-test-conversation"
+NOW = "2026-11-24T15:00:00+00:00"  # a Tuesday; 10:00 for agents in New York
+
+
+def open_conversation(account_id: Optional[str], sender: str = SENDER) -> str:
+    with store.db.session_scope() as session:
+        phone = session.get(Account, account_id).phone if account_id else "+15550109999"
+        session.add(Conversation(id=sender, channel="sms", phone=phone, account_id=account_id))
+    return sender
+
+
+def tracker(
+    slots: Optional[Dict[str, Any]] = None,
+    *,
+    intent: str = "greet",
+    text: str = "",
+    entities: Iterable[Dict[str, Any]] = (),
+    events: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+    sender: str = SENDER,
+) -> Tracker:
+    return Tracker.from_dict({
+        "sender_id": sender,
+        "slots": dict(slots or {}),
+        "latest_message": {"intent": {"name": intent}, "text": text, "entities": list(entities)},
+        "events": events or [],
+        "active_loop": {"name": active_loop} if active_loop else {},
+        "latest_action_name": "action_listen",
+    })
+
+
+def verified(**slots: Any) -> Dict[str, Any]:
+    return {"identity_status": "verified", "account_found": True, **slots}
+
+
+def form_tracker(
+    form: str,
+    requested: Optional[str],
+    candidates: Dict[str, Any],
+    slots: Optional[Dict[str, Any]] = None,
+    **message: Any,
+) -> Tracker:
+    """What Rasa sends a form's validation action: the answers extracted from the latest
+    message appended, as slot events, after the form's own action."""
+    events = [{"event": "user", "text": message.get("text", "")}, {"event": "action", "name": form}]
+    events += [{"event": "slot", "name": name, "value": value} for name, value in candidates.items()]
+    all_slots = {**(slots or {}), "requested_slot": requested, **candidates}
+    return tracker(all_slots, events=events, active_loop=form, **message)
+
+
+def run(action, dispatcher: CollectingDispatcher, tracker_: Tracker, domain: Dict[str, Any]):
+    return asyncio.run(action.run(dispatcher, tracker_, domain))
+
+
+def slot_values(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+_PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+
+
+def rendered(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], slots: Optional[Dict[str, Any]] = None
+) -> List[str]:
+    """The texts the borrower reads: each response filled from the values the action passed,
+    then from the slots; a placeholder left without a value fails the test."""
+    texts = []
+    for message in dispatcher.messages:
+        name = message.get("response")
+        template = domain["responses"][name][0]["text"]
+        values = {**(slots or {}), **{k: v for k, v in message.items() if v is not None}}
+
+        def fill(match, values=values, name=name):
+            key = match.group(1)
+            assert key in values, f"{name}: no value for {{{key}}}"
+            return str(values[key])
+
+        texts.append(_PLACEHOLDER.sub(fill, template))
+    return texts
+
+
+def responses(dispatcher: CollectingDispatcher) -> List[str]:
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def outcomes(kind: Optional[str] = None) -> List[Outcome]:
+    with store.db.session_scope() as session:
+        query = select(Outcome).order_by(Outcome.id)
+        if kind:
+            query = query.where(Outcome.kind == kind)
+        return list(session.execute(query).scalars())
+
+
+def account(account_id: str = "DEMO-1001") -> Account:
+    with store.db.session_scope() as session:
+        return session.get(Account, account_id)
+
+
+def conversation_row(sender: str = SENDER) -> Conversation:
+    with store.db.session_scope() as session:
+        return session.get(Conversation, sender)

@@ -1,0 +1,74 @@
+"""The whole service as a borrower meets it: Rasa, the action server and the gateway
+run as real processes; conversations arrive as signed Twilio webhooks."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import store.db
+from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
+from devtools.twilio_sim import SimulatedTwilio
+from server.config import DEV_TWILIO_AUTH_TOKEN
+from store.accounts import import_records
+from store.models import OutboxMessage
+
+_phones = itertools.count(200)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    var = Path(tmp_path_factory.mktemp("e2e"))
+    config = StackConfig(
+        rasa_port=15005, actions_port=15055, gateway_port=15000,
+        database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "tracker.db"),
+        log_dir=var / "log",
+        extra_env={"REDELIVERY_INTERVAL_SECONDS": "1", **OFFLINE_TWILIO},
+    )
+    store.db.connect(config.database_url)
+    with Stack(config) as running:
+        yield running
+
+
+@pytest.fixture
+def twilio(stack):
+    return SimulatedTwilio(stack.config.gateway_url, DEV_TWILIO_AUTH_TOKEN)
+
+
+@pytest.fixture
+def borrower(stack):
+    """A fresh account, 14 days overdue, with its own phone number."""
+    phone = f"+1555020{next(_phones):04d}"
+    account = {
+        "account_id": f"E2E-{phone[-4:]}", "name": "Dana Rivers", "phone": phone,
+        "timezone": "America/New_York", "language": "en", "currency": "USD",
+        "principal": "420.00", "interest": "18.50", "fees": "15.00",
+        "due_date": (dt.date.today() - dt.timedelta(days=14)).isoformat(),
+        "birth_date": "1988-03-14", "id_last4": "4821",
+    }
+    with store.db.session_scope() as session:
+        report = import_records(session, [account])
+    assert report.errors == []
+    return account
+
+
+def outbox_for(phone: str, after_id: int = 0):
+    with store.db.session_scope() as session:
+        return session.execute(
+            select(OutboxMessage).where(OutboxMessage.to == phone, OutboxMessage.id > after_id)
+            .order_by(OutboxMessage.id)
+        ).scalars().all()
+
+
+def wait_for_outbox(phone: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = outbox_for(phone)
+        if rows:
+            return rows
+        time.sleep(0.5)
+    return []

@@ -1,0 +1,85 @@
+"""Several gateway processes and Rasa sharing one lender's state through Redis."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+import store.db
+from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
+from devtools.twilio_sim import SimulatedTwilio
+from server.config import DEV_TWILIO_AUTH_TOKEN
+from store.accounts import import_records
+from store.models import Message
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def redis_stack(tmp_path_factory, redis_url):
+    client = redis.Redis.from_url(redis_url)
+    client.ping()  # fails loudly when Redis is down
+    client.flushdb()
+    var = Path(tmp_path_factory.mktemp("e2e-redis"))
+    config = StackConfig(
+        rasa_port=16005, actions_port=16055, gateway_port=16000, gateways=2,
+        database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "unused.db"),
+        redis_url=redis_url, log_dir=var / "log",
+        extra_env={**OFFLINE_TWILIO, "REDELIVERY_INTERVAL_SECONDS": "0"},
+    )
+    store.db.connect(config.database_url)
+    phone = "+15550300001"
+    with store.db.session_scope() as session:
+        import_records(session, [{
+            "account_id": "REDIS-1", "name": "Sam Okafor", "phone": phone,
+            "timezone": "America/Chicago", "language": "en", "currency": "USD",
+            "principal": "1250.00", "interest": "62.40", "fees": "30.00",
+            "due_date": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+            "birth_date": "1979-11-02", "id_last4": "7730",
+        }])
+    with Stack(config) as stack:
+        yield stack, client, phone
+
+
+def _gateways(stack):
+    return [SimulatedTwilio(f"http://127.0.0.1:{stack.config.gateway_port_of(name)}", DEV_TWILIO_AUTH_TOKEN)
+            for name in stack.config.gateway_names]
+
+
+def test_one_conversation_across_two_gateways(redis_stack):
+    stack, client, phone = redis_stack
+    first, second = _gateways(stack)
+    assert "birth" in " ".join(first.sms(phone, "hello")).lower()
+    assert "4" in " ".join(second.sms(phone, "11/02/1979"))
+    explanation = " ".join(first.sms(phone, "7730"))
+    assert "$1,342.40" in explanation
+    # Rasa's tracker lives in Redis, not in a file
+    assert any(key.startswith(b"repay") for key in client.scan_iter(count=1000))
+
+
+def test_a_retried_webhook_hitting_both_gateways_is_answered_once(redis_stack):
+    stack, _client, phone = redis_stack
+    gateways = _gateways(stack)
+    sid = f"SM{uuid.uuid4().hex}"
+    replies = []
+
+    def deliver(twilio):
+        replies.append(twilio.sms(phone, "how much do i owe", message_sid=sid))
+
+    threads = [threading.Thread(target=deliver, args=(g,)) for g in gateways for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    answered = [r for r in replies if r]
+    assert len(answered) == 1, replies
+    with store.db.session_scope() as session:
+        stored = session.execute(
+            select(func.count(Message.id)).where(Message.provider_sid == sid)
+        ).scalar_one()
+    assert stored == 1

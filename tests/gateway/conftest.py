@@ -1,0 +1,83 @@
+"""Fixtures for the gateway: an app on a temporary SQLite file with the demo
+accounts, signed Twilio requests, and a fake Rasa reached over real HTTP."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from gateway_support import API_KEY, AUTH_TOKEN, RASA_TIMEOUT, REPO, FakeRasa, SmsReply, post_sms
+
+from server import create_app
+from server.config import ENV_VARS
+from store.accounts import import_csv
+from store.db import session_scope
+
+
+@pytest.fixture
+def fake_rasa():
+    rasa = FakeRasa()
+    rasa.up()
+    yield rasa
+    rasa.down()
+
+
+@pytest.fixture
+def policy_file(tmp_path) -> Path:
+    """The lender's policy with a 1 s Rasa timeout, so slow-bot tests stay quick."""
+    lender = tmp_path / "lender"
+    shutil.copytree(REPO / "lender" / "jurisdictions", lender / "jurisdictions")
+    policy = yaml.safe_load((REPO / "lender" / "policy.yml").read_text())
+    policy["conversation"]["rasa_timeout_seconds"] = RASA_TIMEOUT
+    path = lender / "policy.yml"
+    path.write_text(yaml.safe_dump(policy))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """The gateway's variables come from each test's config only, never the shell
+    (a developer's real Twilio credentials must never reach a test)."""
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def make_app(tmp_path, fake_rasa, policy_file):
+    def build(**overrides):
+        config = {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+            "RASA_URL": fake_rasa.url,
+            "POLICY_FILE": str(policy_file),
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "API_KEY": API_KEY,
+            "REDELIVERY_INTERVAL_SECONDS": 0,
+            **overrides,
+        }
+        app = create_app(config)
+        with open(REPO / "lender" / "demo_accounts.csv", newline="") as stream:
+            with session_scope() as session:
+                assert not import_csv(session, stream).errors
+        return app
+
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def sms(client):
+    def send(body: str = "", **kwargs) -> SmsReply:
+        return post_sms(client, body, **kwargs)
+
+    return send

@@ -1,0 +1,158 @@
+"""When Rasa is down, failing or slow the borrower still gets an answer at once,
+and the real answer follows by SMS once the bot is back (server/redelivery.py)."""
+import datetime as dt
+import time
+
+import pytest
+from gateway_support import RASA_TIMEOUT, STRANGER, inbound, outbound, outbox, post_sms
+from sqlalchemy import update
+
+from server.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
+from server.twilio_sms import HOLDING_REPLY
+from store.db import session_scope
+from store.models import Conversation, Message, MessageStatus
+
+
+def timed(send, body, **kwargs):
+    started = time.monotonic()
+    reply = send(body, **kwargs)
+    return reply, time.monotonic() - started
+
+
+def test_bot_down_gets_a_holding_reply_then_one_answer_by_sms(app, sms, fake_rasa):
+    fake_rasa.down()
+    reply, seconds = timed(sms, "can I pay next week?")
+
+    assert reply.texts == [HOLDING_REPLY]
+    assert seconds < RASA_TIMEOUT
+    assert inbound()[0].status == MessageStatus.DEFERRED
+    assert [m.body for m in outbound()] == [HOLDING_REPLY]
+
+    fake_rasa.up()
+    report = redeliver_once(app)
+    assert report.answered == 1
+    assert [m.body for m in outbox()] == ["Bot heard: can I pay next week?"]
+    assert inbound()[0].status == MessageStatus.ANSWERED
+    assert [m.body for m in outbound()] == [HOLDING_REPLY, "Bot heard: can I pay next week?"]
+
+    assert redeliver_once(app).answered == 0
+    assert len(outbox()) == 1
+    assert fake_rasa.messages() == ["can I pay next week?"]
+
+
+def test_slow_bot_gets_a_holding_reply_within_the_timeout(sms, fake_rasa):
+    fake_rasa.delay = RASA_TIMEOUT + 1.5
+    reply, seconds = timed(sms, "hello")
+
+    assert reply.texts == [HOLDING_REPLY]
+    assert seconds < RASA_TIMEOUT + 1
+    assert inbound()[0].status == MessageStatus.DEFERRED
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_failing_bot_gets_a_holding_reply(sms, fake_rasa, status):
+    fake_rasa.status = status
+    assert sms("hello").texts == [HOLDING_REPLY]
+    assert inbound()[0].status == MessageStatus.DEFERRED
+
+
+def test_bot_answering_nothing_is_retried_then_given_up(app, sms, fake_rasa):
+    fake_rasa.answer = lambda sender, text: []  # what Rasa does when its action server is down
+    assert sms("hello").texts == [HOLDING_REPLY]
+
+    for _ in range(MAX_EMPTY_ANSWERS - 1):
+        assert redeliver_once(app).still_deferred == 1
+    assert redeliver_once(app).dropped == 1
+    assert inbound()[0].status == MessageStatus.ANSWERED
+    assert outbox() == []
+
+
+def test_later_messages_wait_behind_a_deferred_one(app, sms, fake_rasa):
+    fake_rasa.down()
+    sms("first")
+    fake_rasa.up()
+    # The bot is back, but "first" has not been answered yet: "second" must not overtake it.
+    assert sms("second").texts == [HOLDING_REPLY]
+    assert fake_rasa.calls == []
+
+    assert redeliver_once(app).answered == 2
+    assert fake_rasa.messages() == ["first", "second"]
+    assert [m.body for m in outbox()] == ["Bot heard: first", "Bot heard: second"]
+
+
+def test_a_pass_stops_at_the_first_failure_while_the_bot_is_down(app, sms, fake_rasa):
+    fake_rasa.down()
+    sms("one")
+    sms("two", phone=STRANGER)
+    fake_rasa.status = 500
+    fake_rasa.up()
+
+    report = redeliver_once(app)
+    assert report.still_deferred == 1 and report.answered == 0
+    assert len(fake_rasa.calls) == 1
+    assert {m.status for m in inbound() + inbound(STRANGER)} == {MessageStatus.DEFERRED}
+
+
+def test_no_redelivery_to_a_phone_that_opted_out_meanwhile(app, sms, fake_rasa):
+    fake_rasa.down()
+    sms("hello")
+    assert sms("STOP").texts[0].startswith("You're unsubscribed")  # keywords need no bot
+    fake_rasa.up()
+
+    assert redeliver_once(app).dropped == 1
+    assert outbox() == []
+    assert fake_rasa.calls == []
+    assert inbound()[0].status == MessageStatus.HANDLED
+
+
+def test_no_redelivery_once_a_person_has_the_conversation(app, sms, fake_rasa):
+    fake_rasa.down()
+    sms("hello")
+    with session_scope() as session:
+        session.execute(update(Conversation).values(handled_by="human"))
+    fake_rasa.up()
+
+    assert redeliver_once(app).dropped == 1
+    assert outbox() == []
+    assert fake_rasa.calls == []
+
+
+def test_message_abandoned_by_a_crashed_process_is_answered(app, sms, fake_rasa):
+    fake_rasa.down()
+    sms("hello")
+    # As if a process had stored the message and died before asking the bot.
+    with session_scope() as session:
+        session.execute(
+            update(Message)
+            .where(Message.direction == "in")
+            .values(status=MessageStatus.RECEIVED, updated_at=dt.datetime.utcnow() - dt.timedelta(hours=1))
+        )
+    fake_rasa.up()
+
+    assert redeliver_once(app).answered == 1
+    assert [m.body for m in outbox()] == ["Bot heard: hello"]
+
+
+def test_message_being_answered_right_now_is_left_alone(app, sms, fake_rasa):
+    fake_rasa.down()
+    sms("hello")
+    with session_scope() as session:  # RECEIVED a moment ago: a webhook is on it
+        session.execute(update(Message).where(Message.direction == "in").values(status=MessageStatus.RECEIVED))
+    fake_rasa.up()
+
+    assert redeliver_once(app).answered == 0
+    assert fake_rasa.calls == []
+
+
+def test_background_thread_redelivers_in_a_serving_app(make_app, fake_rasa):
+    app = make_app(REDELIVERY_INTERVAL_SECONDS=0.1)
+    fake_rasa.down()
+    assert post_sms(app.test_client(), "hello").texts == [HOLDING_REPLY]  # starts the thread
+    fake_rasa.up()
+    try:
+        deadline = time.monotonic() + 5
+        while not outbox() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m.body for m in outbox()] == ["Bot heard: hello"]
+    finally:
+        app.extensions["repay.redelivery"].stop()

@@ -1,0 +1,78 @@
+"""`flask --app server accounts load | redeliver | outbox`, through Flask's CLI runner."""
+from gateway_support import BORROWER, REPO
+
+from server.sender import send_sms
+from store.db import session_scope
+from store.models import Account
+
+HEADER = "account_id,name,phone,timezone,language,currency,principal,interest,fees,due_date,birth_date,id_last4\n"
+GOOD_ROW = "CLI-1,Ana Example,+15550109001,America/Denver,en,USD,500.00,12.00,0.00,2026-12-01,1990-02-03,1234\n"
+BAD_ROW = "CLI-2,Bo Example,555-0101,America/Denver,en,USD,-5,0,0,2026-12-01,1991-04-05,12\n"
+
+
+def test_loading_a_clean_file(app, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text(HEADER + GOOD_ROW)
+    result = app.test_cli_runner().invoke(args=["accounts", "load", str(path)])
+
+    assert result.exit_code == 0
+    assert result.output.strip() == "created 1, updated 0, 0 rows rejected"
+
+
+def test_reloading_the_demo_accounts_updates_them(app):
+    result = app.test_cli_runner().invoke(args=["accounts", "load", str(REPO / "lender" / "demo_accounts.csv")])
+    assert result.exit_code == 0
+    assert result.output.startswith("created 0, updated 4, 0 rows rejected")
+
+
+def test_rejected_rows_are_listed_without_personal_data(app, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text(HEADER + GOOD_ROW + BAD_ROW)
+    result = app.test_cli_runner().invoke(args=["accounts", "load", str(path)])
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "created 1, updated 0, 1 rows rejected"
+    assert lines[1].strip().startswith("row 2 (CLI-2): ")
+    assert "phone:" in lines[1] and "principal:" in lines[1] and "id_last4:" in lines[1]
+    for personal in ("Bo Example", "555-0101", "1991-04-05"):
+        assert personal not in result.output
+    with session_scope() as session:
+        assert session.get(Account, "CLI-1") is not None
+        assert session.get(Account, "CLI-2") is None
+
+
+def test_file_without_the_expected_columns(app, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id,name\nX-1,Someone\n")
+    result = app.test_cli_runner().invoke(args=["accounts", "load", str(path)])
+    assert result.exit_code == 1
+    assert "missing columns: phone" in result.output
+
+
+def test_outbox_lists_messages_for_a_phone(app):
+    with app.app_context():
+        send_sms(BORROWER, "Reminder for you", None)
+        send_sms("+15550100002", "Someone else's reminder", None)
+    runner = app.test_cli_runner()
+
+    everything = runner.invoke(args=["outbox"]).output
+    assert "Reminder for you" in everything and "Someone else's reminder" in everything
+    mine = runner.invoke(args=["outbox", "--to", BORROWER]).output
+    assert "Reminder for you" in mine and "Someone else" not in mine
+
+
+def test_empty_outbox(app):
+    assert app.test_cli_runner().invoke(args=["outbox"]).output.strip() == "outbox is empty"
+
+
+def test_redeliver_answers_a_deferred_message(app, sms, fake_rasa):
+    fake_rasa.down()
+    sms("hello")
+    fake_rasa.up()
+
+    result = app.test_cli_runner().invoke(args=["redeliver"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "answered 1, still deferred 0, dropped 0"
+    outbox = app.test_cli_runner().invoke(args=["outbox", "--to", BORROWER]).output
+    assert "Bot heard: hello" in outbox

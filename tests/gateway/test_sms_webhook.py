@@ -1,0 +1,235 @@
+"""The inbound SMS webhook: what the borrower gets back, and what is stored."""
+import logging
+import threading
+
+import pytest
+from gateway_support import (
+    BORROWER,
+    STRANGER,
+    inbound,
+    outbound,
+    post_sms,
+    sign,
+    stored_messages,
+)
+from sqlalchemy import select
+
+from server.twilio_sms import EMPTY_REPLY, MEDIA_REPLY
+from store.db import session_scope
+from store.models import Conversation, MessageStatus, Outcome, OutcomeKind
+from store.outcomes import is_opted_out
+
+UNSUBSCRIBED = (
+    "You're unsubscribed from Northwind Credit messages. "
+    "No more texts will be sent. Reply START to resubscribe."
+)
+RESUBSCRIBED = "You're resubscribed to Northwind Credit messages. Reply HELP for help, STOP to opt out."
+
+
+def outcomes(kind):
+    with session_scope() as session:
+        return list(session.execute(select(Outcome).where(Outcome.kind == kind)).scalars())
+
+
+def conversation_of(phone=BORROWER) -> Conversation:
+    with session_scope() as session:
+        return session.execute(select(Conversation).where(Conversation.phone == phone)).scalar_one()
+
+
+def test_bot_answer_comes_back_as_twiml(sms, fake_rasa):
+    fake_rasa.answer = lambda sender, text: ["Hi, this is Nora from Northwind Credit.", "Are you Dana?"]
+    reply = sms("hello")
+
+    assert reply.status_code == 200
+    assert reply.texts == ["Hi, this is Nora from Northwind Credit.\nAre you Dana?"]
+    conversation = conversation_of()
+    assert conversation.account_id == "DEMO-1001"
+    assert fake_rasa.calls == [{"sender": conversation.id, "message": "hello"}]
+    assert [(m.direction, m.status) for m in stored_messages()] == [
+        ("in", MessageStatus.ANSWERED), ("out", MessageStatus.SENT),
+    ]
+    assert outbound()[0].body == reply.texts[0]
+
+
+def test_messages_of_one_thread_share_a_conversation(sms, fake_rasa):
+    sms("hello")
+    sms("yes it's me")
+    senders = {call["sender"] for call in fake_rasa.calls}
+    assert senders == {conversation_of().id}
+
+
+def test_a_phone_without_account_still_reaches_the_bot(sms, fake_rasa):
+    assert sms("hello", phone=STRANGER).texts == ["Bot heard: hello"]
+    assert conversation_of(STRANGER).account_id is None
+
+
+def test_repeated_message_sid_is_answered_once(sms, fake_rasa):
+    first = sms("hello", sid="SMrepeat")
+    again = sms("hello", sid="SMrepeat")
+
+    assert first.texts == ["Bot heard: hello"]
+    assert again.status_code == 200 and again.texts == []
+    assert len(fake_rasa.calls) == 1
+    assert len(inbound()) == 1
+
+
+def test_simultaneous_deliveries_of_one_sid_reach_the_bot_once(app, fake_rasa):
+    fake_rasa.delay = 0.5
+    replies = []
+    threads = [
+        threading.Thread(target=lambda: replies.append(post_sms(app.test_client(), "hi", sid="SMtwin")))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(fake_rasa.calls) == 1
+    assert sorted(len(r.texts) for r in replies) == [0, 1]
+    assert all(r.status_code == 200 for r in replies)
+    assert len(inbound()) == 1
+
+
+def test_messages_from_one_phone_reach_the_bot_one_at_a_time(app, fake_rasa):
+    fake_rasa.delay = 0.3
+    replies = {}
+    threads = [
+        threading.Thread(target=lambda b=body: replies.setdefault(b, post_sms(app.test_client(), b)))
+        for body in ("first", "second")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert fake_rasa.max_in_flight == 1
+    assert replies["first"].texts == ["Bot heard: first"]
+    assert replies["second"].texts == ["Bot heard: second"]
+
+
+def test_different_phones_are_not_serialised(app, fake_rasa):
+    fake_rasa.delay = 0.5
+    threads = [
+        threading.Thread(target=post_sms, args=(app.test_client(), "hi"), kwargs={"phone": phone})
+        for phone in (BORROWER, STRANGER)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert fake_rasa.max_in_flight == 2
+
+
+def test_stop_then_silence_then_start(sms, fake_rasa):
+    assert sms("STOP").texts == [UNSUBSCRIBED]
+    with session_scope() as session:
+        assert is_opted_out(session, BORROWER, "sms")
+
+    silent = sms("why did you stop?")
+    assert silent.status_code == 200 and silent.texts == []
+    assert fake_rasa.calls == []
+    assert inbound()[-1].body == "why did you stop?"
+    assert inbound()[-1].status == MessageStatus.HANDLED
+
+    assert sms("START").texts == [RESUBSCRIBED]
+    assert sms("hello again").texts == ["Bot heard: hello again"]
+    assert fake_rasa.messages() == ["hello again"]
+    assert [o.account_id for o in outcomes(OutcomeKind.OPT_OUT)] == ["DEMO-1001"]
+    assert len(outcomes(OutcomeKind.OPT_IN)) == 1
+
+
+@pytest.mark.parametrize("body", [
+    "STOP", "stop", "  Stop!  ", "STOPALL", "End", "cancel", "UNSUBSCRIBE", "Quit.", "revoke",
+    "opt out", "Opt-Out", "OPTOUT", "opt  out",
+])
+def test_every_opt_out_keyword_unsubscribes_with_one_confirmation(sms, fake_rasa, body):
+    reply = sms(body)
+    assert reply.texts == [UNSUBSCRIBED]
+    assert fake_rasa.calls == []
+    with session_scope() as session:
+        assert is_opted_out(session, BORROWER, "sms")
+    assert len(outcomes(OutcomeKind.OPT_OUT)) == 1
+
+
+@pytest.mark.parametrize("body", ["START", "unstop", "Start."])
+def test_start_keywords_resubscribe(sms, fake_rasa, body):
+    sms("STOP")
+    assert sms(body).texts == [RESUBSCRIBED]
+    with session_scope() as session:
+        assert not is_opted_out(session, BORROWER, "sms")
+
+
+@pytest.mark.parametrize("body", ["stop texting me", "please stop", "yes", "end of story"])
+def test_sentences_are_the_bots_to_understand(sms, fake_rasa, body):
+    assert sms(body).texts == [f"Bot heard: {body}"]
+    with session_scope() as session:
+        assert not is_opted_out(session, BORROWER, "sms")
+
+
+@pytest.mark.parametrize("body", ["HELP", "help", "Info", "help?"])
+@pytest.mark.parametrize("phone", [BORROWER, STRANGER])
+def test_help_says_who_we_are_and_nothing_about_a_debt(sms, fake_rasa, body, phone):
+    reply = sms(body, phone=phone)
+
+    assert len(reply.texts) == 1
+    text = reply.texts[0]
+    assert "Northwind Credit" in text
+    assert "automated" in text
+    assert "+18005550100" in text
+    assert "Reply STOP to opt out" in text
+    for word in ("debt", "owe", "amount", "balance", "collect", "overdue", "payment", "loan", "$"):
+        assert word not in text.lower()
+    assert fake_rasa.calls == []
+
+
+def test_help_is_answered_while_opted_out(sms, fake_rasa):
+    sms("STOP")
+    assert "Northwind Credit" in sms("HELP").texts[0]
+
+
+def test_empty_message_asks_for_words(sms, fake_rasa):
+    assert sms("   ").texts == [EMPTY_REPLY]
+    assert fake_rasa.calls == []
+    assert inbound()[0].status == MessageStatus.HANDLED
+
+
+def test_picture_only_message_asks_for_words_and_is_stored(sms, fake_rasa):
+    assert sms("", num_media=2).texts == [MEDIA_REPLY]
+    assert fake_rasa.calls == []
+    assert "2 media" in inbound()[0].body
+
+
+def test_picture_with_words_sends_the_words_to_the_bot(sms, fake_rasa):
+    assert sms("here is my receipt", num_media=1).texts == ["Bot heard: here is my receipt"]
+
+
+def test_conversation_with_a_person_gets_no_bot_reply(sms, fake_rasa):
+    sms("hello")
+    with session_scope() as session:
+        session.get(Conversation, conversation_of().id).handled_by = "human"
+
+    reply = sms("I want to talk about my plan")
+    assert reply.status_code == 200 and reply.texts == []
+    assert fake_rasa.messages() == ["hello"]
+    assert inbound()[-1].body == "I want to talk about my plan"
+
+
+def test_webhook_without_sender_is_rejected(client):
+    form = {"MessageSid": "SM9", "Body": "hi"}
+    headers = {"X-Twilio-Signature": sign("http://localhost/twilio/sms", form)}
+    assert client.post("/twilio/sms", data=form, headers=headers).status_code == 400
+
+
+def test_logs_hold_no_bodies_or_phone_numbers(sms, fake_rasa, caplog):
+    caplog.set_level(logging.DEBUG)
+    sms("my birthday is 14 March 1988")
+    sms("STOP")
+    sms("still there?")
+    fake_rasa.down()
+    sms("START")
+    sms("are you there")
+
+    assert caplog.records
+    for secret in ("14 March", "still there", "are you there", BORROWER, "Dana"):
+        assert secret not in caplog.text

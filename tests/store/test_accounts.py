@@ -1,0 +1,76 @@
+"""Loading accounts from CSV and JSON: good rows saved, bad rows explained."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from store.accounts import FIELDS, find_by_phone, get_account, import_csv, import_records
+from tests.conftest import DEMO_ACCOUNTS
+
+HEADER = ",".join(FIELDS)
+GOOD = "A-1,Ada Lane,+15550100099,America/Denver,en,USD,100.10,0.20,0.03,2026-11-01,1990-01-02,0042"
+
+
+def test_demo_accounts_load_with_exact_amounts(session):
+    with open(DEMO_ACCOUNTS) as stream:
+        report = import_csv(session, stream)
+    assert (report.created, report.updated, report.errors) == (4, 0, [])
+    account = get_account(session, "DEMO-1001")
+    assert account.balance == Decimal("453.50")
+    assert (account.principal, account.interest, account.fees) == (
+        Decimal("420.00"), Decimal("18.50"), Decimal("15.00"),
+    )
+
+
+def test_bad_rows_are_reported_and_good_rows_kept(session):
+    csv_text = "\n".join([
+        HEADER,
+        GOOD,
+        "A-2,Bo,5550100,America/Denver,en,USD,1,0,0,2026-11-01,1990-01-02,0042",
+        "A-3,Cy,+15550100098,Mars/Olympus,en,USD,1,0,0,2026-11-01,1990-01-02,42",
+        "A-4,Di,+15550100097,America/Denver,en,USD,-5,0,0,2026-02-30,2090-01-02,0042",
+    ])
+    report = import_csv(session, io.StringIO(csv_text))
+    assert report.created == 1
+    by_row = {e.row: e for e in report.errors}
+    assert sorted(by_row) == [2, 3, 4]
+    assert "phone: must be in E.164 form" in str(by_row[2])
+    assert "timezone" in str(by_row[3]) and "id_last4" in str(by_row[3])
+    text = str(by_row[4])
+    assert "principal" in text and "due_date" in text and "birth_date: must be in the past" in text
+    assert get_account(session, "A-1").name == "Ada Lane"
+    assert get_account(session, "A-2") is None
+
+
+def test_missing_columns_are_named(session):
+    report = import_csv(session, io.StringIO("account_id,name\nA-1,Ada\n"))
+    assert report.created == 0
+    assert "missing columns: phone, timezone" in str(report.errors[0])
+
+
+def test_reimport_updates_in_place(session):
+    import_csv(session, io.StringIO(f"{HEADER}\n{GOOD}\n"))
+    changed = GOOD.replace("100.10", "80.00")
+    report = import_csv(session, io.StringIO(f"{HEADER}\n{changed}\n"))
+    assert (report.created, report.updated) == (0, 1)
+    assert get_account(session, "A-1").principal == Decimal("80.00")
+
+
+def test_json_records_and_unknown_fields(session):
+    record = dict(zip(FIELDS, GOOD.split(",")))
+    report = import_records(session, [record, {**record, "account_id": "A-9", "colour": "red"}, 7])
+    assert report.created == 1
+    assert [e.row for e in report.errors] == [2, 3]
+    assert "colour: extra fields not permitted" in str(report.errors[0])
+
+
+def test_repeated_account_id_in_one_file(session):
+    report = import_csv(session, io.StringIO(f"{HEADER}\n{GOOD}\n{GOOD}\n"))
+    assert report.created == 1
+    assert "repeated in this file" in str(report.errors[0])
+
+
+def test_find_by_phone(session):
+    import_csv(session, io.StringIO(f"{HEADER}\n{GOOD}\n"))
+    assert find_by_phone(session, "+15550100099").account_id == "A-1"
+    assert find_by_phone(session, "+15550100000") is None

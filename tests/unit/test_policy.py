@@ -1,0 +1,60 @@
+"""The policy file is validated at start-up with a message that says what is wrong."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from lending.policy import LENDER_DIR, PolicyError, load_policy
+
+
+@pytest.fixture
+def lender_dir(tmp_path):
+    shutil.copytree(LENDER_DIR / "jurisdictions", tmp_path / "jurisdictions")
+    return tmp_path
+
+
+def write(lender_dir, change):
+    data = yaml.safe_load((LENDER_DIR / "policy.yml").read_text())
+    change(data)
+    path = lender_dir / "policy.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_the_shipped_policy_loads():
+    policy = load_policy()
+    assert policy.instalments.min_months == 2
+    assert policy.profile.required_statement("en").startswith("This is an attempt to collect a debt")
+    assert policy.payment_link("DEMO-1") == "https://pay.northwind.example/a/DEMO-1"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d["instalments"].update(min_months=8, max_months=4),
+         "min_months must not exceed max_months"),
+        (lambda d: d["instalments"].update(min_instalment="-1"), "min_instalment must be positive"),
+        (lambda d: d["deferral"].update(max_days="soon"), "deferral.max_days"),
+        (lambda d: d["lender"]["agent_hours"].update(start="25:00"), "is not a time of day"),
+        (lambda d: d["lender"]["agent_hours"].update(timezone="Moon/Base"), "is not an IANA time zone"),
+        (lambda d: d["payments"].update(link_template="https://pay.example"), "must contain {account_ref}"),
+        (lambda d: d.update(surprise=1), "surprise: extra fields not permitted"),
+        (lambda d: d["conversation"].update(rasa_timeout_seconds=30), "rasa_timeout_seconds"),
+    ],
+)
+def test_invalid_policies_are_refused_with_the_reason(lender_dir, change, message):
+    with pytest.raises(PolicyError) as error:
+        load_policy(write(lender_dir, change))
+    assert message in str(error.value)
+
+
+def test_unknown_jurisdiction_profile(lender_dir):
+    path = write(lender_dir, lambda d: d.update(jurisdiction="atlantis"))
+    with pytest.raises(PolicyError, match="atlantis.yml: file not found"):
+        load_policy(path)
+
+
+def test_required_statement_falls_back_to_english():
+    assert load_policy().profile.required_statement("zh-CN").startswith("This is an attempt")
