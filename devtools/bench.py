@@ -1,11 +1,13 @@
 """Load benchmark: N simulated borrowers at once through the gateway, and the same
 conversations sent straight to Rasa's REST channel in the same run.
 
-    python -m devtools.bench [--borrowers 20] [--rounds 1]
+    python -m devtools.bench [--borrowers 20] [--rounds 2]
 
 Prints p50/p95 time per turn and turns per second for both paths and their ratio, so
 the gateway's cost (signature check, store writes, keyword handling, TwiML) is read
-against Rasa's own time on the same machine at the same moment.
+against Rasa's own time on the same machine at the same moment. One unmeasured
+conversation warms both paths up, and the paths alternate round by round (each round
+with fresh borrowers), so neither is favoured by running first or last.
 """
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ def _summary(name: str, timings: List[float], elapsed: float) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench")
     parser.add_argument("--borrowers", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     var = Path(tempfile.mkdtemp(prefix="repay-bench-"))
     config = StackConfig(
@@ -78,8 +81,10 @@ def main(argv=None) -> int:
         log_dir=var / "log", extra_env={**OFFLINE_TWILIO},
     )
     store.db.connect(config.database_url)
-    gateway_accounts = _accounts("BG", 7, args.borrowers)
-    direct_accounts = _accounts("BR", 8, args.borrowers)
+    # One set of borrowers per round and path, plus one warm-up borrower (index 0).
+    per_path = args.borrowers * args.rounds + 1
+    gateway_accounts = _accounts("BG", 7, per_path)
+    direct_accounts = _accounts("BR", 8, per_path)
     with store.db.session_scope() as session:
         import_records(session, gateway_accounts + direct_accounts)
         for account in direct_accounts:  # Rasa's actions find the account through this row
@@ -99,9 +104,20 @@ def main(argv=None) -> int:
                                        "message": text})
             response.raise_for_status()
 
-        print(f"\n{args.borrowers} concurrent borrowers, {len(SCRIPT)} turns each")
-        rasa_figures = _summary("Rasa REST (baseline)", *_run(args.borrowers, via_rasa))
-        gateway_figures = _summary("gateway /twilio/sms", *_run(args.borrowers, via_gateway))
+        for text in SCRIPT:  # warm-up, not measured
+            via_rasa(0, text)
+            via_gateway(0, text)
+        measured = {via_rasa: ([], 0.0), via_gateway: ([], 0.0)}
+        for round_ in range(args.rounds):
+            first = 1 + round_ * args.borrowers
+            for path in (via_rasa, via_gateway):
+                timings, elapsed = _run(args.borrowers, lambda i, t, p=path, f=first: p(f + i, t))
+                measured[path] = (measured[path][0] + timings, measured[path][1] + elapsed)
+
+        print(f"\n{args.borrowers} concurrent borrowers, {len(SCRIPT)} turns each, "
+              f"{args.rounds} rounds per path")
+        rasa_figures = _summary("Rasa REST (baseline)", *measured[via_rasa])
+        gateway_figures = _summary("gateway /twilio/sms", *measured[via_gateway])
     print(f"{'ratio gateway/Rasa':<24} p50 x{gateway_figures['p50'] / rasa_figures['p50']:.2f}   "
           f"p95 x{gateway_figures['p95'] / rasa_figures['p95']:.2f}   "
           f"throughput x{gateway_figures['tps'] / rasa_figures['tps']:.2f}")

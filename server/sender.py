@@ -16,6 +16,7 @@ from twilio.rest import Client
 
 from server import services
 from server.config import Settings
+from server.sms_text import with_opt_out
 from store.db import session_scope
 from store.messages import record_outbound
 from store.models import OutboxMessage
@@ -57,6 +58,7 @@ class SmsSender:
         return self._client
 
     def send_sms(self, to: str, body: str, conversation_id: Optional[str]) -> SendResult:
+        body = with_opt_out(body)
         with session_scope() as session:
             if is_opted_out(session, to, CHANNEL):
                 log.info("not sending to an opted-out phone (conversation %s)", conversation_id)

@@ -33,6 +33,11 @@ GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
 TWILIO_BODY_LIMIT = 1600
 
+# DOMAIN.md: every outbound SMS carries the opt-out wording. A body that already
+# names the keywords (the STOP/START/HELP answers) says it in its own words.
+OPT_OUT_WORDING = "Reply STOP to opt out."
+_NAMES_KEYWORDS = re.compile(r"\b(STOP|START)\b")
+
 
 def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
@@ -95,6 +100,12 @@ def split_message(text: str, limit: int = TWILIO_BODY_LIMIT) -> List[str]:
     return pieces
 
 
+def with_opt_out(body: str) -> str:
+    if not body or _NAMES_KEYWORDS.search(body):
+        return body
+    return f"{body}\n{OPT_OUT_WORDING}"
+
+
 def join_texts(texts: Iterable[str]) -> str:
     return "\n".join(t.strip() for t in texts if t and t.strip())
 
@@ -108,5 +119,6 @@ def twiml(bodies: Iterable[str]) -> str:
 
 
 def reply_bodies(texts: Iterable[str]) -> List[str]:
-    """The bot's texts joined into one reply, split to Twilio's body limit."""
-    return split_message(join_texts(texts))
+    """The bot's texts joined into one reply, split to Twilio's body limit with room
+    left for the opt-out wording."""
+    return split_message(join_texts(texts), TWILIO_BODY_LIMIT - len(OPT_OUT_WORDING) - 1)

@@ -18,7 +18,7 @@ from server.gateway_state import thread_key
 from server.keywords import Keyword, classify, normalise, reply_for
 from server.rasa_client import RasaUnavailable
 from server.signature import twilio_signed
-from server.sms_text import reply_bodies, twiml
+from server.sms_text import reply_bodies, twiml, with_opt_out
 from store.conversations import current_conversation
 from store.db import session_scope
 from store.messages import has_deferred_before, record_inbound, record_outbound, set_status
@@ -118,15 +118,18 @@ def handle_inbound(inbound: Inbound) -> List[str]:
 
 def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str]) -> List[str]:
     with session_scope() as session:
-        _record_reply(session, inbound, route.conversation_id, route.message_id, status, bodies)
-    return bodies
+        return _record_reply(
+            session, inbound, route.conversation_id, route.message_id, status, bodies,
+        )
 
 
 def _record_reply(
     session, inbound: Inbound, conversation_id: str, message_id: int, status: str,
     bodies: List[str],
-) -> None:
+) -> List[str]:
+    """Marks the inbound message and records the reply exactly as it is sent."""
     set_status(session, message_id, status)
+    bodies = [with_opt_out(body) for body in bodies]
     for body in bodies:
         record_outbound(
             session, phone=inbound.phone, channel=CHANNEL, body=body,
@@ -136,6 +139,7 @@ def _record_reply(
         "conversation %s message %s: %s, %d message(s) out",
         conversation_id, inbound.sid, status, len(bodies),
     )
+    return bodies
 
 
 def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
@@ -169,7 +173,7 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
         else:
             return Route(conversation.id, message.id, None)
 
-        _record_reply(session, inbound, conversation.id, message.id, status, reply)
+        reply = _record_reply(session, inbound, conversation.id, message.id, status, reply)
         return Route(conversation.id, message.id, reply)
 
 

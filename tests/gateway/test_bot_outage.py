@@ -8,6 +8,7 @@ from gateway_support import RASA_TIMEOUT, STRANGER, inbound, outbound, outbox, p
 from sqlalchemy import update
 
 from server.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
+from server.sms_text import with_opt_out
 from server.twilio_sms import HOLDING_REPLY
 from store.db import session_scope
 from store.models import Conversation, Message, MessageStatus
@@ -23,17 +24,17 @@ def test_bot_down_gets_a_holding_reply_then_one_answer_by_sms(app, sms, fake_ras
     fake_rasa.down()
     reply, seconds = timed(sms, "can I pay next week?")
 
-    assert reply.texts == [HOLDING_REPLY]
+    assert reply.texts == [with_opt_out(HOLDING_REPLY)]
     assert seconds < RASA_TIMEOUT
     assert inbound()[0].status == MessageStatus.DEFERRED
-    assert [m.body for m in outbound()] == [HOLDING_REPLY]
+    assert [m.body for m in outbound()] == [with_opt_out(HOLDING_REPLY)]
 
     fake_rasa.up()
     report = redeliver_once(app)
     assert report.answered == 1
-    assert [m.body for m in outbox()] == ["Bot heard: can I pay next week?"]
+    assert [m.body for m in outbox()] == [with_opt_out("Bot heard: can I pay next week?")]
     assert inbound()[0].status == MessageStatus.ANSWERED
-    assert [m.body for m in outbound()] == [HOLDING_REPLY, "Bot heard: can I pay next week?"]
+    assert [m.body for m in outbound()] == [with_opt_out(HOLDING_REPLY), with_opt_out("Bot heard: can I pay next week?")]
 
     assert redeliver_once(app).answered == 0
     assert len(outbox()) == 1
@@ -44,7 +45,7 @@ def test_slow_bot_gets_a_holding_reply_within_the_timeout(sms, fake_rasa):
     fake_rasa.delay = RASA_TIMEOUT + 1.5
     reply, seconds = timed(sms, "hello")
 
-    assert reply.texts == [HOLDING_REPLY]
+    assert reply.texts == [with_opt_out(HOLDING_REPLY)]
     assert seconds < RASA_TIMEOUT + 1
     assert inbound()[0].status == MessageStatus.DEFERRED
 
@@ -52,13 +53,13 @@ def test_slow_bot_gets_a_holding_reply_within_the_timeout(sms, fake_rasa):
 @pytest.mark.parametrize("status", [500, 503])
 def test_failing_bot_gets_a_holding_reply(sms, fake_rasa, status):
     fake_rasa.status = status
-    assert sms("hello").texts == [HOLDING_REPLY]
+    assert sms("hello").texts == [with_opt_out(HOLDING_REPLY)]
     assert inbound()[0].status == MessageStatus.DEFERRED
 
 
 def test_bot_answering_nothing_is_retried_then_given_up(app, sms, fake_rasa):
     fake_rasa.answer = lambda sender, text: []  # what Rasa does when its action server is down
-    assert sms("hello").texts == [HOLDING_REPLY]
+    assert sms("hello").texts == [with_opt_out(HOLDING_REPLY)]
 
     for _ in range(MAX_EMPTY_ANSWERS - 1):
         assert redeliver_once(app).still_deferred == 1
@@ -72,12 +73,12 @@ def test_later_messages_wait_behind_a_deferred_one(app, sms, fake_rasa):
     sms("first")
     fake_rasa.up()
     # The bot is back, but "first" has not been answered yet: "second" must not overtake it.
-    assert sms("second").texts == [HOLDING_REPLY]
+    assert sms("second").texts == [with_opt_out(HOLDING_REPLY)]
     assert fake_rasa.calls == []
 
     assert redeliver_once(app).answered == 2
     assert fake_rasa.messages() == ["first", "second"]
-    assert [m.body for m in outbox()] == ["Bot heard: first", "Bot heard: second"]
+    assert [m.body for m in outbox()] == [with_opt_out("Bot heard: first"), with_opt_out("Bot heard: second")]
 
 
 def test_a_pass_stops_at_the_first_failure_while_the_bot_is_down(app, sms, fake_rasa):
@@ -130,7 +131,7 @@ def test_message_abandoned_by_a_crashed_process_is_answered(app, sms, fake_rasa)
     fake_rasa.up()
 
     assert redeliver_once(app).answered == 1
-    assert [m.body for m in outbox()] == ["Bot heard: hello"]
+    assert [m.body for m in outbox()] == [with_opt_out("Bot heard: hello")]
 
 
 def test_message_being_answered_right_now_is_left_alone(app, sms, fake_rasa):
@@ -147,12 +148,12 @@ def test_message_being_answered_right_now_is_left_alone(app, sms, fake_rasa):
 def test_background_thread_redelivers_in_a_serving_app(make_app, fake_rasa):
     app = make_app(REDELIVERY_INTERVAL_SECONDS=0.1)
     fake_rasa.down()
-    assert post_sms(app.test_client(), "hello").texts == [HOLDING_REPLY]  # starts the thread
+    assert post_sms(app.test_client(), "hello").texts == [with_opt_out(HOLDING_REPLY)]  # starts the thread
     fake_rasa.up()
     try:
         deadline = time.monotonic() + 5
         while not outbox() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert [m.body for m in outbox()] == ["Bot heard: hello"]
+        assert [m.body for m in outbox()] == [with_opt_out("Bot heard: hello")]
     finally:
         app.extensions["repay.redelivery"].stop()

@@ -10,6 +10,7 @@ import redis
 from gateway_support import post_sms
 
 from server.gateway_state import MemoryGatewayState, RedisGatewayState, thread_key
+from server.sms_text import with_opt_out
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def test_the_gateway_runs_on_redis(make_app, fake_rasa, redis_url):
     sid = f"SM{uuid.uuid4().hex}"
     try:
         client = app.test_client()
-        assert post_sms(client, "hello", sid=sid).texts == ["Bot heard: hello"]
+        assert post_sms(client, "hello", sid=sid).texts == [with_opt_out("Bot heard: hello")]
         assert post_sms(client, "hello", sid=sid).texts == []
         assert len(fake_rasa.calls) == 1
     finally:

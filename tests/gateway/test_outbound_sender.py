@@ -38,8 +38,9 @@ def test_without_credentials_sms_go_to_the_outbox(app):
         result = send_sms(BORROWER, "Your reminder", None)
 
     assert result.sent and result.via == "outbox"
-    assert [(m.to, m.body) for m in outbox()] == [(BORROWER, "Your reminder")]
-    assert [(m.body, m.provider_sid) for m in outbound()] == [("Your reminder", None)]
+    sent = "Your reminder\nReply STOP to opt out."  # every SMS carries the opt-out wording
+    assert [(m.to, m.body) for m in outbox()] == [(BORROWER, sent)]
+    assert [(m.body, m.provider_sid) for m in outbound()] == [(sent, None)]
 
 
 def test_an_opted_out_phone_gets_nothing(app):
@@ -66,12 +67,14 @@ def test_with_credentials_sms_go_through_twilios_api(app):
     assert request["auth"] == (ACCOUNT_SID, AUTH_TOKEN)
     assert request["data"]["To"] == BORROWER
     assert request["data"]["From"] == "+18005550199"
-    assert request["data"]["Body"] == "Your reminder"
+    assert request["data"]["Body"] == "Your reminder\nReply STOP to opt out."
     assert request["data"]["StatusCallback"] == "https://sms.lender.example/twilio/status"
     assert result.sent and result.via == "twilio"
     assert result.provider_sid == "SMfake00000000000000000000000001"
     assert outbox() == []
-    assert [(m.body, m.provider_sid) for m in outbound()] == [("Your reminder", result.provider_sid)]
+    assert [(m.body, m.provider_sid) for m in outbound()] == [
+        (request["data"]["Body"], result.provider_sid)
+    ]
 
 
 def test_messaging_service_is_used_instead_of_a_number(app):

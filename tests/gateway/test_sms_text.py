@@ -5,12 +5,14 @@ from gateway_support import parse_twiml
 from server.sms_text import (
     GSM7_BASIC,
     GSM7_EXTENSION,
+    OPT_OUT_WORDING,
     TWILIO_BODY_LIMIT,
     encoding,
     reply_bodies,
     segment_count,
     split_message,
     twiml,
+    with_opt_out,
 )
 
 
@@ -88,3 +90,21 @@ def test_no_reply_is_an_empty_response():
 
 def test_twiml_escapes_markup():
     assert parse_twiml(twiml(["a < b & c"]).encode()) == ["a < b & c"]
+
+
+def test_every_reply_carries_the_opt_out_wording_once():
+    assert with_opt_out("Your payment plan is set up.") == (
+        "Your payment plan is set up.\nReply STOP to opt out."
+    )
+    assert with_opt_out(with_opt_out("Hello.")) == "Hello.\nReply STOP to opt out."
+
+
+def test_keyword_answers_keep_their_own_wording():
+    unsubscribed = "You're unsubscribed. Reply START to resubscribe."
+    assert with_opt_out(unsubscribed) == unsubscribed
+
+
+def test_long_replies_leave_room_for_the_opt_out_wording():
+    bodies = [with_opt_out(b) for b in reply_bodies(["Word " * 400])]
+    assert len(bodies) == 2
+    assert all(len(b) <= TWILIO_BODY_LIMIT and b.endswith(OPT_OUT_WORDING) for b in bodies)

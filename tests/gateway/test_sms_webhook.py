@@ -14,6 +14,7 @@ from gateway_support import (
 )
 from sqlalchemy import select
 
+from server.sms_text import with_opt_out
 from server.twilio_sms import EMPTY_REPLY, MEDIA_REPLY
 from store.db import session_scope
 from store.models import Conversation, MessageStatus, Outcome, OutcomeKind
@@ -41,7 +42,7 @@ def test_bot_answer_comes_back_as_twiml(sms, fake_rasa):
     reply = sms("hello")
 
     assert reply.status_code == 200
-    assert reply.texts == ["Hi, this is Nora from Northwind Credit.\nAre you Dana?"]
+    assert reply.texts == [with_opt_out("Hi, this is Nora from Northwind Credit.\nAre you Dana?")]
     conversation = conversation_of()
     assert conversation.account_id == "DEMO-1001"
     assert fake_rasa.calls == [{"sender": conversation.id, "message": "hello"}]
@@ -59,7 +60,7 @@ def test_messages_of_one_thread_share_a_conversation(sms, fake_rasa):
 
 
 def test_a_phone_without_account_still_reaches_the_bot(sms, fake_rasa):
-    assert sms("hello", phone=STRANGER).texts == ["Bot heard: hello"]
+    assert sms("hello", phone=STRANGER).texts == [with_opt_out("Bot heard: hello")]
     assert conversation_of(STRANGER).account_id is None
 
 
@@ -67,7 +68,7 @@ def test_repeated_message_sid_is_answered_once(sms, fake_rasa):
     first = sms("hello", sid="SMrepeat")
     again = sms("hello", sid="SMrepeat")
 
-    assert first.texts == ["Bot heard: hello"]
+    assert first.texts == [with_opt_out("Bot heard: hello")]
     assert again.status_code == 200 and again.texts == []
     assert len(fake_rasa.calls) == 1
     assert len(inbound()) == 1
@@ -104,8 +105,8 @@ def test_messages_from_one_phone_reach_the_bot_one_at_a_time(app, fake_rasa):
         thread.join()
 
     assert fake_rasa.max_in_flight == 1
-    assert replies["first"].texts == ["Bot heard: first"]
-    assert replies["second"].texts == ["Bot heard: second"]
+    assert replies["first"].texts == [with_opt_out("Bot heard: first")]
+    assert replies["second"].texts == [with_opt_out("Bot heard: second")]
 
 
 def test_different_phones_are_not_serialised(app, fake_rasa):
@@ -133,7 +134,7 @@ def test_stop_then_silence_then_start(sms, fake_rasa):
     assert inbound()[-1].status == MessageStatus.HANDLED
 
     assert sms("START").texts == [RESUBSCRIBED]
-    assert sms("hello again").texts == ["Bot heard: hello again"]
+    assert sms("hello again").texts == [with_opt_out("Bot heard: hello again")]
     assert fake_rasa.messages() == ["hello again"]
     assert [o.account_id for o in outcomes(OutcomeKind.OPT_OUT)] == ["DEMO-1001"]
     assert len(outcomes(OutcomeKind.OPT_IN)) == 1
@@ -162,7 +163,7 @@ def test_start_keywords_resubscribe(sms, fake_rasa, body):
 
 @pytest.mark.parametrize("body", ["stop texting me", "please stop", "yes", "end of story"])
 def test_sentences_are_the_bots_to_understand(sms, fake_rasa, body):
-    assert sms(body).texts == [f"Bot heard: {body}"]
+    assert sms(body).texts == [with_opt_out(f"Bot heard: {body}")]
     with session_scope() as session:
         assert not is_opted_out(session, BORROWER, "sms")
 
@@ -189,19 +190,19 @@ def test_help_is_answered_while_opted_out(sms, fake_rasa):
 
 
 def test_empty_message_asks_for_words(sms, fake_rasa):
-    assert sms("   ").texts == [EMPTY_REPLY]
+    assert sms("   ").texts == [with_opt_out(EMPTY_REPLY)]
     assert fake_rasa.calls == []
     assert inbound()[0].status == MessageStatus.HANDLED
 
 
 def test_picture_only_message_asks_for_words_and_is_stored(sms, fake_rasa):
-    assert sms("", num_media=2).texts == [MEDIA_REPLY]
+    assert sms("", num_media=2).texts == [with_opt_out(MEDIA_REPLY)]
     assert fake_rasa.calls == []
     assert "2 media" in inbound()[0].body
 
 
 def test_picture_with_words_sends_the_words_to_the_bot(sms, fake_rasa):
-    assert sms("here is my receipt", num_media=1).texts == ["Bot heard: here is my receipt"]
+    assert sms("here is my receipt", num_media=1).texts == [with_opt_out("Bot heard: here is my receipt")]
 
 
 def test_conversation_with_a_person_gets_no_bot_reply(sms, fake_rasa):

@@ -2,6 +2,7 @@
 from gateway_support import BORROWER, post_sms, sign
 
 from server.signature import is_valid_signature
+from server.sms_text import with_opt_out
 
 # twilio-python's published test vector (tests/unit/test_request_validator.py).
 # Its caller is +14158675309; with any other number the signature differs.
@@ -35,7 +36,7 @@ def test_wrong_token_or_missing_signature_is_rejected():
 def test_signed_webhook_is_answered(sms, fake_rasa):
     reply = sms("hello")
     assert reply.status_code == 200
-    assert reply.texts == ["Bot heard: hello"]
+    assert reply.texts == [with_opt_out("Bot heard: hello")]
 
 
 def test_missing_signature_is_forbidden(client, fake_rasa):
@@ -64,7 +65,7 @@ def test_behind_a_proxy_the_public_url_is_what_twilio_signed(make_app, fake_rasa
 
     reply = post_sms(client, "hello", url=public)
     assert reply.status_code == 200
-    assert reply.texts == ["Bot heard: hello"]
+    assert reply.texts == [with_opt_out("Bot heard: hello")]
     # Signed for the internal URL Flask sees: not what Twilio would have signed.
     assert post_sms(client, "hello", url="http://localhost/twilio/sms").status_code == 403
 

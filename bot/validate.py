@@ -1,0 +1,76 @@
+"""`rasa data validate --fail-on-warnings`, made exact for this bot.
+
+    python -m bot.validate
+
+Rasa warns "The utterance 'x' is not used in any story or rule" for every response that
+only custom actions send (and Rasa 3.6 never fails on it, whatever the flag says). This
+check turns that noise into two real rules:
+  - a response must be used by a story/rule, a form, Rasa's fallback, or the actions'
+    code; a response nobody sends fails the run;
+  - every response the actions' code names must exist in domain.yml.
+Any other warning from Rasa fails the run too.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import yaml
+
+from bot.training import ROOT, rasa_bin, rasa_env
+
+UNUSED = re.compile(r"The utterance '([a-z0-9_]+)' is not used in any story or rule")
+WARNING = re.compile(r"UserWarning: (.*)")
+REFUSAL_RULE = re.compile(r'(?:Refusal|refuse)\(\s*"([a-z_]+)"')
+RESPONSE_NAME = re.compile(r'"(utter_[a-z0-9_]+)"')
+DYNAMIC_REFUSAL = 'f"utter_refusal_{'
+
+
+def responses_sent_by_code() -> set:
+    """Response names the action server can send: literals, refusals, form questions."""
+    actions_code = "\n".join(p.read_text() for p in (ROOT / "actions").glob("*.py"))
+    names = set(RESPONSE_NAME.findall(actions_code))
+    if DYNAMIC_REFUSAL in actions_code:
+        lending_code = "\n".join(p.read_text() for p in (ROOT / "lending").glob("*.py"))
+        rules = REFUSAL_RULE.findall(lending_code + actions_code)
+        names |= {f"utter_refusal_{rule}" for rule in rules}
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    actions = set(domain.get("actions") or [])
+    for form, spec in (domain.get("forms") or {}).items():
+        for slot in spec.get("required_slots") or []:
+            # A form asks with action_ask_<form>_<slot> when there is one, else the response.
+            if f"action_ask_{form}_{slot}" not in actions:
+                names.add(f"utter_ask_{form}_{slot}")
+    names.add("utter_default")  # Rasa's own action_default_fallback sends it
+    return names
+
+
+def main() -> int:
+    run = subprocess.run(
+        [rasa_bin(), "data", "validate", "--fail-on-warnings"],
+        cwd=ROOT, env=rasa_env(), capture_output=True, text=True,
+    )
+    output = run.stdout + run.stderr
+    domain_responses = set(yaml.safe_load((ROOT / "domain.yml").read_text())["responses"])
+    by_code = responses_sent_by_code()
+
+    problems = []
+    unused = set(UNUSED.findall(output))
+    problems += [f"response {name} is never sent (no story, rule, form or action uses it)"
+                 for name in sorted(unused - by_code)]
+    problems += [f"the actions send {name}, which domain.yml does not define"
+                 for name in sorted(by_code - domain_responses)]
+    problems += [f"rasa: {w}" for w in WARNING.findall(output) if not UNUSED.search(w)]
+    if run.returncode != 0:
+        problems.append(f"rasa data validate exited {run.returncode}:\n{output[-3000:]}")
+
+    for problem in problems:
+        print(f"FAIL {problem}")
+    print(f"validate: {len(domain_responses)} responses, {len(unused & by_code)} sent only by "
+          f"actions or forms, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
