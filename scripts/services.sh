@@ -3,7 +3,9 @@
 # 127.0.0.1, installing them from Debian's packages and starting them if needed.
 set -euo pipefail
 
-PG_DB=repay_test
+# The test database named by TEST_POSTGRES_URL (scripts/test.sh sets it).
+PG_DB=${TEST_POSTGRES_URL:-postgresql://postgres:postgres@127.0.0.1:5432/repay_test}
+PG_DB=${PG_DB##*/}
 
 have() { command -v "$1" >/dev/null 2>&1; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -42,4 +44,15 @@ export PGPASSWORD=postgres
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1; then
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $PG_DB"
 fi
-echo "services: redis and postgresql reachable"
+# The agent console's browser test (tests/e2e/test_console_browser.py) drives Debian's
+# Chromium through Playwright; Playwright's own browser download is never used.
+if [[ -z "${CHROMIUM_PATH:-}" ]] && ! have chromium; then
+  echo "services: installing chromium (for the console's browser test)"
+  if ! (apt_install chromium chromium-driver); then
+    echo "services: could not install chromium; install Debian's chromium package or set" \
+      "CHROMIUM_PATH to a Chromium binary" >&2
+    exit 1
+  fi
+fi
+
+echo "services: redis and postgresql reachable, chromium installed"

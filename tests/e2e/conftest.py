@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import time
 from pathlib import Path
 
@@ -18,13 +19,16 @@ from store.accounts import import_records
 from store.models import OutboxMessage
 
 _phones = itertools.count(200)
+# Gateway, Rasa and action server listen on BASE, BASE+5 and BASE+55; another checkout
+# running its tests on the same machine picks another base.
+PORT_BASE = int(os.environ.get("REPAY_E2E_PORT_BASE", "15000"))
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     var = Path(tmp_path_factory.mktemp("e2e"))
     config = StackConfig(
-        rasa_port=15005, actions_port=15055, gateway_port=15000,
+        rasa_port=PORT_BASE + 5, actions_port=PORT_BASE + 55, gateway_port=PORT_BASE,
         database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "tracker.db"),
         log_dir=var / "log",
         extra_env={"REDELIVERY_INTERVAL_SECONDS": "1", **OFFLINE_TWILIO},

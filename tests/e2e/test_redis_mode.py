@@ -16,6 +16,7 @@ from devtools.twilio_sim import SimulatedTwilio
 from server.config import DEV_TWILIO_AUTH_TOKEN
 from store.accounts import import_records
 from store.models import Message
+from tests.e2e.conftest import PORT_BASE
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +28,8 @@ def redis_stack(tmp_path_factory, redis_url):
     client.flushdb()
     var = Path(tmp_path_factory.mktemp("e2e-redis"))
     config = StackConfig(
-        rasa_port=16005, actions_port=16055, gateway_port=16000, gateways=2,
+        rasa_port=PORT_BASE + 1005, actions_port=PORT_BASE + 1055, gateway_port=PORT_BASE + 1000,
+        gateways=2,
         database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "unused.db"),
         redis_url=redis_url, log_dir=var / "log",
         extra_env={**OFFLINE_TWILIO, "REDELIVERY_INTERVAL_SECONDS": "0"},
