@@ -2,7 +2,8 @@
 abuse after one calm answer, and two messages in a row it did not understand.
 
 A handoff records an `escalation` outcome with its reason, marks the Conversation as
-handled by a human (the gateway then stops passing messages to the bot) and tells the
+handled by a human (the gateway then stops passing messages to the bot), puts it in the
+agent console's queue with a priority and a summary (store/handoffs.py) and tells the
 borrower when a person will reply, from the lender's agent hours. Which reasons hand over
 is the policy's `handoff.<reason>` switch.
 """
@@ -22,6 +23,7 @@ from actions.account_context import AccountContext, ensure_store, load_context
 from actions.slots import end_active_loop, is_verified
 from lending.policy import WEEKDAYS, AgentHours
 from store.conversations import get_conversation
+from store.handoffs import enqueue
 from store.models import OutcomeKind
 from store.outcomes import audit, record_outcome
 
@@ -93,12 +95,13 @@ def hand_over(
     ensure_store()
     with store.db.session_scope() as session:
         conversation = get_conversation(session, ctx.conversation_id) if ctx.conversation_id else None
-        if conversation is not None:
-            conversation.handled_by = "human"
         record_outcome(
             session, OutcomeKind.ESCALATION, account_id=ctx.account_id,
             conversation_id=ctx.conversation_id, phone=ctx.phone, details={"reason": reason},
         )
+        if conversation is not None:
+            session.flush()  # the summary lists what this conversation recorded so far
+            enqueue(session, conversation, reason, ctx.now)
         audit(
             session, "bot", "handoff", account_id=ctx.account_id,
             conversation_id=ctx.conversation_id, details={"reason": reason},

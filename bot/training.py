@@ -79,12 +79,13 @@ def ensure_model() -> Path:
     if target.exists():
         print(f"training: model up to date ({target.name})", flush=True)
         return target
-    print(f"training: data, config or domain changed; training {target.name}", flush=True)
+    print(f"training: data, config or domain changed; training {target.name} "
+          "(a few minutes; LOG_LEVEL=INFO shows Rasa's progress)", flush=True)
     started = time.monotonic()
     subprocess.run(
         [rasa_bin(), "train", "--fixed-model-name", target.name[: -len(".tar.gz")],
          "--out", str(MODELS_DIR)],
-        check=True, cwd=ROOT, env=rasa_env(),
+        check=True, cwd=ROOT, env={"LOG_LEVEL": "WARNING", **rasa_env()},
     )
     print(f"training: done in {time.monotonic() - started:.0f} s", flush=True)
     old = sorted(MODELS_DIR.glob("repay-*.tar.gz"), key=lambda p: p.stat().st_mtime)

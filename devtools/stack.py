@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -86,6 +88,8 @@ class Stack:
         self.config = config
         self.processes: Dict[str, subprocess.Popen] = {}
         self.model = ensure_model()
+        # One key for every gateway process, so a console sign-in works on any of them.
+        self.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
 
     def env(self) -> Dict[str, str]:
         c = self.config
@@ -96,6 +100,7 @@ class Stack:
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
             RASA_TRACKER_DB=c.tracker_db,
             PYTHONPATH=str(ROOT),
+            SECRET_KEY=self.secret_key,
         )
         if c.redis_url:
             env["REDIS_URL"] = c.redis_url
@@ -130,7 +135,18 @@ class Stack:
             "rasa": f"{c.rasa_url}/status",
         }[name]
 
+    def _port(self, name: str) -> int:
+        c = self.config
+        if name.startswith("gateway"):
+            return c.gateway_port_of(name)
+        return {"actions": c.actions_port, "rasa": c.rasa_port}[name]
+
     def start(self, name: str, timeout: float = 180) -> None:
+        # Another stack on the same port would answer our health check and our
+        # requests: refuse rather than talk to the wrong service.
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self._port(name))) == 0:
+                raise RuntimeError(f"{name}: port {self._port(name)} is already in use")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         Path(self.config.tracker_db).parent.mkdir(parents=True, exist_ok=True)
         log = open(self.config.log_dir / f"{name}.log", "ab")
@@ -199,14 +215,35 @@ def load_demo_accounts(database_url: str) -> None:
     print(f"stack: demo accounts loaded ({report.created} new, {report.updated} updated)")
 
 
+DEMO_AGENTS = {"demo": "agent", "demo-lead": "supervisor"}
+
+
+def create_demo_agents(database_url: str) -> str:
+    """Console users for a newcomer; the password is DEMO_AGENT_PASSWORD, or new each run."""
+    from store.agents import save_agent
+    from store.db import connect, session_scope
+
+    password = os.environ.get("DEMO_AGENT_PASSWORD") or secrets.token_urlsafe(12)
+    connect(database_url)
+    with session_scope() as session:
+        for username, role in DEMO_AGENTS.items():
+            save_agent(session, username, role, password)
+    return password
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.stack")
     parser.add_argument("mode", choices=["serve", "demo"])
     args = parser.parse_args(argv)
     config = StackConfig.from_env()
     load_demo_accounts(config.database_url)
+    password = create_demo_agents(config.database_url)
     with Stack(config) as stack:
         print(f"stack: gateway on {config.gateway_url}/twilio/sms, Rasa on {config.rasa_url}")
+        print(
+            f"stack: agent console on {config.gateway_url}/console/ - sign in as 'demo' (agent) "
+            f"or 'demo-lead' (supervisor), password {password}"
+        )
         if args.mode == "demo":
             from devtools.chat import chat
 

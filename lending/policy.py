@@ -10,10 +10,18 @@ import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, Extra, ValidationError, conint, root_validator, validator
+from pydantic import (
+    BaseModel,
+    Extra,
+    ValidationError,
+    confloat,
+    conint,
+    root_validator,
+    validator,
+)
 
 LENDER_DIR = Path(__file__).resolve().parent.parent / "lender"
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -130,6 +138,38 @@ class Conversation(_Strict):
     rasa_timeout_seconds: conint(ge=1, le=12)  # Twilio gives up on a webhook at 15 s
 
 
+class Voicemail(_Strict):
+    """The limited-content message an answering machine gets: a neutral business name, a
+    person's name, a callback number and a request to call back; nothing about a debt."""
+
+    business_name: Optional[str] = None  # None: the lender's name
+    caller_name: Optional[str] = None  # None: the assistant's name
+    callback_phone: Optional[str] = None  # None: the lender's support phone
+
+    @validator("business_name")
+    def _neutral(cls, value):
+        words = set((value or "").lower().replace("-", " ").split())
+        if words & NOT_NEUTRAL:
+            raise ValueError("must not say the call is about a debt or its collection")
+        return value
+
+
+# Words a voicemail's business name must not contain (a third party may hear it).
+NOT_NEUTRAL = {"debt", "debts", "collect", "collection", "collections", "collector",
+               "recovery", "arrears", "overdue"}
+
+
+class Voice(_Strict):
+    """How calls sound and when the gateway asks again (server/twilio_voice.py)."""
+
+    min_speech_confidence: confloat(ge=0, le=1) = 0.5  # below: "did you say ...?" first
+    reprompts: conint(ge=0, le=5) = 2  # after silence or noise; then a polite close
+    input_timeout_seconds: conint(ge=2, le=30) = 5  # silence before a re-prompt
+    transfer_timeout_seconds: conint(ge=5, le=120) = 25  # ringing at the agent line
+    voices: Dict[str, str] = {"en": "Polly.Joanna", "zh": "Polly.Zhiyu"}  # <Say voice> by language
+    voicemail: Voicemail = Voicemail()
+
+
 class Handoff(_Strict):
     request_human: bool
     legal_protection: bool
@@ -140,11 +180,34 @@ class Handoff(_Strict):
     outside_policy: bool
 
 
+# The keys of lending.plans.Refusal.rule a supervisor may be allowed to approve.
+OVERRIDABLE_RULES = (
+    "months_out_of_range", "instalment_below_minimum", "plan_limit", "promise_too_far",
+)
+
+
+class Exceptions(_Strict):
+    """What an agent may agree beyond the limits, with a supervisor's approval."""
+
+    supervisor_may_approve: List[str] = []
+
+    @validator("supervisor_may_approve", each_item=True)
+    def _known_rule(cls, value):
+        if value not in OVERRIDABLE_RULES:
+            raise ValueError(f"{value!r} is not one of {list(OVERRIDABLE_RULES)}")
+        return value
+
+
 class Frequency(_Strict):
+    """Caps on outbound calls (lending/compliance.py applies them). Calls the borrower
+    starts never count; `calls_counted_per` says whether calls to the same debt
+    (US Reg F) or to the same phone number (China) are counted together."""
+
     call_attempts_per_7_days: Optional[conint(ge=1)]
     quiet_days_after_conversation: Optional[conint(ge=1)]
     connected_calls_per_day: Optional[conint(ge=1)]
     unanswered_attempts_per_day: Optional[conint(ge=1)]
+    calls_counted_per: Literal["debt", "number"] = "debt"
 
 
 class Jurisdiction(_Strict):
@@ -172,6 +235,8 @@ class Policy(_Strict):
     identity: Identity
     conversation: Conversation
     handoff: Handoff
+    exceptions: Exceptions = Exceptions()
+    voice: Voice = Voice()
     profile: Jurisdiction
 
     def payment_link(self, account_ref: str) -> str:

@@ -44,7 +44,7 @@ def create_app(config: Optional[dict] = None) -> Flask:
     """Builds the gateway. `config` overrides environment variables by the same
     names (see server/config.py); other keys (TESTING, ...) go to app.config."""
     # These modules use services(), defined above: imported here, as in Flask's tutorial.
-    from server import api, cli, twilio_sms
+    from server import api, cli, console, twilio_sms
     from server.redelivery import RedeliveryWorker
     from server.sender import SmsSender
 
@@ -73,6 +73,10 @@ def create_app(config: Optional[dict] = None) -> Flask:
 
     app.register_blueprint(twilio_sms.bp)
     app.register_blueprint(api.bp)
+    from server import campaigns_api  # campaigns, payments, Twilio status callbacks
+
+    app.register_blueprint(campaigns_api.bp)
+    console.init_app(app, settings)
     cli.register(app)
 
     if settings.redelivery_interval_seconds > 0:

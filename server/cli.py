@@ -74,6 +74,9 @@ def outbox(phone: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from server import campaigns_cli
+
+    campaigns_cli.register(app)  # campaigns ..., payments load
     app.cli.add_command(accounts)
     app.cli.add_command(redeliver)
     app.cli.add_command(outbox)

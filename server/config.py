@@ -16,11 +16,26 @@ Tests pass overrides to `create_app({...})` using the same names.
 | API_KEY                       | unset: the accounts API answers 503     |
 | REDIS_URL                     | unset: in-process locks and dedup       |
 | REDELIVERY_INTERVAL_SECONDS   | 5 (0 turns the background thread off)   |
+| SECRET_KEY                    | unset: random per process (console      |
+|                               | sign-ins last until a restart and are   |
+|                               | not shared by several processes)        |
+| CAMPAIGNS_DIR                 | lender/campaigns                        |
+| CAMPAIGN_QUEUE                | campaigns (the RQ queue workers serve)  |
+| SEND_RATE_PER_NUMBER          | 1/second (per sending number, shared by |
+|                               | every worker through Redis)             |
+| CAMPAIGN_LEASE_SECONDS        | 300: a queued attempt no worker took in |
+|                               | this time is queued again; one claimed  |
+|                               | this long ago without an answer is      |
+|                               | reported in doubt                       |
+| AGENT_PHONE                   | unset: calls are not put through to a   |
+|                               | person (the borrower is told when one   |
+|                               | will get back to them, and gets a text) |
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -44,7 +59,16 @@ ENV_VARS = (
     "API_KEY",
     "REDIS_URL",
     "REDELIVERY_INTERVAL_SECONDS",
+    "SECRET_KEY",
+    "CAMPAIGNS_DIR",
+    "CAMPAIGN_QUEUE",
+    "SEND_RATE_PER_NUMBER",
+    "CAMPAIGN_LEASE_SECONDS",
+    "AGENT_PHONE",
 )
+
+# "10/second", "1 per second", "30/minute": the syntax of the `limits` library.
+_RATE = re.compile(r"^\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?$")
 
 
 class ConfigError(ValueError):
@@ -64,6 +88,12 @@ class Settings:
     api_key: Optional[str] = None
     redis_url: Optional[str] = None
     redelivery_interval_seconds: float = 5.0
+    secret_key: Optional[str] = None  # signs the agent console's session cookies
+    campaigns_dir: str = str(LENDER_DIR / "campaigns")
+    campaign_queue: str = "campaigns"
+    send_rate_per_number: str = "1/second"
+    campaign_lease_seconds: float = 300.0
+    agent_phone: Optional[str] = None  # the agents' line a call is put through to (E.164)
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, object]] = None) -> "Settings":
@@ -78,6 +108,15 @@ class Settings:
         if "redelivery_interval_seconds" in values:
             values["redelivery_interval_seconds"] = _seconds(
                 "REDELIVERY_INTERVAL_SECONDS", values["redelivery_interval_seconds"]
+            )
+        if "campaign_lease_seconds" in values:
+            values["campaign_lease_seconds"] = _seconds(
+                "CAMPAIGN_LEASE_SECONDS", values["campaign_lease_seconds"]
+            )
+        if "send_rate_per_number" in values and not _RATE.match(values["send_rate_per_number"]):
+            raise ConfigError(
+                "SEND_RATE_PER_NUMBER must look like '1/second' or '30 per minute', "
+                f"got {values['send_rate_per_number']!r}"
             )
         for name in ("rasa_url", "public_url"):
             if name in values:

@@ -1,5 +1,6 @@
 """State the gateway shares between requests: which MessageSids are being worked
-on, and one lock per conversation so a phone's messages are handled in order.
+on, one lock per conversation so a phone's messages are handled in order, and what
+each live call's last prompt expects (server/voice_prompts.py).
 
 In memory for one process; in Redis (REDIS_URL) when several gateway processes
 serve the same number. Keys never contain phone numbers: callers pass ids or
@@ -8,6 +9,7 @@ hashes (see `thread_key`).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -46,6 +48,27 @@ class GatewayState(ABC):
         """Context manager yielding True once the lock is held, or False when it
         could not be taken within `wait` seconds (None: wait as long as it takes)."""
 
+    @abstractmethod
+    def claim_handoff(self, handoff_id: int, ttl: float) -> bool:
+        """True for the one agent whose claim of this queue item is in flight; the
+        store's conditional update then decides (server/console/)."""
+
+    @abstractmethod
+    def release_handoff(self, handoff_id: int) -> None:
+        """Ends a claim in flight."""
+
+    @abstractmethod
+    def load_call(self, call_sid: str) -> Optional[dict]:
+        """What was saved for a live call (None: nothing, or it expired)."""
+
+    @abstractmethod
+    def save_call(self, call_sid: str, data: dict, ttl: float) -> None:
+        """Keeps a call's state (JSON-able) for `ttl` seconds."""
+
+    @abstractmethod
+    def forget_call(self, call_sid: str) -> None:
+        """Drops a call's state once the call ended."""
+
 
 class MemoryGatewayState(GatewayState):
     """One process (tests, `flask run`, a single gunicorn worker)."""
@@ -55,6 +78,7 @@ class MemoryGatewayState(GatewayState):
         self._claims: Dict[str, float] = {}  # sid -> expiry (monotonic)
         self._locks: Dict[str, threading.Lock] = {}
         self._waiters: Dict[str, int] = {}  # lets unused locks be dropped
+        self._calls: Dict[str, tuple] = {}  # call sid -> (expiry, JSON text)
 
     def claim_message_sid(self, sid: str, ttl: float) -> bool:
         now = time.monotonic()
@@ -69,6 +93,28 @@ class MemoryGatewayState(GatewayState):
     def release_message_sid(self, sid: str) -> None:
         with self._guard:
             self._claims.pop(sid, None)
+
+    def claim_handoff(self, handoff_id: int, ttl: float) -> bool:
+        return self.claim_message_sid(f"handoff:{handoff_id}", ttl)
+
+    def release_handoff(self, handoff_id: int) -> None:
+        self.release_message_sid(f"handoff:{handoff_id}")
+
+    def load_call(self, call_sid: str) -> Optional[dict]:
+        now = time.monotonic()
+        with self._guard:
+            for old in [s for s, (expiry, _) in self._calls.items() if expiry <= now]:
+                del self._calls[old]
+            found = self._calls.get(call_sid)
+        return json.loads(found[1]) if found else None
+
+    def save_call(self, call_sid: str, data: dict, ttl: float) -> None:
+        with self._guard:  # stored as JSON, as in Redis: no object is shared between requests
+            self._calls[call_sid] = (time.monotonic() + ttl, json.dumps(data))
+
+    def forget_call(self, call_sid: str) -> None:
+        with self._guard:
+            self._calls.pop(call_sid, None)
 
     @contextmanager
     def conversation_lock(self, conversation_key: str, wait: Optional[float] = None) -> Iterator[bool]:
@@ -101,6 +147,23 @@ class RedisGatewayState(GatewayState):
 
     def release_message_sid(self, sid: str) -> None:
         self.redis.delete(f"{self.prefix}sid:{sid}")
+
+    def claim_handoff(self, handoff_id: int, ttl: float) -> bool:
+        key = f"{self.prefix}handoff-claim:{handoff_id}"
+        return bool(self.redis.set(key, b"1", nx=True, ex=max(1, int(ttl))))
+
+    def release_handoff(self, handoff_id: int) -> None:
+        self.redis.delete(f"{self.prefix}handoff-claim:{handoff_id}")
+
+    def load_call(self, call_sid: str) -> Optional[dict]:
+        found = self.redis.get(f"{self.prefix}call:{call_sid}")
+        return json.loads(found) if found else None
+
+    def save_call(self, call_sid: str, data: dict, ttl: float) -> None:
+        self.redis.set(f"{self.prefix}call:{call_sid}", json.dumps(data), ex=max(1, int(ttl)))
+
+    def forget_call(self, call_sid: str) -> None:
+        self.redis.delete(f"{self.prefix}call:{call_sid}")
 
     @contextmanager
     def conversation_lock(self, conversation_key: str, wait: Optional[float] = None) -> Iterator[bool]:

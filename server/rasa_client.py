@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from typing import List
+from urllib.parse import quote
 
 import requests
 from urllib3.util import Timeout
@@ -52,6 +53,20 @@ class RasaClient:
         if not texts:
             raise RasaAnsweredNothing("empty answer")
         return texts
+
+    def add_events(self, sender: str, events: List[dict]) -> None:
+        """Appends events to the conversation's tracker through Rasa's HTTP API
+        (`rasa run --enable-api`); raises RasaUnavailable when that fails."""
+        try:
+            response = self._session.post(
+                f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker/events",
+                params={"include_events": "NONE"},
+                json=events,
+                timeout=Timeout(total=self.timeout),
+            )
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
 
     def is_up(self, timeout: float = 1.0) -> bool:
         try:

@@ -33,10 +33,14 @@ GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
 TWILIO_BODY_LIMIT = 1600
 
-# DOMAIN.md: every outbound SMS carries the opt-out wording. A body that already
-# names the keywords (the STOP/START/HELP answers) says it in its own words.
-OPT_OUT_WORDING = "Reply STOP to opt out."
-_NAMES_KEYWORDS = re.compile(r"\b(STOP|START)\b")
+# DOMAIN.md: every outbound SMS carries the opt-out wording, in the borrower's
+# language. A body that already names the keywords (the STOP/START/HELP answers, a
+# campaign text) says it in its own words.
+OPT_OUT_WORDING = {
+    "en": "Reply STOP to opt out.",
+    "zh": "回复STOP退订。",
+}
+_NAMES_KEYWORDS = re.compile(r"(?<![A-Za-z])(STOP|START)(?![A-Za-z])")
 
 
 def is_gsm7(text: str) -> bool:
@@ -100,10 +104,14 @@ def split_message(text: str, limit: int = TWILIO_BODY_LIMIT) -> List[str]:
     return pieces
 
 
-def with_opt_out(body: str) -> str:
+def opt_out_wording(language: str = "en") -> str:
+    return OPT_OUT_WORDING.get(language.split("-")[0].lower(), OPT_OUT_WORDING["en"])
+
+
+def with_opt_out(body: str, language: str = "en") -> str:
     if not body or _NAMES_KEYWORDS.search(body):
         return body
-    return f"{body}\n{OPT_OUT_WORDING}"
+    return f"{body}\n{opt_out_wording(language)}"
 
 
 def join_texts(texts: Iterable[str]) -> str:
@@ -121,4 +129,5 @@ def twiml(bodies: Iterable[str]) -> str:
 def reply_bodies(texts: Iterable[str]) -> List[str]:
     """The bot's texts joined into one reply, split to Twilio's body limit with room
     left for the opt-out wording."""
-    return split_message(join_texts(texts), TWILIO_BODY_LIMIT - len(OPT_OUT_WORDING) - 1)
+    longest = max(len(wording) for wording in OPT_OUT_WORDING.values())
+    return split_message(join_texts(texts), TWILIO_BODY_LIMIT - longest - 1)

@@ -10,10 +10,10 @@ from typing import IO, Iterable, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Extra, ValidationError, condecimal, constr, validator
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from store.models import Account, AccountStatus
+from store.models import Account, AccountStatus, AccountTag
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 FIELDS = [
@@ -37,9 +37,18 @@ class AccountRecord(BaseModel):
     due_date: dt.date
     birth_date: dt.date
     id_last4: constr(strip_whitespace=True, regex=r"^\d{4}$")
+    # Optional labels for campaign segments: "vip;new" in a CSV cell, or a JSON list.
+    # Left out, an account keeps the tags it has.
+    tags: Optional[List[constr(strip_whitespace=True, regex=r"^[a-z0-9_-]{1,40}$")]] = None
 
     class Config:
         extra = Extra.forbid
+
+    @validator("tags", pre=True)
+    def _split_tags(cls, value):
+        if isinstance(value, str):
+            return [tag.strip().lower() for tag in re.split(r"[;|,]", value) if tag.strip()]
+        return value
 
     @validator("phone", pre=True)
     def _e164(cls, value):
@@ -114,15 +123,24 @@ def import_records(session: Session, rows: Iterable[Mapping]) -> ImportReport:
             report.errors.append(RowError(number, account_id, ["account_id: repeated in this file"]))
             continue
         seen.add(record.account_id)
+        fields = record.dict(exclude={"tags"})
         existing = session.get(Account, record.account_id)
         if existing is None:
-            session.add(Account(**record.dict(), status=AccountStatus.ACTIVE))
+            session.add(Account(**fields, status=AccountStatus.ACTIVE))
             report.created += 1
         else:
-            for name, value in record.dict().items():
+            for name, value in fields.items():
                 setattr(existing, name, value)
             report.updated += 1
+        if record.tags is not None:
+            set_tags(session, record.account_id, record.tags)
     return report
+
+
+def set_tags(session: Session, account_id: str, tags: Iterable[str]) -> None:
+    session.flush()  # the account row first: tags point at it
+    session.execute(delete(AccountTag).where(AccountTag.account_id == account_id))
+    session.add_all(AccountTag(account_id=account_id, tag=tag) for tag in sorted(set(tags)))
 
 
 def import_csv(session: Session, stream: IO[str]) -> ImportReport:

@@ -16,6 +16,8 @@ def current_conversation(
 ) -> Conversation:
     """The open thread for this phone and channel, or a new one once it went idle.
 
+    A thread a person holds (handled_by human) never goes idle: it stays with the
+    person until they hand it back or close it, however long the borrower waits.
     A new thread is bound to the account the phone reaches (or to none: the bot
     then says nothing about any debt)."""
     now = utcnow()
@@ -29,7 +31,9 @@ def current_conversation(
         .order_by(Conversation.last_activity_at.desc())
     )
     latest = session.execute(query).scalars().first()
-    if latest is not None and now - latest.last_activity_at <= expiry:
+    if latest is not None and (
+        latest.handled_by == "human" or now - latest.last_activity_at <= expiry
+    ):
         latest.last_activity_at = now
         return latest
     if latest is not None:

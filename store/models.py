@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
@@ -194,3 +195,215 @@ class AuditEvent(Base):
     account_id = Column(String(64), nullable=True, index=True)
     conversation_id = Column(String(40), nullable=True)
     details = Column(JSON, nullable=False, default=dict)
+
+
+# --- the agent console (issue 4): people who take conversations over from the bot ---
+
+
+class HandoffStatus:
+    QUEUED = "queued"  # waiting for an agent
+    CLAIMED = "claimed"  # one agent holds it
+    CLOSED = "closed"  # handed back to the bot, or the conversation closed
+    OPEN = (QUEUED, CLAIMED)
+
+
+class HandoffResolution:
+    HANDED_BACK = "handed_back"  # the bot answers this conversation again
+    CLOSED = "closed"  # the conversation is over; a later message starts a new one
+
+
+class Handoff(Base):
+    """A conversation the bot handed to a person: the console's queue. At most one is
+    open per conversation; `summary` is what the agent reads first (the account, whether
+    the bot verified the borrower, what the bot already recorded)."""
+
+    __tablename__ = "handoffs"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=False, index=True)
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True)
+    channel = Column(String(10), nullable=False)  # sms | voice (a voice handoff is a live call)
+    reason = Column(String(40), nullable=False)
+    priority = Column(Integer, nullable=False)  # 1 first: vulnerable borrowers and legal cases
+    status = Column(String(10), nullable=False, default=HandoffStatus.QUEUED)
+    claimed_by = Column(String(64), nullable=True)  # an Agent's username
+    summary = Column(JSON, nullable=False, default=dict)
+    resolution = Column(String(20), nullable=True)
+    queued_at = Column(DateTime, nullable=False, default=utcnow)
+    claimed_at = Column(DateTime, nullable=True)
+    closed_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_handoffs_status_priority", "status", "priority", "queued_at"),
+        Index(
+            "uq_handoffs_open_conversation", "conversation_id", unique=True,
+            sqlite_where=status != HandoffStatus.CLOSED,
+            postgresql_where=status != HandoffStatus.CLOSED,
+        ),
+    )
+
+
+class AgentRole:
+    AGENT = "agent"  # takes conversations from the queue
+    SUPERVISOR = "supervisor"  # sees every conversation, approves exceptions to the policy
+    TRAINER = "trainer"  # reads what borrowers wrote to improve the NLU (a later release)
+    ALL = (AGENT, SUPERVISOR, TRAINER)
+
+
+class Agent(Base):
+    """A person who signs in to the console. Only a salted hash of the password is kept."""
+
+    __tablename__ = "agents"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(32), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(12), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ApprovalStatus:
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ApprovalRequest(Base):
+    """An outcome the policy's checks refused, which an agent asked a supervisor to approve;
+    it is recorded as an Outcome only once approved."""
+
+    __tablename__ = "approval_requests"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
+    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=False)
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True)
+    kind = Column(String(20), nullable=False)
+    details = Column(JSON, nullable=False, default=dict)  # the outcome as it would be recorded
+    refusal_rule = Column(String(40), nullable=False)
+    refusal_reason = Column(Text, nullable=False)
+    requested_by = Column(String(32), nullable=False)
+    status = Column(String(10), nullable=False, default=ApprovalStatus.PENDING, index=True)
+    decided_by = Column(String(32), nullable=True)
+    decided_at = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# --- outbound campaigns (issue 5): contact attempts, payments, promise follow-up ---
+
+
+class AttemptState:
+    SCHEDULED = "scheduled"  # waiting for its time and a worker
+    SENDING = "sending"  # claimed by a worker that is handing it to Twilio
+    SENT = "sent"  # handed to Twilio (or written to the outbox); `delivery` follows it
+    BLOCKED = "blocked"  # the compliance gate said no; `rule` and `reason` say why
+    CANCELLED = "cancelled"  # the account left the segment before its time came
+    FAILED = "failed"  # Twilio refused it for good, or transient errors outlasted the retries
+    IN_DOUBT = "in_doubt"  # a worker died after claiming it: never re-sent automatically
+    FINAL = (SENT, BLOCKED, CANCELLED, FAILED, IN_DOUBT)
+
+
+class ContactAttempt(Base):
+    """One outbound SMS or call, whoever asked for it (campaign, follow-up, agent).
+
+    `idempotency_key` (campaign, account, stage, borrower's local date) makes scheduling
+    repeatable; a worker sends only after moving `state` from scheduled to sending (or
+    straight to sent with the outbox) with a conditional UPDATE, so two workers holding
+    the same job never send twice."""
+
+    __tablename__ = "contact_attempts"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key = Column(String(200), nullable=False, unique=True)
+    source = Column(String(12), nullable=False)  # campaign | follow_up | agent
+    campaign = Column(String(64), nullable=True)
+    stage = Column(String(64), nullable=False)
+    run_id = Column(String(40), nullable=True, index=True)
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False)
+    phone = Column(String(20), nullable=False)
+    channel = Column(String(10), nullable=False)  # sms | voice
+    language = Column(String(16), nullable=False)
+    local_date = Column(Date, nullable=False)  # the borrower's day it belongs to
+    state = Column(String(12), nullable=False, default=AttemptState.SCHEDULED)
+    not_before = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=True)  # no rescheduling past this instant
+    body = Column(Text, nullable=True)  # the text sent (an agent's text is set up front)
+    enqueues = Column(Integer, nullable=False, default=0)  # jobs handed to the queue
+    enqueued_at = Column(DateTime, nullable=True)
+    tries = Column(Integer, nullable=False, default=0)  # times a worker claimed it
+    claimed_at = Column(DateTime, nullable=True)
+    claimed_by = Column(String(80), nullable=True)  # host:pid of the worker
+    sent_at = Column(DateTime, nullable=True)
+    provider_sid = Column(String(64), nullable=True, index=True)
+    delivery = Column(String(16), nullable=True)  # Twilio's status: queued, sent, delivered...
+    answered = Column(Boolean, nullable=True)  # calls: connected to a person
+    rule = Column(String(40), nullable=True)  # the gate rule that last blocked or deferred it
+    reason = Column(Text, nullable=True)
+    error_code = Column(String(16), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("ix_contact_attempts_state_due", "state", "not_before"),
+        Index("ix_contact_attempts_account", "account_id", "channel", "sent_at"),
+        Index("ix_contact_attempts_phone", "phone", "channel", "sent_at"),
+        Index("ix_contact_attempts_campaign", "campaign", "local_date"),
+    )
+
+
+class AccountTag(Base):
+    """Labels a lender gives accounts (optional `tags` column of the accounts file);
+    campaign segments include or exclude them."""
+
+    __tablename__ = "account_tags"
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), primary_key=True)
+    tag = Column(String(40), primary_key=True)
+
+
+class InconvenientTime(Base):
+    """A weekly time the borrower said is inconvenient (their local time)."""
+
+    __tablename__ = "inconvenient_times"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
+    weekdays = Column(String(27), nullable=False)  # "mon,tue,wed"
+    start = Column(Time, nullable=False)
+    end = Column(Time, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Payment(Base):
+    """A payment the lender reports (POST /api/payments or a CSV import); `reference`
+    makes a second import of the same file harmless."""
+
+    __tablename__ = "payments"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(64), nullable=False, unique=True)
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
+    amount = Column(Money, nullable=False)
+    currency = Column(String(3), nullable=False)
+    paid_on = Column(Date, nullable=False)
+    source = Column(String(12), nullable=False)  # api | csv
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class PromiseState:
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    REPLACED = "replaced"  # a newer promise on the same account took its place
+
+
+class PaymentPromise(Base):
+    """Follow-up of a promise to pay (an Outcome of kind "promise"): kept once payments
+    since it was made cover its amount, broken when its date passes without them."""
+
+    __tablename__ = "payment_promises"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    outcome_id = Column(Integer, ForeignKey("outcomes.id"), nullable=False, unique=True)
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
+    promised_on = Column(Date, nullable=False)
+    amount = Column(Money, nullable=False)
+    currency = Column(String(3), nullable=False)
+    made_at = Column(DateTime, nullable=False)
+    state = Column(String(10), nullable=False, default=PromiseState.OPEN, index=True)
+    paid = Column(Money, nullable=True)
+    settled_at = Column(DateTime, nullable=True)

@@ -46,6 +46,8 @@ def twilio(stack):
 @pytest.fixture
 def borrower(stack):
     """A fresh account, 14 days overdue, with its own phone number."""
+    # Another module's stack may have pointed this process at its own store since.
+    store.db.connect(stack.config.database_url)
     phone = f"+1555020{next(_phones):04d}"
     account = {
         "account_id": f"E2E-{phone[-4:]}", "name": "Dana Rivers", "phone": phone,

@@ -107,4 +107,4 @@ def test_keyword_answers_keep_their_own_wording():
 def test_long_replies_leave_room_for_the_opt_out_wording():
     bodies = [with_opt_out(b) for b in reply_bodies(["Word " * 400])]
     assert len(bodies) == 2
-    assert all(len(b) <= TWILIO_BODY_LIMIT and b.endswith(OPT_OUT_WORDING) for b in bodies)
+    assert all(len(b) <= TWILIO_BODY_LIMIT and b.endswith(OPT_OUT_WORDING["en"]) for b in bodies)

@@ -1,0 +1,266 @@
+"""Campaign files: lender/campaigns/<id>.yml, validated with every problem listed.
+
+A campaign is configuration: who it reaches (a segment and stages by days from the due
+date or from a promise), how (SMS or voice), what it says (a template per stage and
+language) and when (sending days and a window in the borrower's local time). The file
+name is the campaign's id. See lender/campaigns/reminders.yml for a commented example.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+from pydantic import BaseModel, Extra, ValidationError, conint, constr, root_validator, validator
+
+from campaigns.templates import base_language, template_problems
+from lending.policy import WEEKDAYS, Hours, Policy
+
+CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+DUE_KINDS = ("days_before_due", "days_after_due", "days_past_due")
+PROMISE_KINDS = ("days_before_promise", "days_after_broken_promise")
+
+
+class CampaignError(ValueError):
+    """A campaign file cannot be used; the message lists every problem."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class DayRange(_Strict):
+    min: conint(ge=0, le=3650)
+    max: conint(ge=0, le=3650)
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values):
+        if values["min"] > values["max"]:
+            raise ValueError("min must not exceed max")
+        return values
+
+
+class Stage(_Strict):
+    """Exactly one way of picking the day an account gets this stage's message.
+    Days are counted in the borrower's own time zone."""
+
+    days_before_due: Optional[List[conint(ge=0, le=60)]]  # 0 is the due date itself
+    days_after_due: Optional[List[conint(ge=1, le=3650)]]
+    days_past_due: Optional[DayRange]  # every day in the range
+    days_before_promise: Optional[List[conint(ge=0, le=60)]]  # 0 is the promised date
+    days_after_broken_promise: Optional[List[conint(ge=1, le=60)]]
+
+    @root_validator(skip_on_failure=True)
+    def _exactly_one(cls, values):
+        chosen = [name for name in DUE_KINDS + PROMISE_KINDS if values.get(name) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                f"give exactly one of {', '.join(DUE_KINDS + PROMISE_KINDS)}"
+                + (f" (got {', '.join(chosen)})" if chosen else "")
+            )
+        return values
+
+    @property
+    def kind(self) -> str:
+        return next(n for n in DUE_KINDS + PROMISE_KINDS if getattr(self, n) is not None)
+
+    @property
+    def about_promise(self) -> bool:
+        return self.kind in PROMISE_KINDS
+
+    def matches_due(self, days_from_due: int) -> bool:
+        """days_from_due: today minus the due date (negative before it)."""
+        if self.days_before_due is not None:
+            return days_from_due <= 0 and -days_from_due in self.days_before_due
+        if self.days_after_due is not None:
+            return days_from_due in self.days_after_due
+        if self.days_past_due is not None:
+            return self.days_past_due.min <= days_from_due <= self.days_past_due.max
+        return False
+
+    def span(self) -> Optional[tuple]:
+        """(earliest, latest) days from the due date this stage can match."""
+        if self.days_before_due is not None:
+            return -max(self.days_before_due), -min(self.days_before_due)
+        if self.days_after_due is not None:
+            return min(self.days_after_due), max(self.days_after_due)
+        if self.days_past_due is not None:
+            return self.days_past_due.min, self.days_past_due.max
+        return None
+
+
+class BalanceRange(_Strict):
+    min: Optional[Decimal] = None
+    max: Optional[Decimal] = None
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values):
+        low, high = values.get("min"), values.get("max")
+        if low is not None and high is not None and low > high:
+            raise ValueError("min must not exceed max")
+        return values
+
+
+Tag = constr(regex=r"^[a-z0-9_-]{1,40}$")
+
+
+class TagFilter(_Strict):
+    include: List[Tag] = []  # at least one of these (empty: any account)
+    exclude: List[Tag] = []  # none of these
+
+
+class Segment(_Strict):
+    balance: BalanceRange = BalanceRange()
+    languages: Optional[List[constr(regex=r"^[a-z]{2}$")]] = None  # None: every language
+    tags: TagFilter = TagFilter()
+    # An account with an open promise to pay gets no due-date reminder until the
+    # promised date has passed (the promise follow-up speaks to it instead).
+    skip_open_promises: bool = True
+
+
+class Schedule(_Strict):
+    weekdays: List[str] = list(WEEKDAYS)
+    send_window: Hours  # the borrower's local time, inside the jurisdiction's hours
+    start_date: Optional[dt.date] = None
+    end_date: Optional[dt.date] = None
+    # How many days past its planned day an attempt the gate deferred may still go
+    # (0: the same day only). Beyond that it is recorded as blocked.
+    reschedule_days: conint(ge=0, le=7) = 1
+
+    @validator("weekdays", each_item=True)
+    def _weekday(cls, value):
+        if value not in WEEKDAYS:
+            raise ValueError(f"{value!r} is not one of {WEEKDAYS}")
+        return value
+
+    @property
+    def weekday_numbers(self) -> frozenset:
+        return _weekday_numbers(tuple(self.weekdays))
+
+
+@lru_cache(maxsize=64)
+def _weekday_numbers(weekdays: tuple) -> frozenset:
+    return frozenset(WEEKDAYS.index(day) for day in weekdays)
+
+
+class Campaign(_Strict):
+    id: constr(regex=CAMPAIGN_ID.pattern)
+    name: constr(min_length=1, max_length=200)
+    channel: str
+    default_language: constr(regex=r"^[a-z]{2}$") = "en"
+    segment: Segment = Segment()
+    stages: Dict[constr(regex=r"^[a-z0-9_]{1,64}$"), Stage]
+    templates: Dict[str, Dict[str, constr(min_length=1)]]
+    opt_out_wording: Dict[str, str] = {}  # per language; the built-in wording otherwise
+    schedule: Schedule
+
+    @validator("channel")
+    def _channel(cls, value):
+        if value not in ("sms", "voice"):
+            raise ValueError("must be sms or voice")
+        return value
+
+    @validator("stages")
+    def _some_stages(cls, value):
+        if not value:
+            raise ValueError("at least one stage")
+        return value
+
+    @validator("opt_out_wording", each_item=True)
+    def _mentions_stop(cls, value):
+        if "STOP" not in value:
+            raise ValueError("must tell the borrower to reply STOP")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _templates_match_stages(cls, values):
+        stages, templates = values["stages"], values["templates"]
+        problems = [f"no stage named {name!r}" for name in templates if name not in stages]
+        for name in stages:
+            if values["default_language"] not in templates.get(name, {}):
+                problems.append(
+                    f"stage {name!r} has no template in the default language "
+                    f"{values['default_language']!r}"
+                )
+        if problems:
+            raise ValueError("templates: " + "; ".join(problems))
+        return values
+
+    @property
+    def about_promises(self) -> bool:
+        return any(stage.about_promise for stage in self.stages.values())
+
+    def template(self, stage: str, language: str) -> str:
+        texts = self.templates[stage]
+        return texts.get(base_language(language)) or texts[self.default_language]
+
+
+def _explain(error: ValidationError) -> List[str]:
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"] if part != "__root__")
+        lines.append(f"  - {where or '(top level)'}: {problem['msg']}")
+    return lines
+
+
+def _policy_problems(campaign: Campaign, policy: Policy) -> List[str]:
+    """What the jurisdiction profile forbids in an otherwise valid campaign."""
+    profile, problems = policy.profile, []
+    window, hours = campaign.schedule.send_window, profile.contact_hours
+    if window.start < hours.start or window.end > hours.end:
+        problems.append(
+            f"  - schedule.send_window: {window.start:%H:%M}-{window.end:%H:%M} is outside the "
+            f"{policy.jurisdiction} contact hours {hours.start:%H:%M}-{hours.end:%H:%M}"
+        )
+    for stage_name, texts in campaign.templates.items():
+        about_promise = campaign.stages[stage_name].about_promise
+        for language, text in texts.items():
+            for problem in template_problems(
+                text, campaign.channel, about_promise, profile.sms_may_state_amount,
+                policy.jurisdiction,
+            ):
+                problems.append(f"  - templates.{stage_name}.{language}: {problem}")
+    return problems
+
+
+def load_campaign(path: Path, policy: Policy) -> Campaign:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CampaignError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise CampaignError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CampaignError(f"{path}: expected a mapping at the top level")
+    if "id" in data:
+        raise CampaignError(f"{path}: the file name is the campaign's id; remove 'id'")
+    try:
+        campaign = Campaign(id=path.stem, **data)
+    except ValidationError as exc:
+        raise CampaignError("\n".join([f"{path}: invalid campaign"] + _explain(exc))) from None
+    problems = _policy_problems(campaign, policy)
+    if problems:
+        raise CampaignError("\n".join([f"{path}: invalid campaign"] + problems))
+    return campaign
+
+
+def load_campaigns(directory: Path, policy: Policy) -> Dict[str, Campaign]:
+    """Every campaign in the directory (none when it does not exist); all files'
+    problems are reported together."""
+    directory = Path(directory)
+    campaigns, errors = {}, []
+    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+        try:
+            campaigns[path.stem] = load_campaign(path, policy)
+        except CampaignError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise CampaignError("\n".join(errors))
+    return campaigns

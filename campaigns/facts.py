@@ -1,0 +1,135 @@
+"""What the store knows about accounts, read in bulk for a campaign run and one account
+at a time for a send. Only the columns a campaign needs are read; identity facts
+(birth date, ID digits) never are."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence
+
+from sqlalchemy import BigInteger, select, type_coerce
+from sqlalchemy.orm import Session
+
+from lending.compliance import UTC, Borrower
+from store.models import Account, AccountTag, PaymentPromise, PromiseState
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    account_id: str
+    name: str
+    phone: str
+    timezone: str
+    language: str
+    currency: str
+    balance: Decimal
+    due_date: dt.date
+    status: str
+    tags: FrozenSet[str] = frozenset()
+
+    @property
+    def borrower(self) -> Borrower:
+        return Borrower(self.account_id, self.phone, self.timezone, self.status)
+
+
+@dataclass(frozen=True)
+class PromiseFacts:
+    id: int
+    account_id: str
+    promised_on: dt.date
+    amount: Decimal
+    currency: str
+    state: str
+
+
+def aware(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    """The store keeps naive UTC; the gate wants aware instants."""
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def naive(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+_COLUMNS = (
+    Account.account_id, Account.name, Account.phone, Account.timezone, Account.language,
+    Account.currency, type_coerce(Account.principal, BigInteger), type_coerce(Account.interest, BigInteger),
+    type_coerce(Account.fees, BigInteger), Account.due_date, Account.status,
+)
+
+
+def _cents(amount: Decimal) -> int:
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def iter_accounts(
+    session: Session, *, due_between: Optional[tuple] = None, min_balance: Optional[Decimal] = None,
+    max_balance: Optional[Decimal] = None, account_ids: Optional[Sequence[str]] = None,
+    tags: Optional[Dict[str, FrozenSet[str]]] = None, chunk: int = 5000,
+) -> Iterator[AccountFacts]:
+    """Accounts in account_id order, filtered in SQL where it is cheap: due dates
+    between two days (inclusive), balance bounds, a list of ids."""
+    total = (
+        type_coerce(Account.principal, BigInteger) + type_coerce(Account.interest, BigInteger)
+        + type_coerce(Account.fees, BigInteger)
+    )
+    query = select(*_COLUMNS).order_by(Account.account_id)
+    if due_between is not None:
+        query = query.where(Account.due_date >= due_between[0], Account.due_date <= due_between[1])
+    if min_balance is not None:
+        query = query.where(total >= _cents(min_balance))
+    if max_balance is not None:
+        query = query.where(total <= _cents(max_balance))
+    if account_ids is not None:
+        query = query.where(Account.account_id.in_(list(account_ids)))
+    tags = tags or {}
+    empty: FrozenSet[str] = frozenset()
+    result = session.execute(query.execution_options(yield_per=chunk))
+    for row in result:
+        (account_id, name, phone, timezone, language, currency, principal, interest, fees,
+         due_date, status) = row
+        yield AccountFacts(
+            account_id=account_id, name=name, phone=phone, timezone=timezone, language=language,
+            currency=currency, balance=(Decimal(principal + interest + fees) * CENT),
+            due_date=due_date, status=status, tags=tags.get(account_id, empty),
+        )
+
+
+def account_facts(session: Session, account_id: str) -> Optional[AccountFacts]:
+    found = list(iter_accounts(session, account_ids=[account_id], tags=load_tags(session, [account_id])))
+    return found[0] if found else None
+
+
+def load_tags(session: Session, account_ids: Optional[Iterable[str]] = None) -> Dict[str, FrozenSet[str]]:
+    query = select(AccountTag.account_id, AccountTag.tag)
+    if account_ids is not None:
+        query = query.where(AccountTag.account_id.in_(list(account_ids)))
+    found = defaultdict(set)
+    for account_id, tag in session.execute(query):
+        found[account_id].add(tag)
+    return {key: frozenset(value) for key, value in found.items()}
+
+
+def load_promises(
+    session: Session, state: str, account_ids: Optional[Iterable[str]] = None
+) -> Dict[str, PromiseFacts]:
+    """The latest promise in `state` per account (by promised date, then by id)."""
+    query = select(
+        PaymentPromise.id, PaymentPromise.account_id, PaymentPromise.promised_on,
+        PaymentPromise.amount, PaymentPromise.currency, PaymentPromise.state,
+    ).where(PaymentPromise.state == state).order_by(PaymentPromise.promised_on, PaymentPromise.id)
+    if account_ids is not None:
+        query = query.where(PaymentPromise.account_id.in_(list(account_ids)))
+    return {row.account_id: PromiseFacts(*row) for row in session.execute(query)}
+
+
+def open_promises(session: Session, account_ids=None) -> Dict[str, PromiseFacts]:
+    return load_promises(session, PromiseState.OPEN, account_ids)
+
+
+def broken_promises(session: Session, account_ids=None) -> Dict[str, PromiseFacts]:
+    return load_promises(session, PromiseState.BROKEN, account_ids)

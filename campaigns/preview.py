@@ -1,0 +1,110 @@
+"""What a run would do, without doing it: accounts per stage, how many the gate would
+let through, defer or block (per rule), and sample messages. Nothing is scheduled or sent;
+the only write is bookkeeping (promises the bot recorded start being followed)."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+from sqlalchemy.orm import Session
+
+from campaigns.config import Campaign
+from campaigns.messages import render_message
+from campaigns.planning import ALREADY, BLOCKED, DEFERRED, ELIGIBLE, SKIPPED, Planner
+from lending.policy import Policy
+
+
+@dataclass
+class Sample:
+    stage: str
+    language: str
+    account_id: str
+    text: str
+
+
+@dataclass
+class PreviewReport:
+    campaign: str
+    name: str
+    channel: str
+    at: dt.datetime
+    stages: Dict[str, int] = field(default_factory=dict)  # accounts per stage today
+    eligible: int = 0
+    deferred: Counter = field(default_factory=Counter)  # per rule
+    blocked: Counter = field(default_factory=Counter)  # per rule
+    skipped: Counter = field(default_factory=Counter)  # per reason
+    already_scheduled: int = 0
+    samples: List[Sample] = field(default_factory=list)
+    checks: int = 0  # compliance checks made
+    seconds: float = 0.0
+
+    @property
+    def in_segment(self) -> int:
+        return sum(self.stages.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "campaign": self.campaign, "name": self.name, "channel": self.channel,
+            "at": self.at.isoformat(), "in_segment": self.in_segment, "stages": dict(self.stages),
+            "eligible": self.eligible, "deferred": dict(self.deferred),
+            "blocked": dict(self.blocked), "skipped": dict(self.skipped),
+            "already_scheduled": self.already_scheduled,
+            "samples": [vars(sample) for sample in self.samples],
+            "compliance_checks": self.checks, "seconds": round(self.seconds, 3),
+        }
+
+    def lines(self) -> List[str]:
+        """The report as the CLI prints it."""
+        out = [
+            f"campaign {self.campaign} ({self.name}, {self.channel}) at {self.at:%Y-%m-%d %H:%M} UTC",
+            f"  in segment today      {self.in_segment:>7}",
+        ]
+        out += [f"    {stage:<20}{count:>7}" for stage, count in self.stages.items()]
+        out.append(f"  eligible now          {self.eligible:>7}")
+        for title, counts in (("deferred", self.deferred), ("blocked", self.blocked),
+                              ("skipped", self.skipped)):
+            out.append(f"  {title:<22}{sum(counts.values()):>7}")
+            out += [f"    {rule:<20}{count:>7}" for rule, count in sorted(counts.items())]
+        out.append(f"  already scheduled     {self.already_scheduled:>7}")
+        out.append(f"  ({self.checks} compliance checks in {self.seconds:.2f} s)")
+        if self.samples:
+            out.append("sample messages")
+            for sample in self.samples:
+                out.append(f"  [{sample.stage} / {sample.language}] {sample.account_id}")
+                out.append(f"    {sample.text}")
+        return out
+
+
+def preview(
+    session: Session, campaign: Campaign, policy: Policy, now: dt.datetime, samples: int = 1,
+    only_accounts: Optional[Sequence[str]] = None,
+) -> PreviewReport:
+    """`samples`: messages shown per stage and language."""
+    started = time.perf_counter()
+    planner = Planner(session, campaign, policy, now, only_accounts)
+    report = PreviewReport(campaign.id, campaign.name, campaign.channel, planner.now)
+    report.stages = {name: 0 for name in campaign.stages}
+    shown: Counter = Counter()
+    for plan in planner.plans():
+        report.stages[plan.stage] += 1
+        if plan.outcome == ELIGIBLE:
+            report.eligible += 1
+        elif plan.outcome == DEFERRED:
+            report.deferred[plan.rule] += 1
+        elif plan.outcome == BLOCKED:
+            report.blocked[plan.rule] += 1
+        elif plan.outcome == SKIPPED:
+            report.skipped[plan.rule] += 1
+        elif plan.outcome == ALREADY:
+            report.already_scheduled += 1
+        sample_key = (plan.stage, plan.facts.language)
+        if plan.outcome in (ELIGIBLE, DEFERRED) and shown[sample_key] < samples:
+            shown[sample_key] += 1
+            text = render_message(campaign, plan.stage, plan.facts, policy, plan.local_date, plan.promise)
+            report.samples.append(Sample(plan.stage, plan.facts.language, plan.facts.account_id, text))
+    report.checks = planner.checks
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,250 @@
+"""Campaigns over HTTP: Twilio's status callbacks, and for operations (bearer API_KEY)
+the preview and run of a campaign, a run's progress, payments and promise follow-up,
+and a borrower's inconvenient times.
+
+    POST /twilio/status                          signed by Twilio
+    GET  /api/campaigns                          the configured campaigns
+    GET  /api/campaigns/<id>/preview?at=&samples=
+    POST /api/campaigns/<id>/run                 {"at": ISO instant, optional}
+    GET  /api/campaigns/runs/<run_id>            attempts of a run per state
+    POST /api/payments                           JSON list of payments (or {"payments": [...]})
+    POST /api/promises/review                    kept/broken, and follow-ups for broken ones
+    PUT  /api/accounts/<id>/inconvenient-times   [{"weekdays": [...], "start", "end"}]
+
+Campaign files are validated when the app starts: a bad file stops start-up with every
+problem listed, like a bad policy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Dict, Optional
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from pydantic import BaseModel, Extra, ValidationError, conlist, validator
+from sqlalchemy import delete
+
+from campaigns.attempts import progress, record_status, utc_now
+from campaigns.config import Campaign, CampaignError, load_campaigns
+from campaigns.payments import import_payments
+from campaigns.preview import preview
+from campaigns.runtime import Runtime
+from campaigns.scheduling import follow_up_promises, schedule
+from lending.policy import WEEKDAYS
+from server import services
+from server.api import _authorised, _error
+from server.signature import twilio_signed
+from store.db import session_scope
+from store.models import Account, InconvenientTime
+from store.outcomes import audit
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("campaigns", __name__)
+
+CAMPAIGNS = "repay.campaigns"
+RUNTIME = "repay.campaigns.runtime"
+
+
+@bp.record_once
+def _load_campaigns(state) -> None:
+    svc = services(state.app)
+    state.app.extensions[CAMPAIGNS] = load_campaigns(svc.settings.campaigns_dir, svc.policy)
+
+
+def campaigns(app: Optional[Flask] = None) -> Dict[str, Campaign]:
+    return (app or current_app).extensions[CAMPAIGNS]
+
+
+def campaign_runtime(app: Optional[Flask] = None) -> Runtime:
+    """Redis, the queue, the limiter, Twilio: built on first use (runs need REDIS_URL)."""
+    app = app or current_app._get_current_object()
+    if RUNTIME not in app.extensions:
+        svc = services(app)
+        app.extensions[RUNTIME] = Runtime.build(svc.settings, svc.policy, campaigns(app))
+    return app.extensions[RUNTIME]
+
+
+def parse_instant(raw: Optional[str]) -> dt.datetime:
+    """An ISO instant (UTC when it has no offset), or now."""
+    if not raw:
+        return utc_now()
+    value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+# -- Twilio ------------------------------------------------------------------------------
+
+@bp.post("/twilio/status")
+@twilio_signed
+def status_callback() -> Response:
+    hint = request.args.get("attempt", type=int)
+    with session_scope() as session:
+        matched = record_status(session, request.form, hint)
+    log.info("status callback: attempt %s -> %s", matched.get("attempt"), matched.get("status"))
+    return Response(status=204)
+
+
+# -- operations --------------------------------------------------------------------------
+
+def _campaign_or_404(campaign_id: str):
+    found = campaigns().get(campaign_id)
+    if found is None:
+        return None, _error(404, f"no campaign {campaign_id!r}; known: {', '.join(sorted(campaigns()))}")
+    return found, None
+
+
+@bp.get("/api/campaigns")
+def list_campaigns():
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    return jsonify([
+        {"id": c.id, "name": c.name, "channel": c.channel,
+         "stages": {name: stage.kind for name, stage in c.stages.items()}}
+        for c in campaigns().values()
+    ])
+
+
+@bp.get("/api/campaigns/<campaign_id>/preview")
+def preview_campaign(campaign_id: str):
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    campaign, missing = _campaign_or_404(campaign_id)
+    if missing is not None:
+        return missing
+    try:
+        at = parse_instant(request.args.get("at"))
+    except ValueError:
+        return _error(400, "at: expected an ISO instant, e.g. 2026-11-25T15:00:00Z")
+    samples = min(max(request.args.get("samples", default=1, type=int), 0), 10)
+    with session_scope() as session:
+        report = preview(session, campaign, services().policy, at, samples=samples)
+    return jsonify(report.as_dict())
+
+
+@bp.post("/api/campaigns/<campaign_id>/run")
+def run_campaign(campaign_id: str):
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    campaign, missing = _campaign_or_404(campaign_id)
+    if missing is not None:
+        return missing
+    body = request.get_json(force=True, silent=True) or {}
+    try:
+        at = parse_instant(body.get("at") if isinstance(body, dict) else None)
+    except ValueError:
+        return _error(400, "at: expected an ISO instant, e.g. 2026-11-25T15:00:00Z")
+    try:
+        rt = campaign_runtime()
+    except CampaignError as exc:
+        return _error(503, str(exc))
+    report = schedule(rt, campaign, at, actor="api")
+    log.info("campaign %s run %s: %d scheduled", campaign.id, report.run_id, report.scheduled)
+    return jsonify(report.as_dict())
+
+
+@bp.get("/api/campaigns/runs/<run_id>")
+def run_progress(run_id: str):
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    with session_scope() as session:
+        counts = progress(session, run_id=run_id)
+    if not counts["total"]:
+        return _error(404, f"no attempts for run {run_id!r}")
+    return jsonify({"run_id": run_id, **counts})
+
+
+@bp.post("/api/payments")
+def post_payments():
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    data = request.get_json(force=True, silent=True)
+    if isinstance(data, dict) and "payments" in data:
+        data = data["payments"]
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        return _error(400, 'expected a JSON list of payments, or {"payments": [...]}')
+    now = utc_now()
+    with session_scope() as session:
+        report = import_payments(session, data, "api", now)
+    log.info("payments: created %d, duplicates %d, rejected %d",
+             report.created, report.duplicates, len(report.errors))
+    return jsonify(report.as_dict())
+
+
+@bp.post("/api/promises/review")
+def review_promises():
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    try:
+        rt = campaign_runtime()
+    except CampaignError as exc:
+        return _error(503, str(exc))
+    return jsonify(follow_up_promises(rt, utc_now(), actor="api"))
+
+
+class WindowIn(BaseModel):
+    weekdays: conlist(str, min_items=1)
+    start: dt.time
+    end: dt.time
+
+    class Config:
+        extra = Extra.forbid
+
+    @validator("start", "end", pre=True)
+    def _clock(cls, value):
+        if isinstance(value, dt.time):
+            return value
+        try:
+            return dt.datetime.strptime(str(value), "%H:%M").time()
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day like '09:00'") from None
+
+    @validator("weekdays", each_item=True)
+    def _weekday(cls, value):
+        if value not in WEEKDAYS:
+            raise ValueError(f"{value!r} is not one of {WEEKDAYS}")
+        return value
+
+    @validator("end")
+    def _after_start(cls, value, values):
+        if "start" in values and value <= values["start"]:
+            raise ValueError("end must be after start")
+        return value
+
+
+@bp.put("/api/accounts/<account_id>/inconvenient-times")
+def put_inconvenient_times(account_id: str):
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, list):
+        return _error(400, 'expected a JSON list like [{"weekdays": ["mon"], "start": "09:00", "end": "17:00"}]')
+    if not all(isinstance(item, dict) for item in data):
+        return _error(400, "each inconvenient time is an object with weekdays, start and end")
+    try:
+        windows = [WindowIn(**item) for item in data]
+    except ValidationError as exc:
+        return _error(400, "; ".join(
+            f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in exc.errors()
+        ))
+    with session_scope() as session:
+        if session.get(Account, account_id) is None:
+            return _error(404, f"no account {account_id!r}")
+        session.execute(delete(InconvenientTime).where(InconvenientTime.account_id == account_id))
+        for window in windows:
+            session.add(InconvenientTime(account_id=account_id, weekdays=",".join(window.weekdays),
+                                         start=window.start, end=window.end))
+        audit(session, "api", "inconvenient_times", account_id=account_id,
+              details={"windows": len(windows)})
+    return jsonify({"account_id": account_id, "inconvenient_times": [
+        {"weekdays": w.weekdays, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"} for w in windows
+    ]})

@@ -1,0 +1,231 @@
+"""Outcomes an agent records, checked by the same rules as the bot's (lending/plans.py).
+
+A promise, a plan, a dispute, a payment the borrower says was made, or a callback. What
+the rules refuse is refused for the agent too, with the rule's reason; when the policy
+lists the rule under `exceptions.supervisor_may_approve`, the agent may ask a supervisor,
+and the outcome is recorded once the supervisor approves it (a supervisor holding the
+conversation approves their own). Outcomes carry who recorded them and in which handoff.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import List, Mapping, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from lending.money import format_money, to_money
+from lending.plans import PlanOffer, Refusal, instalment_plan, promise_date
+from lending.policy import Policy
+from store.models import Account, AccountStatus, Conversation, Handoff, Outcome, OutcomeKind
+from store.outcomes import audit, outcomes_for, record_outcome
+
+# What the console's form says -> the outcome kind the reports know.
+KINDS = {
+    "promise": OutcomeKind.PROMISE,
+    "plan": OutcomeKind.PLAN,
+    "dispute": OutcomeKind.DISPUTE,
+    "paid": OutcomeKind.ALREADY_PAID,
+    "callback": OutcomeKind.CALLBACK,
+}
+NEEDS_ACCOUNT = {"promise", "plan", "dispute", "paid"}
+NOTE_LIMIT = 500
+
+
+class OutcomeInputError(ValueError):
+    """The form is incomplete or unreadable; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """An outcome as it would be recorded, and the rule that refuses it (if any)."""
+
+    kind: str  # an OutcomeKind
+    details: dict
+    refusal: Optional[Refusal] = None
+    account_status: Optional[str] = None  # where the account moves when it is recorded
+
+    def approvable(self, policy: Policy) -> bool:
+        return bool(self.refusal and self.refusal.rule in policy.exceptions.supervisor_may_approve)
+
+
+def borrower_now(account: Optional[Account], policy: Policy, now: dt.datetime) -> dt.datetime:
+    zone = account.timezone if account is not None else policy.lender.agent_hours.timezone
+    return now.astimezone(ZoneInfo(zone))
+
+
+def running_plans(session: Session, account_id: str, today: dt.date) -> int:
+    """Plans recorded for the account whose last instalment is not yet due (as the bot counts)."""
+    count = 0
+    for plan in outcomes_for(session, account_id, OutcomeKind.PLAN):
+        instalments = plan.details.get("instalments")
+        if instalments and dt.date.fromisoformat(instalments[-1]["due"]) >= today:
+            count += 1
+    return count
+
+
+def exception_plan(balance: Decimal, months: int, today: dt.date, policy: Policy) -> PlanOffer:
+    """The schedule a supervisor approves beyond the instalment limits: the same arithmetic,
+    without the limits."""
+    rules = policy.instalments
+    relaxed = rules.copy(update={
+        "min_months": 1, "max_months": max(months, rules.max_months),
+        "min_instalment": Decimal("0.01"), "max_active_plans": 10**6,
+    })
+    offer = instalment_plan(balance, months, today, policy.copy(update={"instalments": relaxed}))
+    if isinstance(offer, Refusal):  # nothing owed: not something anyone can approve
+        raise OutcomeInputError(offer.reason)
+    return offer
+
+
+def _date(form: Mapping, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(form.get(field) or "").strip())
+    except ValueError:
+        raise OutcomeInputError(f"{field}: a date like 2026-12-01") from None
+
+
+def _note(form: Mapping) -> str:
+    return str(form.get("note") or "").strip()[:NOTE_LIMIT]
+
+
+def propose(
+    session: Session, handoff: Handoff, form: Mapping, policy: Policy, now: dt.datetime
+) -> Proposal:
+    """Reads the agent's form and checks it against the policy."""
+    choice = str(form.get("kind") or "")
+    if choice not in KINDS:
+        raise OutcomeInputError(f"kind: one of {', '.join(KINDS)}")
+    account = session.get(Account, handoff.account_id) if handoff.account_id else None
+    if choice in NEEDS_ACCOUNT and account is None:
+        raise OutcomeInputError("this conversation reaches no account")
+    local_now = borrower_now(account, policy, now)
+    today = local_now.date()
+
+    if choice == "promise":
+        day = _date(form, "date")
+        balance = account.balance
+        try:
+            amount = to_money(form.get("amount")) if form.get("amount") else balance
+        except ValueError:
+            raise OutcomeInputError("amount: a number like 120.00") from None
+        if amount <= 0 or amount > balance:
+            raise OutcomeInputError(f"amount: more than 0 and at most the balance {balance}")
+        details = {"date": day.isoformat(), "amount": str(amount), "currency": account.currency}
+        return Proposal(OutcomeKind.PROMISE, details, promise_date(day, today, policy))
+
+    if choice == "plan":
+        try:
+            months = int(str(form.get("months") or "").strip())
+        except ValueError:
+            raise OutcomeInputError("months: a whole number of months") from None
+        if not 1 <= months <= 60:
+            raise OutcomeInputError("months: between 1 and 60")
+        active = running_plans(session, account.account_id, today)
+        offer = instalment_plan(account.balance, months, today, policy, active_plans=active)
+        if isinstance(offer, Refusal):
+            refusal = offer
+            if refusal.rule not in policy.exceptions.supervisor_may_approve:
+                return Proposal(OutcomeKind.PLAN, {"months": months}, refusal)
+            offer = exception_plan(account.balance, months, today, policy)
+        else:
+            refusal = None
+        return Proposal(OutcomeKind.PLAN, {**offer.as_dict(), "currency": account.currency}, refusal)
+
+    if choice in ("dispute", "paid"):
+        details = {"note": _note(form)}
+        if choice == "paid" and form.get("date"):
+            details["paid_on"] = _date(form, "date").isoformat()
+        # As when the bot records them: collection pauses until a person resolves it.
+        return Proposal(KINDS[choice], details, account_status=AccountStatus.DISPUTED)
+
+    # callback: a local date and time in the borrower's time zone, inside contact hours
+    raw = str(form.get("at") or "").strip()
+    try:
+        local = dt.datetime.fromisoformat(raw).replace(tzinfo=local_now.tzinfo)
+    except ValueError:
+        raise OutcomeInputError("at: a date and time like 2026-12-01T14:30") from None
+    details = {
+        "at": local.astimezone(dt.timezone.utc).isoformat(), "local": local.strftime("%Y-%m-%d %H:%M"),
+        "timezone": str(local_now.tzinfo), "note": _note(form),
+    }
+    hours = policy.profile.contact_hours
+    if local <= local_now:
+        return Proposal(OutcomeKind.CALLBACK, details, Refusal("callback_in_past", "That time has already passed."))
+    if not hours.start <= local.time() < hours.end:
+        return Proposal(OutcomeKind.CALLBACK, details, Refusal(
+            "callback_outside_contact_hours",
+            f"Calls are allowed {hours.start:%H:%M}-{hours.end:%H:%M} in the borrower's time zone.",
+        ))
+    return Proposal(OutcomeKind.CALLBACK, details)
+
+
+def record(
+    session: Session, handoff: Handoff, proposal: Proposal, actor: str, **extra: str
+) -> Outcome:
+    """Records the outcome (and the account's new status) with who recorded it."""
+    conversation = session.get(Conversation, handoff.conversation_id)
+    details = {**proposal.details, "by": actor, "handoff_id": handoff.id, **extra}
+    outcome = record_outcome(
+        session, proposal.kind, account_id=handoff.account_id,
+        conversation_id=handoff.conversation_id, phone=conversation.phone, details=details,
+    )
+    account = session.get(Account, handoff.account_id) if handoff.account_id else None
+    if proposal.account_status and account is not None and account.status != proposal.account_status:
+        previous, account.status = account.status, proposal.account_status
+        audit(
+            session, actor, "account_status", account_id=account.account_id,
+            conversation_id=handoff.conversation_id,
+            details={"from": previous, "to": proposal.account_status, "because": proposal.kind},
+        )
+    session.flush()
+    return outcome
+
+
+def describe(outcome: Outcome, policy: Policy) -> List[str]:
+    """The borrower's words for what was agreed, for the SMS sent on handing back.
+    Amounts only where the jurisdiction lets an SMS state them."""
+    details = outcome.details or {}
+    amounts = policy.profile.sms_may_state_amount
+    currency = details.get("currency", "USD")
+    if outcome.kind == OutcomeKind.PROMISE:
+        day = dt.date.fromisoformat(details["date"])
+        amount = f" of {format_money(Decimal(details['amount']), currency)}" if amounts else ""
+        return [f"a payment{amount} by {day:%a}, {day:%b} {day.day}"]
+    if outcome.kind == OutcomeKind.PLAN:
+        first = details["instalments"][0]
+        day = dt.date.fromisoformat(first["due"])
+        amount = f" of {format_money(Decimal(first['amount']), currency)}" if amounts else ""
+        return [f"{details['months']} monthly payments{amount} from {day:%b} {day.day}"]
+    if outcome.kind == OutcomeKind.CALLBACK:
+        local = dt.datetime.strptime(details["local"], "%Y-%m-%d %H:%M")
+        clock = f"{local:%I:%M %p}".lstrip("0")
+        return [f"a call on {local:%a}, {local:%b} {local.day} at {clock}"]
+    return []
+
+
+def pause_note(outcomes: List[Outcome]) -> Optional[str]:
+    kinds = {o.kind for o in outcomes}
+    if OutcomeKind.DISPUTE in kinds:
+        return "We have paused collection while we review what you told us."
+    if OutcomeKind.ALREADY_PAID in kinds:
+        return "We have paused collection while we check your payment."
+    return None
+
+
+def handback_notice(outcomes: List[Outcome], policy: Policy) -> str:
+    """The SMS the borrower gets when a person hands the conversation back to the bot: who
+    answers from now on (an automated assistant, said plainly) and what was agreed."""
+    lender = policy.lender
+    parts = [f"You're back with {lender.assistant_name}, {lender.name}'s automated assistant."]
+    agreed = [text for outcome in outcomes for text in describe(outcome, policy)]
+    if agreed:
+        joined = agreed[0] if len(agreed) == 1 else ", ".join(agreed[:-1]) + " and " + agreed[-1]
+        parts.append(f"Agreed with our team: {joined}.")
+    note = pause_note(outcomes)
+    if note:
+        parts.append(note)
+    parts.append("Reply here any time.")
+    return " ".join(parts)

@@ -1,0 +1,331 @@
+// The agent console: polls the JSON API every two seconds and posts actions with the
+// page's CSRF token. Everything a borrower wrote is inserted as text, never as HTML.
+(function () {
+  "use strict";
+  var POLL_MS = 2000;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else if (key === "class") node.className = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function api(method, url, body) {
+    var options = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
+    if (method !== "GET") {
+      options.headers["X-CSRFToken"] = csrf;
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body || {});
+    }
+    return fetch(url, options).then(function (response) {
+      if (response.status === 401) { window.location.reload(); }
+      return response.json().then(function (data) { return { status: response.status, data: data }; },
+                                  function () { return { status: response.status, data: {} }; });
+    });
+  }
+
+  function ago(seconds) {
+    if (seconds < 60) return seconds + " s";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min";
+    return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
+  }
+
+  function clock(iso) {
+    if (!iso) return "";
+    var date = new Date(iso);
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function channelBadge(item) {
+    return item.live_call ? el("span", { class: "badge live", text: "Live call" })
+                          : el("span", { class: "badge", text: "SMS" });
+  }
+
+  function poll(fn) {
+    var running = false;
+    function tick() {
+      if (running) return;
+      running = true;
+      fn().catch(function () {}).then(function () { running = false; });
+    }
+    tick();
+    return setInterval(tick, POLL_MS);
+  }
+
+  // --- the queue ------------------------------------------------------------------------
+  var queuePage = document.getElementById("queue-page");
+  if (queuePage) {
+    var base = queuePage.dataset.conversationUrl.replace(/0$/, "");
+
+    var fill = function (tableId, emptyId, items, row) {
+      var body = document.querySelector("#" + tableId + " tbody");
+      body.replaceChildren.apply(body, items.map(row));
+      document.getElementById(emptyId).hidden = items.length > 0;
+      document.getElementById(tableId).hidden = items.length === 0;
+    };
+
+    var claim = function (item, button) {
+      button.disabled = true;
+      api("POST", "/console/api/handoffs/" + item.id + "/claim").then(function (result) {
+        if (result.status === 200) window.location.href = base + item.id;
+        else { button.disabled = false; button.textContent = result.data.error || "Not available"; }
+      });
+    };
+
+    var cells = function (item, extra) {
+      return [
+        el("td", {}, [el("span", { class: "priority p" + item.priority, text: item.priority_label })]),
+        el("td", {}, [channelBadge(item)]),
+        el("td", { text: item.reason_label }),
+        el("td", { text: item.borrower }),
+      ].concat(extra);
+    };
+
+    var refresh = function () {
+      return api("GET", queuePage.dataset.api).then(function (result) {
+        var data = result.data;
+        document.getElementById("queue-count").textContent = data.queue.length;
+        fill("queue-table", "queue-empty", data.queue, function (item) {
+          var button = el("button", { class: "primary", type: "button", text: "Claim",
+                                      "data-testid": "claim-" + item.id });
+          button.addEventListener("click", function () { claim(item, button); });
+          return el("tr", { "data-id": item.id }, cells(item, [
+            el("td", { text: item.phone }), el("td", { text: ago(item.waiting_seconds) }),
+            el("td", {}, [button])]));
+        });
+        fill("mine-table", "mine-empty", data.mine, function (item) {
+          return el("tr", { "data-id": item.id }, cells(item, [
+            el("td", { text: item.phone }), el("td", { text: clock(item.last_activity_at) }),
+            el("td", {}, [el("a", { href: base + item.id, text: "Open" })])]));
+        });
+        if (data.others) {
+          document.querySelectorAll(".supervisor-only").forEach(function (node) { node.hidden = false; });
+          fill("others-table", "others-empty", data.others, function (item) {
+            return el("tr", {}, cells(item, [
+              el("td", { text: item.claimed_by }), el("td", { text: clock(item.last_activity_at) }),
+              el("td", {}, [el("a", { href: base + item.id, text: "Read" })])]));
+          });
+          fill("approvals-table", "approvals-empty", data.approvals, function (approval) {
+            var approve = el("button", { class: "primary", type: "button", text: "Approve" });
+            var reject = el("button", { type: "button", text: "Reject" });
+            approve.addEventListener("click", function () {
+              api("POST", "/console/api/approvals/" + approval.id + "/approve").then(refresh);
+            });
+            reject.addEventListener("click", function () {
+              api("POST", "/console/api/approvals/" + approval.id + "/reject").then(refresh);
+            });
+            return el("tr", {}, [
+              el("td", { text: approval.requested_by }),
+              el("td", { text: describeOutcome(approval.kind, approval.details) }),
+              el("td", { text: approval.refusal.reason }),
+              el("td", {}, [approve, reject])]);
+          });
+        }
+      });
+    };
+    poll(refresh);
+  }
+
+  // --- one conversation -----------------------------------------------------------------
+  function describeOutcome(kind, details) {
+    details = details || {};
+    if (kind === "promise") return "Promise: " + details.amount + " " + (details.currency || "") + " by " + details.date;
+    if (kind === "plan") {
+      var first = (details.instalments || [])[0];
+      return "Plan: " + details.months + " months" + (first ? ", first " + first.amount + " on " + first.due : "");
+    }
+    if (kind === "callback") return "Call back: " + details.local + " (" + details.timezone + ")";
+    if (kind === "already_paid") return "Says it is paid" + (details.paid_on ? " on " + details.paid_on : "");
+    if (kind === "dispute") return "Dispute" + (details.note ? ": " + details.note : "");
+    if (kind === "payment_link") return "Payment link sent";
+    if (kind === "hardship") return "Hardship (vulnerable)";
+    if (kind === "legal") return "Attorney or bankruptcy";
+    return kind.replace(/_/g, " ");
+  }
+
+  var page = document.getElementById("conversation-page");
+  if (page) {
+    var id = page.dataset.handoff;
+    var apiUrl = page.dataset.api;
+    var lastId = 0;
+    var transcript = document.getElementById("transcript");
+    var canAct = false;
+
+    var facts = function (target, pairs) {
+      var nodes = [];
+      pairs.forEach(function (pair) {
+        if (pair[1] === null || pair[1] === undefined || pair[1] === "") return;
+        nodes.push(el("dt", { text: pair[0] }), el("dd", { text: String(pair[1]) }));
+      });
+      target.replaceChildren.apply(target, nodes);
+    };
+
+    var list = function (target, entries, text, empty) {
+      var items = entries.map(function (entry) { return el("li", { text: text(entry) }); });
+      if (!items.length) items = [el("li", { class: "muted", text: empty })];
+      target.replaceChildren.apply(target, items);
+    };
+
+    var render = function (view) {
+      var handoff = view.handoff;
+      var account = view.account;
+      canAct = view.can_act;
+      view.messages.forEach(function (message) {
+        var item = el("li", { class: "msg " + message.who, "data-who": message.who }, [
+          el("span", { class: "meta", text: message.label + " · " + clock(message.at) }),
+          el("p", { text: message.body })]);
+        transcript.appendChild(item);
+        lastId = Math.max(lastId, message.id);
+      });
+      if (view.messages.length) transcript.scrollTop = transcript.scrollHeight;
+      if (!lastId && handoff.live_call && !transcript.children.length) {
+        transcript.appendChild(el("li", { class: "muted", "data-placeholder": "yes",
+          text: "A call transferred to you. What the bot knew and recorded is beside this." }));
+      }
+      if (lastId) {
+        var placeholder = transcript.querySelector("[data-placeholder]");
+        if (placeholder) placeholder.remove();
+      }
+
+      var badge = document.getElementById("channel-badge");
+      badge.textContent = handoff.live_call ? "Live call" : "SMS";
+      badge.className = "badge" + (handoff.live_call ? " live" : "");
+
+      if (account) {
+        facts(document.getElementById("account"), [
+          ["Name", account.name], ["Account", account.account_id], ["Phone", view.conversation.phone],
+          ["Balance", account.balance + " " + account.currency],
+          ["Principal · interest · fees", account.principal + " · " + account.interest + " · " + account.fees],
+          ["Due", account.due_date], ["Days overdue", account.days_overdue], ["Status", account.status],
+          ["Time zone", account.timezone], ["Language", account.language]]);
+      } else {
+        facts(document.getElementById("account"), [["Phone", view.conversation.phone], ["Account", "none found for this phone"]]);
+      }
+      var summary = handoff.summary || {};
+      facts(document.getElementById("handoff-facts"), [
+        ["Reason", handoff.reason_label], ["Priority", handoff.priority_label],
+        ["Verified by the bot", summary.verified ? "yes" : "no"],
+        ["Vulnerable", summary.vulnerable ? "yes" : "no"],
+        ["Held by", handoff.claimed_by], ["Status", handoff.resolution || handoff.status]]);
+      list(document.getElementById("agreed"), summary.agreed || [], function (entry) {
+        return describeOutcome(entry.kind, entry.details);
+      }, "Nothing");
+      list(document.getElementById("outcomes"), view.outcomes, function (entry) {
+        var text = describeOutcome(entry.kind, entry.details);
+        return entry.details.approved_by ? text + " (approved by " + entry.details.approved_by + ")" : text;
+      }, "Nothing yet");
+      list(document.getElementById("approvals"), view.approvals, function (approval) {
+        return describeOutcome(approval.kind, approval.details) + ": " + approval.status +
+          (approval.decided_by ? " by " + approval.decided_by : "");
+      }, "None");
+
+      var banner = document.getElementById("banner");
+      if (handoff.status === "closed") {
+        banner.textContent = handoff.resolution === "handed_back" ? "Handed back to the bot." : "Closed.";
+        banner.className = "banner done";
+      } else if (handoff.live_call) {
+        banner.textContent = "Live call: the borrower is on the line. Record the outcome when the call ends.";
+        banner.className = "banner live";
+      } else if (!canAct) {
+        banner.textContent = handoff.claimed_by ? "Held by " + handoff.claimed_by + " (read only)." : "Waiting in the queue.";
+        banner.className = "banner";
+      } else {
+        banner.textContent = "";
+        banner.className = "banner hidden";
+      }
+      var sms = !handoff.live_call;
+      document.getElementById("reply-form").hidden = !(canAct && sms);
+      document.getElementById("outcome-form").hidden = !canAct;
+      document.getElementById("actions-card").hidden = !(canAct || (page.dataset.supervisor === "yes" && handoff.status === "claimed"));
+      document.getElementById("hand-back").hidden = !(canAct && sms);
+      document.getElementById("close").hidden = !canAct;
+    };
+
+    var refresh = function () {
+      return api("GET", apiUrl + "?after=" + lastId).then(function (result) {
+        if (result.status === 200) render(result.data);
+        else document.getElementById("banner").textContent = result.data.error || "Not available";
+      });
+    };
+    poll(refresh);
+
+    document.getElementById("reply-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var box = document.getElementById("reply-body");
+      var hint = document.getElementById("reply-hint");
+      if (!box.value.trim()) return;
+      api("POST", "/console/api/handoffs/" + id + "/reply", { body: box.value }).then(function (result) {
+        if (result.status === 201) { box.value = ""; hint.textContent = "Sent."; refresh(); }
+        else hint.textContent = result.data.error || "Not sent";
+      });
+    });
+
+    var kind = document.getElementById("outcome-kind");
+    var showFields = function () {
+      document.querySelectorAll("#outcome-form [data-for]").forEach(function (label) {
+        label.hidden = label.dataset.for.split(" ").indexOf(kind.value) < 0;
+      });
+    };
+    kind.addEventListener("change", showFields);
+    showFields();
+
+    var form = document.getElementById("outcome-form");
+    var result = document.getElementById("outcome-result");
+    var submitOutcome = function (extra) {
+      var body = { kind: kind.value };
+      form.querySelectorAll("input").forEach(function (input) {
+        if (!input.closest("label").hidden && input.value) body[input.name] = input.value;
+      });
+      Object.keys(extra || {}).forEach(function (key) { body[key] = extra[key]; });
+      api("POST", "/console/api/handoffs/" + id + "/outcomes", body).then(function (response) {
+        var data = response.data;
+        result.replaceChildren();
+        if (response.status === 201) {
+          result.appendChild(el("p", { class: "ok", text: "Recorded: " + describeOutcome(data.recorded.kind, data.recorded.details) }));
+          form.reset(); showFields();
+        } else if (response.status === 202) {
+          result.appendChild(el("p", { class: "ok", text: "Sent to a supervisor for approval." }));
+        } else if (response.status === 422) {
+          result.appendChild(el("p", { class: "refused", text: "The policy refuses this: " + data.refusal.reason }));
+          if (data.approvable) {
+            var supervisor = page.dataset.supervisor === "yes";
+            var ask = el("button", { type: "button", text: supervisor ? "Approve the exception" : "Ask a supervisor to approve" });
+            ask.addEventListener("click", function () {
+              submitOutcome(supervisor ? { approve_exception: true } : { request_approval: true });
+            });
+            result.appendChild(ask);
+          }
+        } else {
+          result.appendChild(el("p", { class: "refused", text: data.error || "Not recorded" }));
+        }
+        refresh();
+      });
+    };
+    form.addEventListener("submit", function (event) { event.preventDefault(); submitOutcome(); });
+
+    var action = function (buttonId, path, confirmText) {
+      document.getElementById(buttonId).addEventListener("click", function () {
+        if (confirmText && !window.confirm(confirmText)) return;
+        api("POST", "/console/api/handoffs/" + id + "/" + path).then(function (response) {
+          if (response.status === 200) {
+            if (path === "release") window.location.href = page.dataset.queueUrl;
+            else refresh();
+          } else {
+            document.getElementById("banner").textContent = response.data.error || "Not done";
+          }
+        });
+      });
+    };
+    action("hand-back", "hand-back", null);
+    action("close", "close", "Close this conversation? The borrower's next message starts a new one with the bot.");
+    action("release", "release", null);
+  }
+
+  window.RepayConsole = { describeOutcome: describeOutcome };
+})();

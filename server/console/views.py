@@ -1,0 +1,356 @@
+"""The console's pages and the JSON API they poll and post to.
+
+Who may do what, checked on every request:
+- the queue: any signed-in agent or supervisor (items masked);
+- claiming: any of them, for a queued item; of two claims at once exactly one wins;
+- reading a conversation: the agent holding it (or who held it), or a supervisor;
+- replying, recording outcomes, handing back, closing: only the agent holding it;
+- releasing a claim: its holder, or a supervisor;
+- approving or rejecting an exception to the policy: a supervisor.
+Every action is written to the audit trail as `agent:<username>`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import jsonify, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from server import services
+from server.console import bp
+from server.console.auth import console_access, supervisor_only, wants_json
+from server.console.outcomes import (
+    OutcomeInputError,
+    Proposal,
+    handback_notice,
+    propose,
+    record,
+)
+from server.console.present import (
+    approval_entry,
+    conversation_view,
+    queue_items,
+)
+from server.rasa_client import RasaUnavailable
+from store.db import session_scope
+from store.handoffs import claim as claim_handoff
+from store.handoffs import claimed, finish, outcome_entry, queued
+from store.handoffs import release as release_handoff
+from store.models import (
+    ApprovalRequest,
+    ApprovalStatus,
+    Conversation,
+    Handoff,
+    HandoffResolution,
+    HandoffStatus,
+    Outcome,
+    utcnow,
+)
+from store.outcomes import audit
+
+log = logging.getLogger(__name__)
+
+# How long one claim may be in flight in the shared state before the store decides.
+CLAIM_IN_FLIGHT_SECONDS = 10
+# Inside Twilio's 1600 characters, with room for the opt-out wording the sender adds.
+REPLY_LIMIT = 1500
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@bp.errorhandler(Refused)
+def _refused(error: Refused):
+    if wants_json():
+        response = jsonify({"error": error.message})
+        response.status_code = error.status
+        return response
+    return render_template("console/refused.html", message=error.message), error.status
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _readable(handoff: Handoff) -> bool:
+    return current_user.is_supervisor or handoff.claimed_by == current_user.username
+
+
+def _load(db, handoff_id: int, act: bool = False) -> Handoff:
+    """The handoff, when the signed-in person may read it (and, with `act`, act on it)."""
+    handoff = db.get(Handoff, handoff_id)
+    if handoff is None:
+        raise Refused(404, "no such conversation")
+    if not _readable(handoff):
+        raise Refused(403, "this conversation is not yours")
+    if act:
+        if handoff.status == HandoffStatus.CLOSED:
+            raise Refused(409, "this conversation is already finished")
+        if handoff.status == HandoffStatus.QUEUED:
+            raise Refused(409, "claim this conversation first")
+        if handoff.claimed_by != current_user.username:
+            raise Refused(403, f"{handoff.claimed_by} holds this conversation")
+    return handoff
+
+
+def _audit(db, action: str, handoff: Handoff, **details) -> None:
+    audit(
+        db, current_user.actor, action, account_id=handoff.account_id,
+        conversation_id=handoff.conversation_id, details={"handoff_id": handoff.id, **details},
+    )
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@console_access
+def queue_page():
+    return render_template("console/queue.html")
+
+
+@bp.get("/handoffs/<int:handoff_id>")
+@console_access
+def conversation_page(handoff_id: int):
+    with session_scope() as db:
+        handoff = _load(db, handoff_id)
+        _audit(db, "view_conversation", handoff)
+    return render_template(
+        "console/conversation.html", handoff_id=handoff_id,
+        is_supervisor=current_user.is_supervisor,
+    )
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+
+@bp.get("/api/queue")
+@console_access
+def queue_api():
+    me = current_user.username
+    with session_scope() as db:
+        data = {
+            "me": {"username": me, "role": current_user.role},
+            "queue": queue_items(db, queued(db)),
+            "mine": queue_items(db, claimed(db, me)),
+        }
+        if current_user.is_supervisor:
+            data["others"] = [i for i in queue_items(db, claimed(db)) if i["claimed_by"] != me]
+            pending = db.execute(
+                select(ApprovalRequest).where(ApprovalRequest.status == ApprovalStatus.PENDING)
+                .order_by(ApprovalRequest.id)
+            ).scalars()
+            data["approvals"] = [approval_entry(a) for a in pending]
+    return jsonify(data)
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/claim")
+@console_access
+def claim(handoff_id: int):
+    state = services().state
+    with session_scope() as db:
+        if db.get(Handoff, handoff_id) is None:
+            raise Refused(404, "no such conversation")
+    # Several gateway processes: the shared state lets one claim through at a time;
+    # the store's conditional update is what finally decides.
+    if not state.claim_handoff(handoff_id, CLAIM_IN_FLIGHT_SECONDS):
+        raise Refused(409, "another agent is claiming this conversation")
+    try:
+        with session_scope() as db:
+            if not claim_handoff(db, handoff_id, current_user.username):
+                holder = db.get(Handoff, handoff_id).claimed_by
+                raise Refused(409, f"already taken by {holder}" if holder else "no longer queued")
+            handoff = db.get(Handoff, handoff_id)
+            db.refresh(handoff)
+            _audit(db, "claim", handoff)
+    finally:
+        state.release_handoff(handoff_id)
+    return jsonify({"id": handoff_id, "status": HandoffStatus.CLAIMED, "claimed_by": current_user.username})
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/release")
+@console_access
+def release(handoff_id: int):
+    with session_scope() as db:
+        handoff = _load(db, handoff_id)
+        if handoff.status != HandoffStatus.CLAIMED:
+            raise Refused(409, "this conversation is not held by anyone")
+        if handoff.claimed_by != current_user.username and not current_user.is_supervisor:
+            raise Refused(403, "this conversation is not yours")
+        holder = handoff.claimed_by
+        if not release_handoff(db, handoff_id, holder):
+            raise Refused(409, "this conversation changed; reload")
+        _audit(db, "release", handoff, holder=holder)
+    return jsonify({"id": handoff_id, "status": HandoffStatus.QUEUED})
+
+
+# --- one conversation --------------------------------------------------------------------
+
+
+@bp.get("/api/handoffs/<int:handoff_id>")
+@console_access
+def conversation_api(handoff_id: int):
+    after = request.args.get("after", default=0, type=int)
+    with session_scope() as db:
+        handoff = _load(db, handoff_id)
+        view = conversation_view(db, handoff, _now(), after=after)
+    view["can_act"] = (
+        view["handoff"]["status"] == HandoffStatus.CLAIMED
+        and view["handoff"]["claimed_by"] == current_user.username
+    )
+    return jsonify(view)
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/reply")
+@console_access
+def reply(handoff_id: int):
+    body = str(_json_body().get("body") or "").strip()
+    if not body:
+        raise Refused(400, "write a message first")
+    if len(body) > REPLY_LIMIT:
+        raise Refused(400, f"at most {REPLY_LIMIT} characters")
+    with session_scope() as db:
+        handoff = _load(db, handoff_id, act=True)
+        if handoff.channel != "sms":
+            raise Refused(409, "this is a call: speak to the borrower on the line")
+        conversation = db.get(Conversation, handoff.conversation_id)
+        phone, conversation_id = conversation.phone, conversation.id
+    result = services().sender.send_sms(phone, body, conversation_id)
+    with session_scope() as db:
+        handoff = db.get(Handoff, handoff_id)
+        if not result.sent:
+            _audit(db, "reply_not_sent", handoff, reason=result.reason)
+            raise Refused(409, "not sent: the borrower has opted out of SMS")
+        _audit(db, "reply", handoff, message_id=result.message_id, via=result.via)
+    return jsonify({"sent": True, "message_id": result.message_id, "via": result.via}), 201
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/outcomes")
+@console_access
+def record_outcome(handoff_id: int):
+    form = _json_body()
+    policy = services().policy
+    with session_scope() as db:
+        handoff = _load(db, handoff_id, act=True)
+        try:
+            proposal = propose(db, handoff, form, policy, _now())
+        except OutcomeInputError as exc:
+            raise Refused(400, str(exc)) from None
+        refusal = proposal.refusal
+        if refusal is None:
+            outcome = record(db, handoff, proposal, current_user.actor)
+            _audit(db, "outcome", handoff, kind=proposal.kind, outcome_id=outcome.id)
+            return jsonify({"recorded": outcome_entry(outcome)}), 201
+        approvable = proposal.approvable(policy)
+        if approvable and current_user.is_supervisor and form.get("approve_exception"):
+            outcome = record(
+                db, handoff, proposal, current_user.actor,
+                approved_by=current_user.username, exception=refusal.rule,
+            )
+            _audit(db, "exception_approved", handoff, kind=proposal.kind, rule=refusal.rule,
+                   outcome_id=outcome.id)
+            return jsonify({"recorded": outcome_entry(outcome)}), 201
+        if approvable and form.get("request_approval"):
+            approval = ApprovalRequest(
+                handoff_id=handoff.id, conversation_id=handoff.conversation_id,
+                account_id=handoff.account_id, kind=proposal.kind, details=proposal.details,
+                refusal_rule=refusal.rule, refusal_reason=refusal.reason,
+                requested_by=current_user.username,
+            )
+            db.add(approval)
+            db.flush()
+            _audit(db, "approval_requested", handoff, kind=proposal.kind, rule=refusal.rule,
+                   approval_id=approval.id)
+            return jsonify({"approval": approval_entry(approval)}), 202
+        _audit(db, "outcome_refused", handoff, kind=proposal.kind, rule=refusal.rule)
+    return jsonify({
+        "refusal": {"rule": refusal.rule, "reason": refusal.reason},
+        "approvable": approvable,
+    }), 422
+
+
+@bp.post("/api/approvals/<int:approval_id>/<any(approve, reject):decision>")
+@supervisor_only
+def decide(approval_id: int, decision: str):
+    with session_scope() as db:
+        approval = db.get(ApprovalRequest, approval_id)
+        if approval is None:
+            raise Refused(404, "no such request")
+        if approval.status != ApprovalStatus.PENDING:
+            raise Refused(409, f"already {approval.status}")
+        handoff = db.get(Handoff, approval.handoff_id)
+        approval.decided_by, approval.decided_at = current_user.username, utcnow()
+        if decision == "reject":
+            approval.status = ApprovalStatus.REJECTED
+            _audit(db, "exception_rejected", handoff, approval_id=approval.id, rule=approval.refusal_rule)
+            return jsonify({"approval": approval_entry(approval)})
+        approval.status = ApprovalStatus.APPROVED
+        proposal = Proposal(approval.kind, approval.details)
+        outcome = record(
+            db, handoff, proposal, f"agent:{approval.requested_by}",
+            approved_by=current_user.username, exception=approval.refusal_rule,
+        )
+        _audit(db, "exception_approved", handoff, approval_id=approval.id,
+               rule=approval.refusal_rule, outcome_id=outcome.id)
+        return jsonify({"approval": approval_entry(approval), "recorded": outcome_entry(outcome)})
+
+
+def _agent_outcomes(db, handoff: Handoff) -> list:
+    query = select(Outcome).where(Outcome.conversation_id == handoff.conversation_id).order_by(Outcome.id)
+    return [o for o in db.execute(query).scalars() if (o.details or {}).get("handoff_id") == handoff.id]
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/hand-back")
+@console_access
+def hand_back(handoff_id: int):
+    """The bot answers this conversation again. The borrower is told, by SMS, that an
+    automated assistant answers from now on and what was agreed; the same text goes into
+    Rasa's tracker, with the de-escalation count reset, so the bot carries on from it."""
+    svc = services()
+    with session_scope() as db:
+        handoff = _load(db, handoff_id, act=True)
+        if handoff.channel != "sms":
+            raise Refused(409, "a call cannot go back to the bot; close it when the call ends")
+        if not finish(db, handoff_id, current_user.username, HandoffResolution.HANDED_BACK):
+            raise Refused(409, "this conversation changed; reload")
+        notice = handback_notice(_agent_outcomes(db, handoff), svc.policy)
+        conversation = db.get(Conversation, handoff.conversation_id)
+        phone, conversation_id = conversation.phone, conversation.id
+        _audit(db, "hand_back", handoff)
+    sent = svc.sender.send_sms(phone, notice, conversation_id).sent
+    events: list = [
+        {"event": "slot", "name": "abuse_count", "value": 0},
+        {"event": "slot", "name": "form_stop_reason", "value": None},
+    ]
+    if sent:
+        events.append({"event": "bot", "text": notice, "metadata": {"handoff_id": handoff_id}})
+    try:
+        svc.rasa.add_events(conversation_id, events)
+    except RasaUnavailable as exc:
+        # The store already says the bot answers; only the tracker's note is missing.
+        log.warning("conversation %s: handed back, tracker not updated (%s)", conversation_id, exc)
+    return jsonify({"id": handoff_id, "status": HandoffStatus.CLOSED,
+                    "resolution": HandoffResolution.HANDED_BACK, "notice_sent": sent})
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/close")
+@console_access
+def close(handoff_id: int):
+    with session_scope() as db:
+        _load(db, handoff_id, act=True)
+        if not finish(db, handoff_id, current_user.username, HandoffResolution.CLOSED):
+            raise Refused(409, "this conversation changed; reload")
+        _audit(db, "close", db.get(Handoff, handoff_id))
+    return jsonify({"id": handoff_id, "status": HandoffStatus.CLOSED,
+                    "resolution": HandoffResolution.CLOSED})

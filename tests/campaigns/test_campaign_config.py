@@ -1,0 +1,106 @@
+"""Campaign files are validated with one clear line per problem, and every SMS carries
+the lender's identity and the opt-out wording."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from campaign_support import CAMPAIGN, REPO, write_campaign
+
+from campaigns.config import CampaignError, load_campaign, load_campaigns
+from campaigns.templates import Lender, fill, sms_text, template_problems, values_for
+from lending.policy import load_policy
+
+POLICY = load_policy()
+
+
+def test_the_shipped_campaigns_load():
+    shipped = load_campaigns(REPO / "lender" / "campaigns", POLICY)
+    assert set(shipped) == {"reminders", "promise_follow_up", "overdue_calls"}
+    reminders = shipped["reminders"]
+    assert reminders.channel == "sms" and list(reminders.stages) == ["due_soon", "early_overdue", "overdue"]
+    assert reminders.stages["due_soon"].matches_due(-3) and not reminders.stages["due_soon"].matches_due(-2)
+    assert shipped["overdue_calls"].stages["overdue"].matches_due(30)
+    assert shipped["promise_follow_up"].about_promises
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["templates"]["overdue"].update(en="You owe {amount}."),
+     "templates.overdue.en: {amount}: the us profile does not allow amounts in SMS (sms_may_state_amount: false)"),
+    (lambda d: d["templates"]["overdue"].update(en="Hi {nickname}"),
+     "templates.overdue.en: {nickname}: unknown variable"),
+    (lambda d: d["templates"]["overdue"].update(en="Hi {first_name.upper}"),
+     "placeholders are plain names"),
+    (lambda d: d.update(channel="voice"),
+     "templates.overdue.en: {due_date}: a call may reach someone else or a voicemail"),
+    (lambda d: d["templates"]["overdue"].update(en="Promised {promise_date}"),
+     "{promise_date}: only stages about a promise know a promise"),
+    (lambda d: d["stages"]["overdue"].update(days_after_due=[3]),
+     "stages.overdue: give exactly one of"),
+    (lambda d: d["stages"].update(later={"days_past_due": {"min": 9, "max": 2}}),
+     "stages.later.days_past_due: min must not exceed max"),
+    (lambda d: d["templates"].pop("overdue"),
+     "stage 'overdue' has no template in the default language 'en'"),
+    (lambda d: d["schedule"].update(send_window={"start": "07:00", "end": "20:00"}),
+     "schedule.send_window: 07:00-20:00 is outside the us contact hours 08:00-21:00"),
+    (lambda d: d["schedule"].update(weekdays=["mon", "funday"]), "schedule.weekdays.1: 'funday' is not one of"),
+    (lambda d: d.update(channel="fax"), "channel: must be sms or voice"),
+    (lambda d: d.update(opt_out_wording={"en": "Text NO to stop"}), "must tell the borrower to reply STOP"),
+    (lambda d: d.update(surprise=1), "surprise: extra fields not permitted"),
+    (lambda d: d.update(id="other"), "the file name is the campaign's id"),
+])
+def test_invalid_campaigns_are_refused_with_the_reason(tmp_path, change, message):
+    path = write_campaign(tmp_path, "broken", change)
+    with pytest.raises(CampaignError) as error:
+        load_campaign(path, POLICY)
+    assert f"{path}: " in str(error.value)
+    assert message in str(error.value)
+
+
+def test_a_jurisdiction_that_allows_amounts_lets_sms_state_them(tmp_path):
+    cn_policy = POLICY.copy(update={"jurisdiction": "cn", "profile": POLICY.profile.copy(
+        update={"sms_may_state_amount": True})})
+    path = write_campaign(tmp_path, "amounts", lambda d: d["templates"]["overdue"].update(
+        en="Hi {first_name}, {amount} is overdue."))
+    assert load_campaign(path, cn_policy).template("overdue", "en-GB") == "Hi {first_name}, {amount} is overdue."
+
+
+def test_every_problem_of_every_file_is_listed_together(tmp_path):
+    write_campaign(tmp_path, "one", lambda d: d.update(channel="fax"))
+    write_campaign(tmp_path, "two", lambda d: d["schedule"].update(weekdays=["someday"]))
+    with pytest.raises(CampaignError) as error:
+        load_campaigns(tmp_path, POLICY)
+    assert "one.yml" in str(error.value) and "two.yml" in str(error.value)
+
+
+LENDER = Lender("Northwind Credit", "Nora", "+18005550100")
+
+
+def test_an_sms_always_names_the_lender_and_says_how_to_opt_out():
+    assert sms_text("Hi Dana, your payment is due.", "Northwind Credit", "Reply STOP to opt out.") == (
+        "Northwind Credit: Hi Dana, your payment is due. Reply STOP to opt out."
+    )
+    already = "Northwind Credit: hi. Text STOP to end."
+    assert sms_text(already, "Northwind Credit", "Reply STOP to opt out.") == already
+
+
+def test_template_values_in_the_borrowers_language():
+    values = values_for(
+        name="Dana Rivers", language="en", lender=LENDER, due_date=dt.date(2026, 11, 10), days_past_due=15,
+        link="https://pay.example/a/A-1", balance=Decimal("453.5"), currency="USD",
+    )
+    text = fill("Hi {first_name}, due {due_date}, {days_past_due} days, {amount}, {link}", values)
+    assert text == "Hi Dana, due Nov 10, 15 days, $453.50, https://pay.example/a/A-1"
+    zh = values_for(name="李文", language="zh", lender=LENDER, due_date=dt.date(2026, 11, 10))
+    assert fill("{first_name}您好，{due_date}到期", zh) == "李文您好，11月10日到期"
+
+
+def test_voice_templates_hold_limited_content_only():
+    assert template_problems("This is {assistant} from {lender} for {first_name}, call {support_phone}",
+                             "voice", False, True, "cn") == []
+    assert template_problems("You owe {amount}", "voice", False, True, "cn") != []
+
+
+def test_the_test_campaign_is_valid(tmp_path):
+    assert load_campaign(write_campaign(tmp_path, "base"), POLICY).name == CAMPAIGN["name"]

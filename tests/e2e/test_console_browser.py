@@ -1,0 +1,131 @@
+"""The agent console in a real browser (Debian's Chromium, headless, driven by Playwright)
+against the real stack: a borrower asks for a person by SMS, an agent signs in, claims the
+conversation, reads it, replies, sees the borrower's answer, records a promise and hands
+the conversation back; the bot answers the next message."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
+
+import store.db
+from store.agents import save_agent
+from store.models import Conversation, Handoff
+from tests.conftest import ROOT
+from tests.e2e.conftest import outbox_for
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
+AGENT, PASSWORD = "e2e-agent", "browser test password"
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (scripts/services.sh installs it), or CHROMIUM_PATH."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path or not Path(path).exists():
+        pytest.fail("Chromium not found: run scripts/services.sh (apt-get install chromium) "
+                    "or set CHROMIUM_PATH")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True)
+        yield chromium
+        chromium.close()
+
+
+def handoff_of(phone: str) -> Handoff:
+    with store.db.session_scope() as session:
+        return session.execute(
+            select(Handoff).join(Conversation, Conversation.id == Handoff.conversation_id)
+            .where(Conversation.phone == phone).order_by(Handoff.id.desc())
+        ).scalars().first()
+
+
+def wait_for(predicate, timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    return predicate()
+
+
+def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrower, browser):
+    phone = borrower["phone"]
+    with store.db.session_scope() as session:
+        save_agent(session, AGENT, "agent", PASSWORD)
+
+    # The borrower asks for a person by SMS (a signed Twilio webhook).
+    assert "birth" in " ".join(twilio.sms(phone, "hi")).lower()
+    handing_over = " ".join(twilio.sms(phone, "i want to talk to a real person"))
+    assert "person" in handing_over, handing_over
+    handoff = handoff_of(phone)
+    assert handoff is not None and handoff.status == "queued"
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    console = f"{stack.config.gateway_url}/console/"
+    page.goto(console)
+    expect(page).to_have_url(f"{console}login?next=/console/")
+    page.fill("input[name=username]", AGENT)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("signed-in-as")).to_have_text(AGENT)
+
+    # The queue shows it (masked), live; the agent claims it.
+    row = page.locator(f"#queue-table tr[data-id='{handoff.id}']")
+    expect(row).to_contain_text("Asked for a person", timeout=10_000)
+    expect(row).to_contain_text("•••• " + phone[-4:])
+    expect(row).not_to_contain_text(phone)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-queue.png"), full_page=True)
+    page.get_by_test_id(f"claim-{handoff.id}").click()
+    expect(page).to_have_url(f"{console}handoffs/{handoff.id}")
+
+    # The transcript and the account side by side.
+    transcript = page.get_by_test_id("transcript")
+    expect(transcript).to_contain_text("i want to talk to a real person", timeout=10_000)
+    expect(transcript).to_contain_text(handing_over.split(".")[0])
+    expect(page.get_by_test_id("account")).to_contain_text("Dana Rivers")
+    expect(page.get_by_test_id("account")).to_contain_text("453.50")
+
+    # The agent replies: it goes out as SMS through the outbox.
+    page.fill("#reply-body", "Hi Dana, this is a person from Northwind Credit. How can I help?")
+    page.click("#reply-form button[type=submit]")
+    sent = wait_for(lambda: [r.body for r in outbox_for(phone)])
+    assert [body.split("\nReply STOP")[0] for body in sent] == [
+        "Hi Dana, this is a person from Northwind Credit. How can I help?"
+    ]
+    expect(transcript).to_contain_text("this is a person from Northwind")
+
+    # The borrower answers; the bot stays silent and the agent sees it arrive.
+    assert twilio.sms(phone, "Thanks. I can pay the whole amount on Friday.") == []
+    expect(transcript).to_contain_text("I can pay the whole amount on Friday", timeout=10_000)
+
+    # A promise, through the same policy checks as the bot's.
+    friday = dt.datetime.now(ZoneInfo("America/New_York")).date() + dt.timedelta(days=3)
+    page.select_option("#outcome-kind", "promise")
+    page.fill("#outcome-form input[name=date]", friday.isoformat())
+    page.click("#outcome-form button[type=submit]")
+    expect(page.get_by_test_id("outcome-result")).to_contain_text("Recorded: Promise")
+    page.screenshot(path=str(SCREENSHOTS / "console-conversation.png"), full_page=True)
+
+    # Handing back: the borrower is told, and the bot answers the next message.
+    page.click("#hand-back")
+    expect(page.get_by_test_id("banner")).to_have_text("Handed back to the bot.", timeout=10_000)
+    notice = wait_for(lambda: [r.body for r in outbox_for(phone) if "automated assistant" in r.body])
+    assert notice and "Agreed with our team: a payment by" in notice[0]
+    answer = " ".join(twilio.sms(phone, "hi"))
+    assert answer.strip(), "the bot did not answer after the hand-back"
+    page.close()
