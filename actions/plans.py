@@ -17,13 +17,17 @@ from actions.account_context import AccountContext, ensure_store, load_context
 from actions.debt import payment_link
 from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
 from actions.records import record
-from actions.wording import join_words, money, month_day, short_date
+from actions.wording import join_words, long_date, money, month_day, numbered_choices, short_date
 from bot.language import parse_months
 from lending.plans import Refusal, instalment_plan, max_months_for
 from store.models import OutcomeKind
 from store.outcomes import outcomes_for
 
 FORM_SLOTS = ("plan_months", "plan_offer", "plan_confirmed")
+# The plan lengths a caller can pick with one key (voice), when the policy allows them;
+# others in the allowed range fill in when it does not.
+KEYPAD_MONTHS = (3, 6, 12)
+KEYPAD_CHOICES = 3
 
 
 def running_plans(ctx: AccountContext) -> int:
@@ -43,16 +47,42 @@ def month_range(ctx: AccountContext) -> Tuple[int, int]:
     return ctx.policy.instalments.min_months, max_months_for(ctx.account.balance, ctx.policy)
 
 
+def keypad_months(fewest: int, most: int) -> List[int]:
+    """Up to KEYPAD_CHOICES plan lengths inside [fewest, most], shortest first: the
+    preferred KEYPAD_MONTHS (brought inside the range), then the shortest others."""
+    chosen: List[int] = []
+    for months in [min(max(m, fewest), most) for m in KEYPAD_MONTHS] + list(range(fewest, most + 1)):
+        if months not in chosen and len(chosen) < KEYPAD_CHOICES:
+            chosen.append(months)
+    return sorted(chosen)
+
+
+def months_question(fewest: int, most: int) -> dict:
+    """The values of utter_ask_instalment_form_plan_months: the range, and for the voice
+    variant the keypad choices ("press 1 for 3 months, ...") and what each key sends."""
+    choices = keypad_months(fewest, most)
+    keys = {f"key_{n}": "" for n in range(1, KEYPAD_CHOICES + 1)}
+    keys.update({f"key_{n}": f"{m} months" for n, m in enumerate(choices, start=1)})
+    return {
+        "min_months": fewest, "max_months": most,
+        "choices": numbered_choices([f"{m} months" for m in choices]), **keys,
+    }
+
+
 def schedule_wording(offer: dict, currency: str) -> Tuple[str, dict]:
     """The read-back response and its values: '3 monthly payments of $151.16 on Dec 1,
-    Jan 1 and Feb 1; the last one is $151.18'."""
+    Jan 1 and Feb 1; the last one is $151.18' (or, said aloud, from the first date to the
+    last)."""
     instalments = offer["instalments"]
     regular, last = Decimal(instalments[0]["amount"]), Decimal(instalments[-1]["amount"])
+    dues = [dt.date.fromisoformat(i["due"]) for i in instalments]
     values = {
         "count": len(instalments),
         "amount": money(regular, currency),
         "last_amount": money(last, currency),
-        "dates": join_words([month_day(dt.date.fromisoformat(i["due"])) for i in instalments]),
+        "dates": join_words([month_day(due) for due in dues]),
+        "first_date": long_date(dues[0]),
+        "last_date": long_date(dues[-1]),
     }
     down_payment = Decimal(offer["down_payment"])
     if down_payment > 0:
@@ -115,7 +145,7 @@ class ActionAskInstalmentFormPlanMonths(Action):
     ) -> List[EventType]:
         fewest, most = month_range(load_context(tracker.sender_id))
         dispatcher.utter_message(
-            response="utter_ask_instalment_form_plan_months", min_months=fewest, max_months=most
+            response="utter_ask_instalment_form_plan_months", **months_question(fewest, most)
         )
         return []
 

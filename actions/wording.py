@@ -41,3 +41,11 @@ def join_words(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def numbered_choices(items: Sequence[str]) -> str:
+    """'1 for 3 months, 2 for 6 months, or 3 for 12 months': keypad choices said aloud."""
+    numbered = [f"{n} for {item}" for n, item in enumerate(items, start=1)]
+    if len(numbered) <= 2:
+        return " or ".join(numbered)
+    return f"{', '.join(numbered[:-1])}, or {numbered[-1]}"

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Extra, ValidationError, conint, constr, root_val
 
 from campaigns.templates import base_language, template_problems
 from lending.policy import WEEKDAYS, Hours, Policy
+from server.sms_text import tells_how_to_opt_out
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DUE_KINDS = ("days_before_due", "days_after_due", "days_past_due")
@@ -174,8 +175,8 @@ class Campaign(_Strict):
 
     @validator("opt_out_wording", each_item=True)
     def _mentions_stop(cls, value):
-        if "STOP" not in value:
-            raise ValueError("must tell the borrower to reply STOP")
+        if not tells_how_to_opt_out(value):
+            raise ValueError("must tell the borrower to reply STOP (in Chinese: 回复TD退订)")
         return value
 
     @root_validator(skip_on_failure=True)

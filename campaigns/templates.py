@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Dict, List, Mapping, Optional
 
 from lending.money import format_money
-from server.sms_text import OPT_OUT_WORDING
+from server.sms_text import OPT_OUT_WORDING, tells_how_to_opt_out
 
 # Variables any template may use.
 COMMON = {
@@ -153,7 +153,7 @@ def sms_text(body: str, lender_name: str, opt_out: str) -> str:
     text = " ".join(body.split())
     if lender_name.lower() not in text.lower():
         text = f"{lender_name}: {text}"
-    if "STOP" not in text:
+    if not tells_how_to_opt_out(text):
         text = f"{text} {opt_out}"
     return text
 

@@ -1,13 +1,15 @@
-"""Load benchmark: N simulated borrowers at once through the gateway, and the same
-conversations sent straight to Rasa's REST channel in the same run.
+"""Load benchmark: N simulated borrowers at once through the gateway, by SMS and on the
+phone, and the same SMS conversations sent straight to Rasa's REST channel in the same run.
 
     python -m devtools.bench [--borrowers 20] [--rounds 2]
 
-Prints p50/p95 time per turn and turns per second for both paths and their ratio, so
-the gateway's cost (signature check, store writes, keyword handling, TwiML) is read
-against Rasa's own time on the same machine at the same moment. One unmeasured
-conversation warms both paths up, and the paths alternate round by round (each round
-with fresh borrowers), so neither is favoured by running first or last.
+Prints p50/p95 time per turn and turns per second for each path and their ratio to Rasa,
+so the gateway's cost (signature check, store writes, keyword handling, TwiML; on calls
+also the call's state, keys and speech prompts) is read against Rasa's own time on the
+same machine at the same moment. A voice turn is one <Gather> webhook: keys or speech in,
+the bot's next words out. One unmeasured conversation warms every path up, and the paths
+alternate round by round (each round with fresh borrowers), so none is favoured by running
+first or last.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Dict, List, Sequence
 
 import requests
 
@@ -31,6 +33,11 @@ from store.models import Conversation
 
 SCRIPT = ["hi", "03/14/1988", "4821", "how much do i owe", "can i pay it over 3 months", "no",
           "ok thanks, bye"]
+# The same conversation on the phone: the call is answered, then keys and speech; the
+# bot's goodbye ends the call.
+VOICE_SCRIPT = [("answer", ""), ("press", "03141988"), ("press", "4821"),
+                ("say", "how much do i owe"), ("press", "3"), ("press", "1"), ("press", "2"),
+                ("say", "ok thanks, bye")]
 
 
 def _accounts(prefix: str, area: int, count: int) -> List[dict]:
@@ -44,13 +51,13 @@ def _accounts(prefix: str, area: int, count: int) -> List[dict]:
     ]
 
 
-def _run(borrowers: int, turn: Callable[[int, str], None]) -> tuple:
-    """Each borrower plays SCRIPT in order; borrowers run concurrently."""
+def _run(borrowers: int, turn: Callable[[int, object], None], script: Sequence = SCRIPT) -> tuple:
+    """Each borrower plays the script in order; borrowers run concurrently."""
     def conversation(index: int) -> List[float]:
         timings = []
-        for text in SCRIPT:
+        for step in script:
             started = time.perf_counter()
-            turn(index, text)
+            turn(index, step)
             timings.append(time.perf_counter() - started)
         return timings
 
@@ -85,8 +92,9 @@ def main(argv=None) -> int:
     per_path = args.borrowers * args.rounds + 1
     gateway_accounts = _accounts("BG", 7, per_path)
     direct_accounts = _accounts("BR", 8, per_path)
+    voice_accounts = _accounts("BV", 9, per_path)
     with store.db.session_scope() as session:
-        import_records(session, gateway_accounts + direct_accounts)
+        import_records(session, gateway_accounts + direct_accounts + voice_accounts)
         for account in direct_accounts:  # Rasa's actions find the account through this row
             session.add(Conversation(id=f"bench-{account['account_id']}", channel="sms",
                                      phone=account["phone"], account_id=account["account_id"]))
@@ -104,23 +112,42 @@ def main(argv=None) -> int:
                                        "message": text})
             response.raise_for_status()
 
+        calls: Dict[int, object] = {}
+
+        def via_voice(index: int, step) -> None:
+            action, value = step
+            if action == "answer":
+                calls[index] = twilio.call(voice_accounts[index]["phone"])
+                turn = calls[index].answer()
+            else:
+                turn = getattr(calls[index], action)(value)
+            if turn.hangup:  # the bot's goodbye: Twilio reports the call's end
+                calls.pop(index).hang_up()
+
         for text in SCRIPT:  # warm-up, not measured
             via_rasa(0, text)
             via_gateway(0, text)
-        measured = {via_rasa: ([], 0.0), via_gateway: ([], 0.0)}
+        for step in VOICE_SCRIPT:
+            via_voice(0, step)
+        paths = [(via_rasa, SCRIPT), (via_gateway, SCRIPT), (via_voice, VOICE_SCRIPT)]
+        measured = {path: ([], 0.0) for path, _ in paths}
         for round_ in range(args.rounds):
             first = 1 + round_ * args.borrowers
-            for path in (via_rasa, via_gateway):
-                timings, elapsed = _run(args.borrowers, lambda i, t, p=path, f=first: p(f + i, t))
+            for path, script in paths:
+                timings, elapsed = _run(
+                    args.borrowers, lambda i, t, p=path, f=first: p(f + i, t), script)
                 measured[path] = (measured[path][0] + timings, measured[path][1] + elapsed)
 
-        print(f"\n{args.borrowers} concurrent borrowers, {len(SCRIPT)} turns each, "
-              f"{args.rounds} rounds per path")
+        print(f"\n{args.borrowers} concurrent borrowers, {len(SCRIPT)} SMS turns or "
+              f"{len(VOICE_SCRIPT)} voice webhooks each, {args.rounds} rounds per path")
         rasa_figures = _summary("Rasa REST (baseline)", *measured[via_rasa])
         gateway_figures = _summary("gateway /twilio/sms", *measured[via_gateway])
-    print(f"{'ratio gateway/Rasa':<24} p50 x{gateway_figures['p50'] / rasa_figures['p50']:.2f}   "
-          f"p95 x{gateway_figures['p95'] / rasa_figures['p95']:.2f}   "
-          f"throughput x{gateway_figures['tps'] / rasa_figures['tps']:.2f}")
+        voice_figures = _summary("gateway /twilio/voice", *measured[via_voice])
+    for name, figures in (("SMS", gateway_figures), ("voice", voice_figures)):
+        label = f"ratio {name}/Rasa"
+        print(f"{label:<24} p50 x{figures['p50'] / rasa_figures['p50']:.2f}   "
+              f"p95 x{figures['p95'] / rasa_figures['p95']:.2f}   "
+              f"throughput x{figures['tps'] / rasa_figures['tps']:.2f}")
     return 0
 
 

@@ -215,7 +215,7 @@ def load_demo_accounts(database_url: str) -> None:
     print(f"stack: demo accounts loaded ({report.created} new, {report.updated} updated)")
 
 
-DEMO_AGENTS = {"demo": "agent", "demo-lead": "supervisor"}
+DEMO_AGENTS = {"demo": "agent", "demo-lead": "supervisor", "demo-trainer": "trainer"}
 
 
 def create_demo_agents(database_url: str) -> str:
@@ -241,8 +241,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     with Stack(config) as stack:
         print(f"stack: gateway on {config.gateway_url}/twilio/sms, Rasa on {config.rasa_url}")
         print(
-            f"stack: agent console on {config.gateway_url}/console/ - sign in as 'demo' (agent) "
-            f"or 'demo-lead' (supervisor), password {password}"
+            f"stack: agent console on {config.gateway_url}/console/ - sign in as 'demo' (agent), "
+            f"'demo-lead' (supervisor) or 'demo-trainer' (trainer), password {password}"
         )
         if args.mode == "demo":
             from devtools.chat import chat

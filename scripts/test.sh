@@ -21,7 +21,7 @@ echo "== dialogue test stories"
 .venv/bin/rasa test core --stories tests/stories --model "$model" --fail-on-prediction-errors \
   --out build/core-report
 
-echo "== held-out NLU gate"
+echo "== held-out NLU gate (and its report: build/nlu-report/en/report.html)"
 .venv/bin/python -m bot.nlu_gate --lang en
 
 echo "== pytest"

@@ -76,8 +76,15 @@ def create_app(config: Optional[dict] = None) -> Flask:
     from server import campaigns_api  # campaigns, payments, Twilio status callbacks
 
     app.register_blueprint(campaigns_api.bp)
+    from server import calls, twilio_voice  # voice: webhooks, and placing calls (API, CLI)
+
+    app.register_blueprint(twilio_voice.bp)
+    calls.register(app)
     console.init_app(app, settings)
     cli.register(app)
+    from server import nlu_review  # the trainers' inbox, filled off the webhook's path
+
+    nlu_review.init_app(app, settings, services(app).rasa)
 
     if settings.redelivery_interval_seconds > 0:
         worker = RedeliveryWorker(app, settings.redelivery_interval_seconds)

@@ -30,6 +30,13 @@ Tests pass overrides to `create_app({...})` using the same names.
 | AGENT_PHONE                   | unset: calls are not put through to a   |
 |                               | person (the borrower is told when one   |
 |                               | will get back to them, and gets a text) |
+| NLU_REVIEW_CONFIDENCE         | 0.7: a message the model classified     |
+|                               | below this goes to the trainers' inbox  |
+|                               | (fallbacks always do; 0: only those)    |
+| NLU_REVIEW_SAMPLE_RATE        | 0.02: the share of the other messages   |
+|                               | sampled into the inbox (0 to 1)         |
+| NLU_DATA_DIR                  | data/nlu: where approved examples are   |
+|                               | written                                 |
 """
 from __future__ import annotations
 
@@ -37,10 +44,13 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Optional
 
 from lending.policy import LENDER_DIR
 from store.db import DEFAULT_URL
+
+NLU_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
 
 # Webhook signatures are always checked. Without TWILIO_AUTH_TOKEN the gateway
 # expects this well-known development token, which the local simulator signs
@@ -64,6 +74,9 @@ ENV_VARS = (
     "CAMPAIGN_QUEUE",
     "SEND_RATE_PER_NUMBER",
     "CAMPAIGN_LEASE_SECONDS",
+    "NLU_REVIEW_CONFIDENCE",
+    "NLU_REVIEW_SAMPLE_RATE",
+    "NLU_DATA_DIR",
     "AGENT_PHONE",
 )
 
@@ -93,6 +106,9 @@ class Settings:
     campaign_queue: str = "campaigns"
     send_rate_per_number: str = "1/second"
     campaign_lease_seconds: float = 300.0
+    nlu_review_confidence: float = 0.7
+    nlu_review_sample_rate: float = 0.02
+    nlu_data_dir: str = str(NLU_DATA_DIR)
     agent_phone: Optional[str] = None  # the agents' line a call is put through to (E.164)
 
     @classmethod
@@ -113,6 +129,9 @@ class Settings:
             values["campaign_lease_seconds"] = _seconds(
                 "CAMPAIGN_LEASE_SECONDS", values["campaign_lease_seconds"]
             )
+        for name in ("nlu_review_confidence", "nlu_review_sample_rate"):
+            if name in values:
+                values[name] = _share(name.upper(), values[name])
         if "send_rate_per_number" in values and not _RATE.match(values["send_rate_per_number"]):
             raise ConfigError(
                 "SEND_RATE_PER_NUMBER must look like '1/second' or '30 per minute', "
@@ -139,6 +158,16 @@ class Settings:
             and not self.uses_dev_auth_token
             and (self.twilio_from_number or self.twilio_messaging_service_sid)
         )
+
+
+def _share(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number from 0 to 1, got {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name} must be from 0 to 1, got {raw!r}")
+    return value
 
 
 def _seconds(name: str, raw: str) -> float:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import List
+from typing import List, Optional
 from urllib.parse import quote
 
 import requests
@@ -36,6 +36,14 @@ class RasaClient:
         """The texts Rasa answers to `message`. Raises RasaUnavailable when Rasa is
         down, slow, failing, or answers nothing at all (which is what Rasa does
         when the action server behind it is down)."""
+        texts = [a["text"] for a in self.converse(sender, message) if a.get("text")]
+        if not texts:
+            raise RasaAnsweredNothing("empty answer")
+        return texts
+
+    def converse(self, sender: str, message: str) -> List[dict]:
+        """Everything Rasa answers, in order: {"text": ...} and {"custom": ...} items (a
+        response's custom payload follows its text). Raises like `send`."""
         try:
             response = self._session.post(
                 self.base_url + WEBHOOK_PATH,
@@ -49,10 +57,10 @@ class RasaClient:
             raise RasaUnavailable(type(exc).__name__) from exc
         if not isinstance(answers, list):
             raise RasaUnavailable("unexpected answer shape")
-        texts = [a["text"] for a in answers if isinstance(a, dict) and a.get("text")]
-        if not texts:
+        answers = [a for a in answers if isinstance(a, dict) and (a.get("text") or a.get("custom"))]
+        if not answers:
             raise RasaAnsweredNothing("empty answer")
-        return texts
+        return answers
 
     def add_events(self, sender: str, events: List[dict]) -> None:
         """Appends events to the conversation's tracker through Rasa's HTTP API
@@ -73,3 +81,20 @@ class RasaClient:
             return self._session.get(self.base_url + "/", timeout=timeout).ok
         except requests.RequestException:
             return False
+
+    def latest_message(self, sender: str) -> Optional[dict]:
+        """The parse of the conversation's latest user message (intent, confidence,
+        intent_ranking, text), from the tracker without its events; None when the
+        conversation has none. Raises RasaUnavailable when Rasa cannot say."""
+        try:
+            response = self._session.get(
+                f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker",
+                params={"include_events": "NONE"},
+                timeout=Timeout(total=self.timeout),
+            )
+            response.raise_for_status()
+            tracker = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+        return latest if isinstance(latest, dict) and latest.get("intent") else None

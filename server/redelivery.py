@@ -19,6 +19,7 @@ from flask import Flask
 
 from server import services
 from server.gateway_state import thread_key
+from server.nlu_review import after_bot_answer
 from server.rasa_client import RasaAnsweredNothing, RasaUnavailable
 from server.sms_text import reply_bodies
 from store.conversations import get_conversation
@@ -147,6 +148,7 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
             raise _BotDown() from exc
         _finish(waiting, MessageStatus.ANSWERED, "answered by SMS")
         report.answered += 1
+        after_bot_answer(conversation.id, waiting.id, body, waiting.channel)  # background
 
 
 def _finish(waiting: _Waiting, status: str, why: str) -> None:

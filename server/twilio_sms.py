@@ -15,10 +15,12 @@ from flask import Blueprint, Response, abort, request
 
 from server import services
 from server.gateway_state import thread_key
-from server.keywords import Keyword, classify, normalise, reply_for
+from server.keywords import Keyword, classify, normalise, reply_for, reply_language
+from server.nlu_review import after_bot_answer
 from server.rasa_client import RasaUnavailable
 from server.signature import twilio_signed
 from server.sms_text import reply_bodies, twiml, with_opt_out
+from store.accounts import get_account
 from store.conversations import current_conversation
 from store.db import session_scope
 from store.messages import has_deferred_before, record_inbound, record_outbound, set_status
@@ -113,6 +115,7 @@ def handle_inbound(inbound: Inbound) -> List[str]:
                 route.conversation_id, inbound.sid, exc,
             )
             return _reply(inbound, route, MessageStatus.DEFERRED, [HOLDING_REPLY])
+        after_bot_answer(route.conversation_id, route.message_id, inbound.body)  # background
         return _reply(inbound, route, MessageStatus.ANSWERED, reply_bodies(texts))
 
 
@@ -159,7 +162,8 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
         keyword = classify(inbound.body)
         if keyword is not None:
             _apply_keyword(session, keyword, inbound, conversation)
-            status, reply = MessageStatus.HANDLED, [reply_for(keyword, policy)]
+            language = reply_language(inbound.body, _account_language(session, conversation))
+            status, reply = MessageStatus.HANDLED, [reply_for(keyword, policy, language)]
         elif is_opted_out(session, inbound.phone, CHANNEL):
             status, reply = MessageStatus.HANDLED, []  # stored; no reply, no bot
         elif not inbound.body.strip():
@@ -175,6 +179,11 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
 
         reply = _record_reply(session, inbound, conversation.id, message.id, status, reply)
         return Route(conversation.id, message.id, reply)
+
+
+def _account_language(session, conversation) -> Optional[str]:
+    account = get_account(session, conversation.account_id) if conversation.account_id else None
+    return account.language if account is not None else None
 
 
 def _apply_keyword(session, keyword: Keyword, inbound: Inbound, conversation) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
-from sqlalchemy.types import BigInteger, TypeDecorator
+from sqlalchemy.types import BigInteger, Float, TypeDecorator
 
 Base = declarative_base()
 
@@ -407,3 +407,88 @@ class PaymentPromise(Base):
     state = Column(String(10), nullable=False, default=PromiseState.OPEN, index=True)
     paid = Column(Money, nullable=True)
     settled_at = Column(DateTime, nullable=True)
+
+
+# --- voice calls (issue 3): the same conversation on the phone ---
+
+
+class CallOutcome:
+    """How a call ended, as the status callback reports it."""
+
+    COMPLETED = "completed"  # a conversation took place (or the caller hung up during it)
+    VOICEMAIL = "voicemail"  # a machine answered and got the limited-content message
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class VoiceCall(Base):
+    """One phone call, inbound or outbound. The conversation is keyed by the call (its
+    CallSid) and bound to an account: on an outbound call `From` is the lender's own
+    number, so the caller ID alone cannot say whom the call is about. An outbound call's
+    row exists before Twilio is asked to dial (its id travels in the webhook URLs), and
+    gets its CallSid once Twilio answers the request."""
+
+    __tablename__ = "voice_calls"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    call_sid = Column(String(64), nullable=True, unique=True)  # Twilio's CallSid
+    direction = Column(String(10), nullable=False)  # inbound | outbound
+    phone = Column(String(20), nullable=False)  # the borrower's side of the call
+    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True, index=True)
+    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=True)
+    attempt_id = Column(Integer, ForeignKey("contact_attempts.id"), nullable=True)
+    via = Column(String(10), nullable=False, default="twilio")  # twilio | outbox
+    placed_by = Column(String(40), nullable=True)  # api | cli | ... (outbound only)
+    status = Column(String(16), nullable=False, default="queued")  # Twilio's CallStatus
+    answered_by = Column(String(24), nullable=True)  # human, machine_end_beep, ... (AMD)
+    outcome = Column(String(12), nullable=True)  # CallOutcome, once the call ended
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    answered_at = Column(DateTime, nullable=True)
+    ended_at = Column(DateTime, nullable=True)
+
+
+# --- the NLU review inbox (issue 6): what borrowers wrote, for trainers ---
+
+
+class ReviewStatus:
+    PENDING = "pending"  # waiting for a trainer
+    APPROVED = "approved"  # an example was written into the NLU data (or was there already)
+    DISCARDED = "discarded"  # not worth an example (gibberish, a duplicate, ...)
+
+
+class ReviewReason:
+    FALLBACK = "fallback"  # the FallbackClassifier took over (too unsure, or two intents too close)
+    LOW_CONFIDENCE = "low_confidence"  # below NLU_REVIEW_CONFIDENCE
+    SAMPLE = "sample"  # one of the NLU_REVIEW_SAMPLE_RATE share of confident messages
+
+
+class ReviewItem(Base):
+    """A borrower's message as the model classified it, redacted before it is stored
+    (bot/redaction.py): the text never holds a phone, card, ID, birth date, e-mail or the
+    account holder's name. The same redacted sentence while it waits counts `seen` times."""
+
+    __tablename__ = "nlu_review_items"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    message_id = Column(Integer, ForeignKey("messages.id"), nullable=True, unique=True)
+    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=True, index=True)
+    channel = Column(String(10), nullable=False)
+    language = Column(String(16), nullable=False, default="en")
+    text = Column(Text, nullable=False)  # redacted
+    normalised = Column(String(400), nullable=False, index=True)  # for counting repeats
+    intent = Column(String(64), nullable=True)  # the model's best intent (under a fallback too)
+    confidence = Column(Float, nullable=False)
+    fell_back = Column(Boolean, nullable=False, default=False)
+    alternatives = Column(JSON, nullable=False, default=list)  # [{"intent", "confidence"}]
+    reason = Column(String(16), nullable=False)
+    seen = Column(Integer, nullable=False, default=1)
+    status = Column(String(10), nullable=False, default=ReviewStatus.PENDING)
+    reviewed_by = Column(String(32), nullable=True)
+    reviewed_at = Column(DateTime, nullable=True)
+    decided_intent = Column(String(64), nullable=True)
+    example = Column(Text, nullable=True)  # the line written, with entity markup
+    written_to = Column(String(300), nullable=True)  # "data/nlu/hardship.yml, line 109"
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_nlu_review_items_status", "status", "id"),)

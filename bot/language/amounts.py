@@ -5,6 +5,8 @@ import re
 from decimal import Decimal
 from typing import List, Optional
 
+from bot.language import zh
+from bot.language.languages import is_chinese
 from bot.language.numbers import DECIMAL, decimal_from, number_word_runs
 from bot.language.vocabulary import (
     INSTALMENT_WORDS,
@@ -42,7 +44,7 @@ _NOT_MONEY_BEFORE = re.compile(
 )
 
 
-def parse_amount(text: str) -> Optional[Decimal]:
+def parse_amount(text: str, *, language: str = "en") -> Optional[Decimal]:
     """The amount of money in `text`, rounded to cents, or None.
 
     "$1,250.50" -> 1250.50, "200 dollars" / "USD 200" / "150 bucks" -> 200.00 / 150.00,
@@ -50,7 +52,10 @@ def parse_amount(text: str) -> Optional[Decimal]:
     An amount marked as money ($, dollars, bucks, k) wins over a bare number; numbers that
     belong to dates, durations or times ("the 15th", "3 months", "in 2 days") are not money.
     None when there is no amount, or when the message names different amounts (ask again).
+    `language` ("zh", "zh-CN") selects the Chinese rules: "五百", "一千二", "¥300", "1.5万".
     """
+    if is_chinese(language):
+        return zh.parse_amount(text)
     lowered = text.lower()
     marked: List[Decimal] = []
     bare: List[Decimal] = []

@@ -6,16 +6,25 @@ names a day, and never sees a bare number.
 """
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
 from typing import Callable, List, Optional, Tuple
-from zoneinfo import ZoneInfo
 
 from dateparser.search import search_dates
 
+from bot.language import zh
 from bot.language.amounts import DIGIT_AMOUNT
+from bot.language.days import (
+    add_months,
+    last_day_of_month,
+    local_now,
+    next_day_of_month,
+    next_month_day,
+    next_weekday,
+    valid_date,
+    weekday_of_next_week,
+)
+from bot.language.languages import is_chinese
 from bot.language.vocabulary import (
     AMBIGUOUS_WEEKDAYS,
     MONTHS,
@@ -48,11 +57,12 @@ Resolver = Callable[[re.Match, date, str], Optional[date]]
 def local_today(timezone: str, now: Optional[datetime] = None) -> date:
     """Today's date in the IANA `timezone` at `now` (default: the current time; a naive
     `now` is read as UTC)."""
-    return _local_now(timezone, now).date()
+    return local_now(timezone, now).date()
 
 
 def parse_date(
-    text: str, timezone: str, now: Optional[datetime] = None, date_order: str = "MDY"
+    text: str, timezone: str, now: Optional[datetime] = None, date_order: str = "MDY",
+    *, language: str = "en",
 ) -> Optional[date]:
     """The day `text` names, resolved in the borrower's IANA `timezone`, or None.
 
@@ -67,11 +77,16 @@ def parse_date(
     order gives no valid date the other one is tried ("15/12" is 15 December either way).
     Whole messages work ("i can pay on friday"). None when no day is named, for bare numbers
     ("3", "4821"), and when the message names different days (ask which one).
+    `language` ("zh", "zh-CN") selects the Chinese rules (bot/language/zh/dates.py), which
+    resolve the same way; Chinese writes numeric dates year-month-day, so `date_order` is
+    checked but does not change how they are read.
     """
     if date_order not in DATE_ORDERS:
         raise ValueError(f"date_order must be one of {DATE_ORDERS}, not {date_order!r}")
-    local_now = _local_now(timezone, now)
-    today = local_now.date()
+    borrower_now = local_now(timezone, now)
+    today = borrower_now.date()
+    if is_chinese(language):
+        return zh.parse_date(text, today)
     working = _normalise(text)
     found: List[date] = []
     for pattern, resolve in _RULES:
@@ -83,74 +98,12 @@ def parse_date(
             start, end = match.span()
             working = working[:start] + " " * (end - start) + working[end:]
     if not found:
-        found = _dateparser_dates(working, local_now, date_order)
+        found = _dateparser_dates(working, borrower_now, date_order)
     distinct = set(found)
     return distinct.pop() if len(distinct) == 1 else None
 
 
-# -- calendar arithmetic -------------------------------------------------------------------
-
-def valid_date(year: int, month: int, day: int) -> Optional[date]:
-    """date(year, month, day), or None when there is no such day (30 February)."""
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def last_day_of_month(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the month's end (31 Jan + 1 -> 28/29 Feb)."""
-    year, month = _shift_month(day.year, day.month, months)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def next_weekday(today: date, weekday: int) -> date:
-    """The next `weekday` (0 = Monday), today included."""
-    return today + timedelta(days=(weekday - today.weekday()) % 7)
-
-
-def weekday_of_next_week(today: date, weekday: int) -> date:
-    """`weekday` (0 = Monday) in the calendar week after today's."""
-    return today - timedelta(days=today.weekday()) + timedelta(days=7 + weekday)
-
-
-def next_day_of_month(today: date, day: int) -> Optional[date]:
-    """The next date falling on day `day` of a month, today included ("the 31st" skips
-    30-day months)."""
-    for ahead in range(0, 3):
-        year, month = _shift_month(today.year, today.month, ahead)
-        candidate = valid_date(year, month, day)
-        if candidate is not None and candidate >= today:
-            return candidate
-    return None
-
-
-def next_month_day(today: date, month: int, day: int) -> Optional[date]:
-    """The next `month`/`day`, today included (29 Feb may be years away); None if no such day."""
-    for year in range(today.year, today.year + 9):
-        candidate = valid_date(year, month, day)
-        if candidate is not None and candidate >= today:
-            return candidate
-    return None
-
-
-def _shift_month(year: int, month: int, months: int) -> Tuple[int, int]:
-    shifted_year, month_index = divmod(year * 12 + month - 1 + months, 12)
-    return shifted_year, month_index + 1
-
-
 # -- rules ---------------------------------------------------------------------------------
-
-def _local_now(timezone: str, now: Optional[datetime]) -> datetime:
-    now = now or datetime.now(dt_timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=dt_timezone.utc)
-    return now.astimezone(ZoneInfo(timezone))
-
 
 def _normalise(text: str) -> str:
     working = text.lower()

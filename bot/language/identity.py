@@ -5,7 +5,10 @@ import re
 from datetime import date
 from typing import List, Optional
 
-from bot.language.dates import DATE_ORDERS, valid_date
+from bot.language import zh
+from bot.language.dates import DATE_ORDERS
+from bot.language.days import full_year, valid_date
+from bot.language.languages import is_chinese
 from bot.language.numbers import digits_only
 from bot.language.vocabulary import MONTHS, alternation
 
@@ -27,7 +30,7 @@ LAST_FOUR_PHRASE = re.compile(r"\blast\s+(?:4|four)\b")
 
 
 def parse_birth_date(
-    text: str, date_order: str = "MDY", today: Optional[date] = None
+    text: str, date_order: str = "MDY", today: Optional[date] = None, *, language: str = "en"
 ) -> Optional[date]:
     """The date of birth in `text`, or None.
 
@@ -38,17 +41,20 @@ def parse_birth_date(
     this one: "85" -> 1985, "03" -> 2003.
     None for an impossible day ("13/13/1985", "02/29/1985"), a date that is not in the past
     (before `today`, default the current date) or before 1900, no date, or two different dates.
+    `language` ("zh", "zh-CN") selects the Chinese rules: "1988年3月14日", "19880314".
     """
     if date_order not in DATE_ORDERS:
         raise ValueError(f"date_order must be one of {DATE_ORDERS}, not {date_order!r}")
     today = today or date.today()
+    if is_chinese(language):
+        return zh.parse_birth_date(text, date_order, today)
     lowered = text.lower()
     found: List[Optional[date]] = []
     for match in NUMERIC_BIRTH_DATE.finditer(lowered):
         found.append(_numeric_birth_date(match, date_order, today))
     for pattern in (MONTH_FIRST_BIRTH_DATE, DAY_FIRST_BIRTH_DATE):
         for match in pattern.finditer(lowered):
-            year = _full_year(match["year"], today)
+            year = full_year(match["year"], today)
             found.append(valid_date(year, MONTHS[match["month"]], int(match["day"])))
     distinct = set(found)
     if len(distinct) != 1:
@@ -59,13 +65,17 @@ def parse_birth_date(
     return born
 
 
-def parse_id_last4(text: str) -> Optional[str]:
+def parse_id_last4(text: str, *, language: str = "en") -> Optional[str]:
     """The last 4 digits of an ID document in `text`, as a string, or None.
 
     "4821" / "last 4 are 4821" / "48 21" / "4 8 2 1" -> "4821"; leading zeros kept ("0457").
     Dates are not ID digits ("12/03/1985" is ignored). None when there is no group of exactly
     four digits, several of them, or a longer number (a full ID or phone number).
+    `language` ("zh", "zh-CN") selects the Chinese rules: "后四位是4821", "尾号4821", and a
+    final X, the check character of a Chinese ID number ("482X").
     """
+    if is_chinese(language):
+        return zh.parse_id_last4(text)
     lowered = LAST_FOUR_PHRASE.sub(" ", text.lower())
     for pattern in (NUMERIC_BIRTH_DATE, MONTH_FIRST_BIRTH_DATE, DAY_FIRST_BIRTH_DATE):
         lowered = pattern.sub(" ", lowered)
@@ -83,13 +93,7 @@ def _numeric_birth_date(match: re.Match, date_order: str, today: date) -> Option
         return valid_date(int(first), int(second), int(third)) if len(third) <= 2 else None
     if len(first) == 3 or len(third) == 3:
         return None
-    year = _full_year(third, today)
+    year = full_year(third, today)
     month, day = (int(first), int(second)) if date_order == "MDY" else (int(second), int(first))
     return valid_date(year, month, day) or valid_date(year, day, month)
 
-
-def _full_year(year: str, today: date) -> int:
-    if len(year) == 4:
-        return int(year)
-    this_century = 2000 + int(year)
-    return this_century if this_century <= today.year else this_century - 100

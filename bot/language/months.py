@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
+from bot.language import zh
 from bot.language.amounts import DIGIT_AMOUNT
+from bot.language.languages import is_chinese
 from bot.language.numbers import NUMBER_WORD_RUN, number_word_runs, words_to_number
 from bot.language.vocabulary import INSTALMENT_WORDS, MONTH_UNITS, YEAR_UNITS, alternation
 
@@ -22,7 +24,7 @@ YEAR_AND_A_HALF = re.compile(r"\b(?:a|one|1)\s+year\s+and\s+a\s+half\b")
 BARE_INTEGER = re.compile(r"(?<![\w.,/:$-])\d{1,3}(?![\w/]|[.,:-]\d)")
 
 
-def parse_months(text: str) -> Optional[int]:
+def parse_months(text: str, *, language: str = "en") -> Optional[int]:
     """The number of months `text` asks for, or None.
 
     "3 months" -> 3, "six months" -> 6, "12 mo" / "3 mos" -> 12 / 3, "3 monthly payments" /
@@ -30,7 +32,10 @@ def parse_months(text: str) -> Optional[int]:
     "a year and a half" -> 18. A bare number ("6", "six") counts only when no unit is given
     and it is between 1 and 120 (the actions call this after asking for months).
     None for amounts ("$6"), for no number, and when the message names different counts.
+    `language` ("zh", "zh-CN") selects the Chinese rules: "分3期", "六个月", "半年".
     """
+    if is_chinese(language):
+        return zh.parse_months(text)
     lowered = text.lower()
     counted: List[int] = []
     for pattern, months in ((YEAR_AND_A_HALF, 18), (HALF_YEAR, 6)):

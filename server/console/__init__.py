@@ -5,6 +5,7 @@ conversations the bot handed to them.
     /console/                       the queue, updated live
     /console/handoffs/<id>          one conversation: transcript, account, reply, outcome
     /console/api/...                the JSON the pages poll and post to (views.py)
+    /console/nlu/...                the trainers' NLU inbox (nlu.py)
 
 Plain server-rendered HTML and a small script that polls the JSON API every two
 seconds: a poll is an ordinary request any gateway process can answer from the
@@ -36,7 +37,7 @@ SESSION_HOURS = 12  # one working day; then the agent signs in again
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Wires the console into the gateway: sessions, sign-in, CSRF, rate limits."""
-    from server.console import auth, cli, views  # noqa: F401  (routes register on import)
+    from server.console import auth, cli, nlu, nlu_cli, views  # noqa: F401  (routes register on import)
 
     secret = settings.secret_key
     if not secret:
@@ -60,3 +61,4 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.register_blueprint(bp)
     auth.init_app(app, settings)
     app.cli.add_command(cli.agents)
+    app.cli.add_command(nlu_cli.nlu)

@@ -1,8 +1,9 @@
 """Signing in and out, who may see what, CSRF and the sign-in rate limit.
 
 Roles: an agent sees the queue and the conversations they hold; a supervisor sees
-every conversation and approves exceptions to the policy; a trainer (a later
-release, for the NLU) may sign in but sees no conversation here.
+every conversation and approves exceptions to the policy; a trainer reviews the NLU
+inbox (server/console/nlu.py) and reads conversations only redacted, never the queue.
+Supervisors may use the NLU inbox too.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from store.outcomes import audit
 SIGN_IN_LIMIT_PER_ADDRESS = "10 per minute; 60 per hour"
 SIGN_IN_LIMIT_PER_USERNAME = "20 per hour"
 CONSOLE_ROLES = (AgentRole.AGENT, AgentRole.SUPERVISOR)
+TRAINER_ROLES = (AgentRole.TRAINER, AgentRole.SUPERVISOR)
 
 csrf = CSRFProtect()
 
@@ -106,6 +108,29 @@ def console_access(view: Callable) -> Callable:
     return wrapped
 
 
+def trainer_access(view: Callable) -> Callable:
+    """Signed in, as a trainer or a supervisor: the NLU inbox."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return _unauthorized()
+        if current_user.role not in TRAINER_ROLES:
+            if wants_json():
+                return _error(403, "the NLU inbox is for trainers and supervisors")
+            return render_template("console/no_access.html"), 403
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def home_page() -> str:
+    """Where a signed-in person starts: the queue, or a trainer's inbox."""
+    if current_user.is_authenticated and current_user.role == AgentRole.TRAINER:
+        return url_for("console.nlu_inbox_page")
+    return url_for("console.queue_page")
+
+
 def supervisor_only(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -126,7 +151,7 @@ def _username_key() -> str:
 def login():
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(url_for("console.queue_page"))
+            return redirect(home_page())
         return render_template("console/login.html")
     username = (request.form.get("username") or "").strip().lower()
     password = request.form.get("password") or ""
@@ -146,8 +171,9 @@ def login():
     session.permanent = True
     login_user(user)
     target = request.args.get("next") or ""
-    if not target.startswith("/console/") or target.startswith("//"):
-        target = url_for("console.queue_page")
+    if (not target.startswith("/console/") or target.startswith("//")
+            or target == url_for("console.queue_page")):
+        target = home_page()
     return redirect(target)
 
 

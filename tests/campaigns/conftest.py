@@ -3,20 +3,20 @@ test database, so other test packages dropping tables never interfere), a Redis 
 of their own per test, campaign files in a temporary directory, and a Runtime."""
 from __future__ import annotations
 
-import shutil
 import uuid
 
 import pytest
 import redis
-from campaign_support import API_KEY, AUTH_TOKEN, PUBLIC_URL, REPO, write_campaign
+from campaign_support import API_KEY, AUTH_TOKEN, PUBLIC_URL, write_campaign
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import store.db
 from campaigns.runtime import Runtime, install
 from lending.policy import load_policy
-from server.config import ENV_VARS, Settings
+from server.config import Settings
 from store.models import Base
+from tests.app_support import clear_gateway_environment, copy_policy
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +55,7 @@ def db(campaign_db_url):
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     """Settings come from each test only, never from the shell."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    clear_gateway_environment(monkeypatch)
 
 
 @pytest.fixture
@@ -79,10 +78,7 @@ def campaigns_dir(tmp_path):
 
 @pytest.fixture
 def policy_file(tmp_path):
-    lender = tmp_path / "lender"
-    shutil.copytree(REPO / "lender" / "jurisdictions", lender / "jurisdictions")
-    shutil.copy(REPO / "lender" / "policy.yml", lender / "policy.yml")
-    return lender / "policy.yml"
+    return copy_policy(tmp_path)
 
 
 @pytest.fixture

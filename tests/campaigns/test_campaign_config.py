@@ -9,7 +9,14 @@ import pytest
 from campaign_support import CAMPAIGN, REPO, write_campaign
 
 from campaigns.config import CampaignError, load_campaign, load_campaigns
-from campaigns.templates import Lender, fill, sms_text, template_problems, values_for
+from campaigns.templates import (
+    Lender,
+    fill,
+    opt_out_wording,
+    sms_text,
+    template_problems,
+    values_for,
+)
 from lending.policy import load_policy
 
 POLICY = load_policy()
@@ -104,3 +111,22 @@ def test_voice_templates_hold_limited_content_only():
 
 def test_the_test_campaign_is_valid(tmp_path):
     assert load_campaign(write_campaign(tmp_path, "base"), POLICY).name == CAMPAIGN["name"]
+
+
+def test_a_chinese_sms_carries_the_chinese_opt_out_wording_once():
+    wording = opt_out_wording("zh-CN")
+    assert wording == "回复TD退订"
+    sent = sms_text("李文您好，您的还款将于11月10日到期。", "Northwind Credit", wording)
+    assert sent == "Northwind Credit: 李文您好，您的还款将于11月10日到期。 回复TD退订"
+    assert sms_text(sent, "Northwind Credit", wording) == sent
+    own_words = "Northwind Credit提醒您：还款日为11月10日。退订回T"
+    assert sms_text(own_words, "Northwind Credit", wording) == own_words
+
+
+def test_a_chinese_opt_out_wording_of_the_campaign_must_say_how_to_opt_out(tmp_path):
+    fine = write_campaign(tmp_path, "zh_fine", lambda d: d.update(opt_out_wording={"zh": "退订回T"}))
+    assert load_campaign(fine, POLICY).opt_out_wording == {"zh": "退订回T"}
+    silent = write_campaign(tmp_path, "zh_silent", lambda d: d.update(opt_out_wording={"zh": "请勿回复"}))
+    with pytest.raises(CampaignError) as error:
+        load_campaign(silent, POLICY)
+    assert "must tell the borrower to reply STOP (in Chinese: 回复TD退订)" in str(error.value)

@@ -3,17 +3,15 @@ demo accounts and four people (alice and bob, agents; sue, supervisor; tom, trai
 a fake Rasa reached over real HTTP, and signed Twilio webhooks."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from server import create_app
-from server.config import ENV_VARS
 from store.accounts import import_csv
 from store.db import session_scope
-from tests.conftest import DEMO_ACCOUNTS, ROOT
+from tests.app_support import clear_gateway_environment, copy_policy
+from tests.conftest import DEMO_ACCOUNTS
 from tests.console.console_support import Browser, FakeRasa, create_agents
 from tests.gateway.gateway_support import AUTH_TOKEN, post_sms
 
@@ -29,19 +27,12 @@ def fake_rasa():
 @pytest.fixture
 def policy_file(tmp_path) -> Path:
     """The lender's policy with a 1 s Rasa timeout."""
-    lender = tmp_path / "lender"
-    shutil.copytree(ROOT / "lender" / "jurisdictions", lender / "jurisdictions")
-    policy = yaml.safe_load((ROOT / "lender" / "policy.yml").read_text())
-    policy["conversation"]["rasa_timeout_seconds"] = 1
-    path = lender / "policy.yml"
-    path.write_text(yaml.safe_dump(policy))
-    return path
+    return copy_policy(tmp_path, rasa_timeout_seconds=1)
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    clear_gateway_environment(monkeypatch)
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ _phones = itertools.count(200)
 # Gateway, Rasa and action server listen on BASE, BASE+5 and BASE+55; another checkout
 # running its tests on the same machine picks another base.
 PORT_BASE = int(os.environ.get("REPAY_E2E_PORT_BASE", "15000"))
+E2E_API_KEY = "e2e-api-key"  # the operations API (e.g. POST /api/calls)
+AGENT_PHONE = "+18005550142"  # the agents' line calls are put through to
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +33,8 @@ def stack(tmp_path_factory):
         rasa_port=PORT_BASE + 5, actions_port=PORT_BASE + 55, gateway_port=PORT_BASE,
         database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "tracker.db"),
         log_dir=var / "log",
-        extra_env={"REDELIVERY_INTERVAL_SECONDS": "1", **OFFLINE_TWILIO},
+        extra_env={"REDELIVERY_INTERVAL_SECONDS": "1", **OFFLINE_TWILIO,
+                   "API_KEY": E2E_API_KEY, "AGENT_PHONE": AGENT_PHONE},
     )
     store.db.connect(config.database_url)
     with Stack(config) as running:

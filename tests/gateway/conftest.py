@@ -2,17 +2,15 @@
 accounts, signed Twilio requests, and a fake Rasa reached over real HTTP."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from gateway_support import API_KEY, AUTH_TOKEN, RASA_TIMEOUT, REPO, FakeRasa, SmsReply, post_sms
 
 from server import create_app
-from server.config import ENV_VARS
 from store.accounts import import_csv
 from store.db import session_scope
+from tests.app_support import clear_gateway_environment, copy_policy
 
 
 @pytest.fixture
@@ -26,21 +24,14 @@ def fake_rasa():
 @pytest.fixture
 def policy_file(tmp_path) -> Path:
     """The lender's policy with a 1 s Rasa timeout, so slow-bot tests stay quick."""
-    lender = tmp_path / "lender"
-    shutil.copytree(REPO / "lender" / "jurisdictions", lender / "jurisdictions")
-    policy = yaml.safe_load((REPO / "lender" / "policy.yml").read_text())
-    policy["conversation"]["rasa_timeout_seconds"] = RASA_TIMEOUT
-    path = lender / "policy.yml"
-    path.write_text(yaml.safe_dump(policy))
-    return path
+    return copy_policy(tmp_path, rasa_timeout_seconds=RASA_TIMEOUT)
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     """The gateway's variables come from each test's config only, never the shell
     (a developer's real Twilio credentials must never reach a test)."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    clear_gateway_environment(monkeypatch)
 
 
 @pytest.fixture

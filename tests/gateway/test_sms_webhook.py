@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from server.sms_text import with_opt_out
 from server.twilio_sms import EMPTY_REPLY, MEDIA_REPLY
+from store.accounts import import_records
 from store.db import session_scope
 from store.models import Conversation, MessageStatus, Outcome, OutcomeKind
 from store.outcomes import is_opted_out
@@ -234,3 +235,101 @@ def test_logs_hold_no_bodies_or_phone_numbers(sms, fake_rasa, caplog):
     assert caplog.records
     for secret in ("14 March", "still there", "are you there", BORROWER, "Dana"):
         assert secret not in caplog.text
+
+
+# -- Chinese keywords: 退订 / TD work exactly like STOP ------------------------------------------
+
+MANDARIN_BORROWER = "+8613800138000"
+ZH_UNSUBSCRIBED = "您已退订Northwind Credit的短信，我们不会再给您发短信。如需恢复，请回复“订阅”。"
+ZH_RESUBSCRIBED = "您已重新订阅Northwind Credit的短信。回复“帮助”获取帮助，回复TD退订。"
+
+
+@pytest.fixture
+def mandarin_borrower(app):
+    """An account whose language is Simplified Chinese."""
+    with session_scope() as session:
+        report = import_records(session, [{
+            "account_id": "DEMO-ZH-1", "name": "李文", "phone": MANDARIN_BORROWER,
+            "timezone": "Asia/Shanghai", "language": "zh-CN", "currency": "CNY",
+            "principal": "3000.00", "interest": "120.00", "fees": "0.00",
+            "due_date": "2026-11-10", "birth_date": "1988-03-14", "id_last4": "4821",
+        }])
+    assert not report.errors
+    return MANDARIN_BORROWER
+
+
+def test_tuiding_then_silence_then_dingyue(sms, fake_rasa):
+    assert sms("退订").texts == [ZH_UNSUBSCRIBED]
+    with session_scope() as session:
+        assert is_opted_out(session, BORROWER, "sms")
+
+    silent = sms("为什么不发了？")
+    assert silent.status_code == 200 and silent.texts == []
+    assert fake_rasa.calls == []
+    assert inbound()[-1].status == MessageStatus.HANDLED
+
+    assert sms("订阅").texts == [ZH_RESUBSCRIBED]
+    assert sms("你好").texts == [with_opt_out("Bot heard: 你好")]
+    assert fake_rasa.messages() == ["你好"]
+    opted_out = outcomes(OutcomeKind.OPT_OUT)
+    assert [o.account_id for o in opted_out] == ["DEMO-1001"]
+    assert opted_out[0].details == {"channel": "sms", "keyword": "退订"}
+    assert len(outcomes(OutcomeKind.OPT_IN)) == 1
+
+
+@pytest.mark.parametrize("body", [
+    "退订", "退订。", " 退订 ", "【退订】", "退订短信", "取消订阅", "拒收", "拒收短信",
+])
+@pytest.mark.parametrize("phone", [BORROWER, STRANGER])
+def test_every_chinese_opt_out_word_unsubscribes_with_one_chinese_confirmation(sms, fake_rasa, body, phone):
+    assert sms(body, phone=phone).texts == [ZH_UNSUBSCRIBED]
+    assert fake_rasa.calls == []
+    with session_scope() as session:
+        assert is_opted_out(session, phone, "sms")
+    assert len(outcomes(OutcomeKind.OPT_OUT)) == 1
+
+
+@pytest.mark.parametrize("body", ["TD", "td", "ＴＤ", "T", "t", "R", "TD!"])
+def test_td_t_and_r_unsubscribe_and_are_answered_in_the_accounts_language(
+    sms, fake_rasa, mandarin_borrower, body,
+):
+    assert sms(body, phone=mandarin_borrower).texts == [ZH_UNSUBSCRIBED]
+    assert sms(body, phone=STRANGER).texts == [ZH_UNSUBSCRIBED]  # no account: the Chinese habit
+    assert sms(body, phone=BORROWER).texts == [UNSUBSCRIBED]  # an English account
+    assert fake_rasa.calls == []
+    with session_scope() as session:
+        assert all(is_opted_out(session, p, "sms") for p in (mandarin_borrower, STRANGER, BORROWER))
+    assert len(outcomes(OutcomeKind.OPT_OUT)) == 3
+
+
+def test_english_keywords_from_a_chinese_account_are_answered_in_chinese(sms, fake_rasa, mandarin_borrower):
+    assert sms("STOP", phone=mandarin_borrower).texts == [ZH_UNSUBSCRIBED]
+    assert sms("START", phone=mandarin_borrower).texts == [ZH_RESUBSCRIBED]
+    assert "如需帮助" in sms("HELP", phone=mandarin_borrower).texts[0]
+
+
+@pytest.mark.parametrize("body", ["订阅", "重新订阅", "恢复订阅", "START"])
+def test_chinese_start_words_resubscribe(sms, fake_rasa, mandarin_borrower, body):
+    sms("退订", phone=mandarin_borrower)
+    assert sms(body, phone=mandarin_borrower).texts == [ZH_RESUBSCRIBED]
+    with session_scope() as session:
+        assert not is_opted_out(session, mandarin_borrower, "sms")
+
+
+@pytest.mark.parametrize("phone", [BORROWER, STRANGER])
+def test_bangzhu_says_who_we_are_in_chinese_and_nothing_about_a_debt(sms, fake_rasa, phone):
+    reply = sms("帮助", phone=phone)
+
+    assert reply.texts == ["Northwind Credit：我是自动助手Nora。如需帮助，请致电+18005550100。回复TD退订。"]
+    for word in ("欠", "还款", "逾期", "金额", "贷款", "催收", "债", "余额", "账户", "$", "¥"):
+        assert word not in reply.texts[0]
+    assert fake_rasa.calls == []
+    with session_scope() as session:
+        assert not is_opted_out(session, phone, "sms")
+
+
+@pytest.mark.parametrize("body", ["我要退订", "别再发短信了", "取消", "取消退订", "退 订", "TDD", "订阅了吗"])
+def test_chinese_sentences_are_the_bots_to_understand(sms, fake_rasa, body):
+    assert sms(body).texts == [with_opt_out(f"Bot heard: {body}")]
+    with session_scope() as session:
+        assert not is_opted_out(session, BORROWER, "sms")

@@ -1,0 +1,238 @@
+"""Placing an outbound call to an account: `POST /api/calls` (bearer API_KEY) and
+`flask --app server calls place ACCOUNT_ID`.
+
+Every call passes the compliance gate first (campaigns/gate.py over lending/compliance.py:
+the account's state, opt-outs, the borrower's contact hours, the call caps) and is then
+counted as a call attempt (campaigns.outbound.record_call), so the caps see it at once;
+Twilio's status callbacks later say whether a person answered (server/twilio_voice.py).
+
+With Twilio credentials the call goes through Twilio's REST API, with answering-machine
+detection (DetectMessageEnd: a machine gets its voicemail after the beep) and status
+callbacks. Without them the call is written to the outbox and `python -m devtools.chat
+--call ACCOUNT_ID` plays it against the local stack, as Twilio would.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import click
+import requests
+from flask import Blueprint, Flask, jsonify, request
+from flask.cli import AppGroup
+from twilio.base.exceptions import TwilioRestException
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from campaigns.attempts import utc_now
+from campaigns.gate import check_account
+from campaigns.outbound import record_call
+from lending.compliance import Blocked
+from server import services
+from server.api import _authorised, _error
+from server.config import Settings
+from store.db import session_scope
+from store.models import (
+    Account,
+    AttemptState,
+    CallOutcome,
+    ContactAttempt,
+    OutboxMessage,
+    VoiceCall,
+    utcnow,
+)
+from store.outcomes import audit
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("calls", __name__)
+
+VOICE_PATH = "/twilio/voice"
+STATUS_PATH = "/twilio/voice/status"
+STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+MACHINE_DETECTION = "DetectMessageEnd"
+RING_SECONDS = 30
+HTTP_TIMEOUT_SECONDS = 15
+
+
+class CallRefused(Exception):
+    """The compliance gate said no: `rule`, `reason` and when it would allow the call."""
+
+    def __init__(self, decision: Blocked):
+        super().__init__(f"{decision.rule}: {decision.reason}")
+        self.decision = decision
+
+
+class CallFailed(Exception):
+    """Twilio would not place the call, or the gateway cannot ask it to."""
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    call_id: int
+    call_sid: Optional[str]
+    account_id: str
+    via: str  # twilio | outbox
+    status: str
+
+
+def place_call(account_id: str, placed_by: str, http_client: Optional[HttpClient] = None,
+               now: Optional[dt.datetime] = None) -> PlacedCall:
+    """Places a call to the account's phone (inside an app context). Raises LookupError
+    for an unknown account, CallRefused when the gate says no, CallFailed when Twilio does."""
+    svc = services()
+    settings = svc.settings
+    via = "twilio" if settings.twilio_rest_configured else "outbox"
+    if via == "twilio":
+        _check_twilio_settings(settings)
+    now = now or utc_now()
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            raise LookupError(f"no account {account_id}")
+        decision = check_account(session, account_id, "voice", now, svc.policy.profile)
+        if not decision:
+            session.rollback()
+            audit(session, placed_by, "call_blocked", account_id=account_id,
+                  details={"rule": decision.rule})
+            session.commit()  # kept, though the call is refused
+            raise CallRefused(decision)
+        attempt = record_call(session, account_id=account_id, answered=False,
+                              placed_by=placed_by, at=now)
+        # Unanswered until Twilio says otherwise; its callbacks update the attempt.
+        attempt.stage, attempt.delivery = "voice_call", "queued"
+        call = VoiceCall(direction="outbound", phone=account.phone, account_id=account_id,
+                         attempt_id=attempt.id, via=via, placed_by=placed_by, status="queued")
+        session.add(call)
+        session.flush()
+        if via == "outbox":
+            # Waits in the outbox for the simulator, which then plays Twilio's callbacks.
+            call.call_sid = attempt.provider_sid = f"CA{uuid.uuid4().hex}"
+            session.add(OutboxMessage(channel="voice", to=account.phone, body=(
+                f"call {call.call_sid} for account {account_id}: "
+                f"play it with python -m devtools.chat --call {account_id}"
+            )))
+        audit(session, placed_by, "call_placed", account_id=account_id,
+              details={"call_id": call.id, "attempt_id": attempt.id, "via": via})
+        placed = PlacedCall(call.id, call.call_sid, account_id, via, call.status)
+        phone, attempt_id = account.phone, attempt.id
+    if via == "outbox":
+        log.info("call %s: written to the outbox", placed.call_id)
+        return placed
+    try:
+        sid, status = _dial(settings, phone, placed.call_id, http_client)
+    except CallFailed as exc:
+        _failed(placed.call_id, attempt_id, str(exc))
+        raise
+    with session_scope() as session:
+        call = session.get(VoiceCall, placed.call_id)
+        call.call_sid = call.call_sid or sid  # the answer webhook may have written it first
+        if call.status == "queued":
+            call.status = status
+        attempt = session.get(ContactAttempt, attempt_id)
+        attempt.provider_sid = sid
+    log.info("call %s: handed to Twilio", placed.call_id)
+    return PlacedCall(placed.call_id, sid, account_id, via, status)
+
+
+def _check_twilio_settings(settings: Settings) -> None:
+    if not settings.twilio_from_number:
+        raise CallFailed("calls need TWILIO_FROM_NUMBER (a messaging service cannot call)")
+    if not settings.public_url:
+        raise CallFailed("calls need PUBLIC_URL: Twilio fetches the call's TwiML from the gateway")
+
+
+def _dial(settings: Settings, phone: str, call_id: int, http_client: Optional[HttpClient]):
+    client = Client(
+        settings.twilio_account_sid, settings.twilio_auth_token,
+        http_client=http_client or TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS), environment={},
+    )
+    base = settings.public_url
+    try:
+        call = client.calls.create(
+            to=phone, from_=settings.twilio_from_number,
+            url=f"{base}{VOICE_PATH}?call={call_id}", method="POST",
+            status_callback=f"{base}{STATUS_PATH}?call={call_id}", status_callback_method="POST",
+            status_callback_event=STATUS_EVENTS, machine_detection=MACHINE_DETECTION,
+            timeout=RING_SECONDS,
+        )
+    except TwilioRestException as exc:
+        raise CallFailed(f"Twilio refused the call ({exc.status}, code {exc.code})") from None
+    except requests.RequestException as exc:
+        raise CallFailed(f"Twilio not reachable: {type(exc).__name__}") from None
+    return call.sid, call.status or "queued"
+
+
+def _failed(call_id: int, attempt_id: int, reason: str) -> None:
+    with session_scope() as session:
+        call = session.get(VoiceCall, call_id)
+        call.status, call.outcome, call.ended_at = "failed", CallOutcome.FAILED, utcnow()
+        attempt = session.get(ContactAttempt, attempt_id)
+        attempt.state, attempt.reason = AttemptState.FAILED, reason
+        audit(session, "gateway", "call_failed", account_id=call.account_id,
+              details={"call_id": call_id, "reason": reason})
+    log.warning("call %s: not placed: %s", call_id, reason)
+
+
+# -- POST /api/calls -------------------------------------------------------------------------
+
+@bp.post("/api/calls")
+def api_place_call():
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    data = request.get_json(force=True, silent=True)
+    account_id = data.get("account_id") if isinstance(data, dict) else None
+    if not isinstance(account_id, str) or not account_id.strip():
+        return _error(400, 'expected {"account_id": "..."}')
+    try:
+        placed = place_call(account_id.strip(), placed_by="api")
+    except LookupError:
+        return _error(404, f"no account {account_id!r}")
+    except CallRefused as exc:
+        decision = exc.decision
+        response = jsonify({
+            "error": "the compliance gate refused the call", "rule": decision.rule,
+            "reason": decision.reason,
+            "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
+        })
+        response.status_code = 409
+        return response
+    except CallFailed as exc:
+        return _error(502, str(exc))
+    response = jsonify(asdict(placed))
+    response.status_code = 201
+    return response
+
+
+# -- flask --app server calls ... --------------------------------------------------------------
+
+calls_cli = AppGroup("calls", help="Outbound voice calls.")
+
+
+@calls_cli.command("place")
+@click.argument("account_id")
+def place(account_id: str) -> None:
+    """Call an account's phone (through Twilio, or into the outbox without credentials)."""
+    try:
+        placed = place_call(account_id, placed_by="cli")
+    except LookupError:
+        raise click.ClickException(f"no account {account_id}") from None
+    except CallRefused as exc:
+        decision = exc.decision
+        retry = f"; allowed again from {decision.retry_at:%Y-%m-%d %H:%M} UTC" if decision.retry_at else ""
+        raise click.ClickException(f"not allowed: {decision.rule}: {decision.reason}{retry}") from None
+    except CallFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"call {placed.call_id} placed via {placed.via} ({placed.call_sid})")
+    if placed.via == "outbox":
+        click.echo(f"play it: python -m devtools.chat --call {account_id}")
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.cli.add_command(calls_cli)

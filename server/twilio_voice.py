@@ -1,0 +1,504 @@
+"""Twilio's voice webhooks: the same conversation as by SMS, on the phone.
+
+    POST /twilio/voice           a call is answered (inbound, or an outbound call we placed:
+                                 ?call=<id>); an answering machine gets a voicemail
+    POST /twilio/voice/turn      each answer (<Gather> action): speech or keys, or silence
+    POST /twilio/voice/dial      how a transfer to the agents' line ended (<Dial> action)
+    POST /twilio/voice/whisper   what the agent hears before the borrower is put through
+    POST /twilio/voice/status    the call's status callbacks: the end of the call
+
+Every request must carry Twilio's signature. A call is one conversation, keyed by the call
+and bound to an account (store/calls.py); its turns go to Rasa over HTTP with the
+conversation id as sender, like SMS. What the last question expects, re-prompt counts and
+the gateway's own yes/no questions live in the gateway state under the CallSid
+(server/voice_prompts.py), so any gateway process can take the next webhook.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import List, Optional
+
+from flask import Blueprint, Response, abort, request
+
+from campaigns.attempts import record_status
+from server import services
+from server.gateway_state import thread_key
+from server.rasa_client import RasaUnavailable
+from server.signature import twilio_signed
+from server.twiml import Voice, ask, base_language, close, hangup, transfer, voicemail, whisper
+from server.voice_prompts import (
+    START,
+    YES_NO,
+    CallState,
+    Heard,
+    Prompt,
+    Said,
+    Step,
+    bot_turn,
+    next_step,
+    transcribed,
+)
+from server.voice_text import speakable
+from store.calls import call_conversation, end_call, find_call, inbound_call, is_machine
+from store.db import session_scope
+from store.handoffs import open_handoff
+from store.messages import record_inbound, record_outbound
+from store.models import Account, AccountStatus, Handoff, MessageStatus, VoiceCall
+from store.outcomes import audit, is_opted_out
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio_voice", __name__, url_prefix="/twilio/voice")
+
+CHANNEL = "voice"
+ACTOR = "gateway"
+CALL_STATE_SECONDS = 4 * 3600  # longer than any call
+LOCK_WAIT_SECONDS = 3  # Twilio sends a call's webhooks one at a time; this only covers races
+
+# What the gateway says itself (the bot's words are in domain.yml).
+NO_INPUT = "Sorry, I didn't hear anything."
+UNRECOGNISED = "Sorry, I didn't catch that."
+UNSURE = "Sorry, I'm not sure I heard that right. You can key it in instead."
+NOT_THAT = "Sorry about that."
+CONFIRM = 'I heard: "{said}". Is that right? Press 1 for yes, or 2 for no.'
+SENT = "Done. I've sent it to this phone by text message."
+NOT_SENT = "No problem."
+SMS_REFUSED = "I'm sorry, I can't send text messages to this phone."
+ANYTHING_ELSE = "Is there anything else I can help you with? Press 1 for yes, or 2 for no."
+GO_AHEAD = "Sure. What can I help you with? You can also press 0 to talk to a person."
+GOODBYE = "Thanks for your time. Goodbye."
+TEXT_PROMISE = "I'll send you a text message, so you can reply whenever suits you."
+CALL_US = "You can call {lender_name} on {support_phone} at any time."
+SILENT_CLOSE = "I'm sorry, I still can't hear you, so I'll end the call here."
+TROUBLE = "I'm sorry, I'm having trouble on this line right now."
+NO_AGENT = "I'm sorry, no one can take your call right now. A person from {lender_name} will get back to you."
+VOICEMAIL = ("Hello, this is {caller_name} calling from {business_name}. "
+             "Please call us back on {callback_phone}. Thank you.")
+FOLLOW_UP_SMS = ("This is {assistant_name}, the automated assistant for {lender_name}. We couldn't "
+                 "finish our call. Reply to this message whenever suits you, or call us on {support_phone}.")
+WHISPER = "A call from a borrower, put through by {assistant_name}. Reason: {reason}. {verified}."
+WHISPER_NO_SUMMARY = "A call from a borrower, put through by {assistant_name}."
+REASONS = {
+    "request_human": "they asked for a person",
+    "legal_protection": "an attorney or bankruptcy",
+    "hardship": "financial hardship",
+    "dispute_debt": "they dispute the debt",
+    "already_paid": "they say it is already paid",
+    "abuse_after_deescalation": "the conversation became abusive",
+    "not_understood_twice": "the assistant could not understand them",
+    "outside_policy": "a request outside the lending policy",
+}
+
+
+@dataclass
+class Live:
+    """One webhook's view of its call: ids and what the gateway remembers."""
+
+    call_sid: str
+    call_id: int
+    phone: str
+    account_id: Optional[str]
+    state: CallState
+
+    @property
+    def conversation_id(self) -> Optional[str]:
+        return self.state.conversation_id
+
+
+def _xml(twiml: str) -> Response:
+    return Response(twiml, mimetype="text/xml")
+
+
+def _voice_for(language: str) -> Voice:
+    voices = services().policy.voice.voices
+    return Voice(language=language, tts_voice=voices.get(base_language(language)) or voices.get("en"))
+
+
+def _voice(live: Live) -> Voice:
+    return _voice_for(live.state.language)
+
+
+def _lender() -> dict:
+    policy = services().policy
+    return {
+        "lender_name": policy.lender.name, "assistant_name": policy.lender.assistant_name,
+        "support_phone": policy.lender.support_phone,
+    }
+
+
+def _call_lock(call_sid: str):
+    return services().state.conversation_lock(thread_key(CHANNEL, call_sid), wait=LOCK_WAIT_SECONDS)
+
+
+def _save(live: Live) -> None:
+    services().state.save_call(live.call_sid, live.state.to_dict(), CALL_STATE_SECONDS)
+
+
+# -- the call is answered ------------------------------------------------------------------
+
+@bp.post("")
+@twilio_signed
+def call_answered() -> Response:
+    form = request.form
+    call_sid = form.get("CallSid")
+    if not call_sid or not form.get("From"):
+        abort(400, "CallSid and From are required")
+    answered_by = form.get("AnsweredBy") or None
+    with _call_lock(call_sid):
+        with session_scope() as session:
+            call = find_call(session, call_sid, request.args.get("call", type=int))
+            if call is None:
+                # A call to the lender's number (an outbound call we did not place is
+                # treated the same: the bot learns nothing from its caller ID but the
+                # account the number reaches, and verifies before saying anything).
+                call = inbound_call(session, call_sid, form["From"])
+            call.status = form.get("CallStatus") or "in-progress"
+            if answered_by:
+                call.answered_by = answered_by
+            if is_machine(answered_by):
+                return _xml(_machine(session, call))
+            conversation = call_conversation(session, call)
+            account = session.get(Account, call.account_id) if call.account_id else None
+            audit(session, ACTOR, "call_answered", account_id=call.account_id,
+                  conversation_id=conversation.id,
+                  details={"call_id": call.id, "direction": call.direction})
+            live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
+                conversation_id=conversation.id, language=account.language if account else "en",
+            ))
+        log.info("call %s: answered (%s), conversation %s", live.call_id, call.direction,
+                 live.conversation_id)
+        return _xml(_ask_bot(live, START, None))
+
+
+def _machine(session, call: VoiceCall) -> str:
+    """An answering machine gets the limited-content message; a fax, nothing."""
+    if call.answered_by.startswith("fax"):
+        audit(session, ACTOR, "call_fax", account_id=call.account_id, details={"call_id": call.id})
+        return hangup()
+    policy = services().policy
+    mail = policy.voice.voicemail
+    text = VOICEMAIL.format(
+        caller_name=mail.caller_name or policy.lender.assistant_name,
+        business_name=mail.business_name or policy.lender.name,
+        callback_phone=mail.callback_phone or policy.lender.support_phone,
+    )
+    account = session.get(Account, call.account_id) if call.account_id else None
+    voice = _voice_for(account.language if account else "en")
+    record_outbound(session, phone=call.phone, channel=CHANNEL, body=speakable(text),
+                    conversation_id=None)
+    audit(session, ACTOR, "voicemail_left", account_id=call.account_id,
+          details={"call_id": call.id, "answered_by": call.answered_by})
+    log.info("call %s: answered by a machine (%s), voicemail left", call.id, call.answered_by)
+    return voicemail(text, voice)
+
+
+# -- each answer -----------------------------------------------------------------------------
+
+@bp.post("/turn")
+@twilio_signed
+def call_turn() -> Response:
+    form = request.form
+    call_sid = form.get("CallSid")
+    if not call_sid:
+        abort(400, "CallSid is required")
+    with _call_lock(call_sid):
+        live = _live(call_sid)
+        if live is None or live.state.finished:
+            log.warning("a turn for an unknown or finished call")
+            return _xml(hangup())
+        heard = Heard.of(form)
+        step = next_step(live.state, heard, services().policy.voice.min_speech_confidence)
+        return _xml(_answer(live, step, transcribed(live.state, heard)))
+
+
+def _live(call_sid: str) -> Optional[Live]:
+    """The call and its state. The state is rebuilt from the store when the gateway lost
+    it (a restart with in-memory state): the call goes on with an open question."""
+    with session_scope() as session:
+        call = find_call(session, call_sid)
+        if call is None or call.ended_at is not None or not call.conversation_id:
+            return None
+        account = session.get(Account, call.account_id) if call.account_id else None
+        live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
+            conversation_id=call.conversation_id, language=account.language if account else "en",
+        ))
+    saved = services().state.load_call(call_sid)
+    if saved:
+        live.state = CallState.from_dict(saved)
+    return live
+
+
+def _answer(live: Live, step: Step, heard: Optional[str]) -> str:
+    state = live.state
+    if step.kind == "bot":
+        return _ask_bot(live, step.text, heard)
+    _transcript_in(live, heard)
+    if step.kind == "repeat":
+        return _ask_again(live, [], count=False)
+    if step.kind == "reprompt":
+        lead = {"no_input": NO_INPUT, "unsure": UNSURE}.get(step.reason, UNRECOGNISED)
+        return _ask_again(live, [lead], count=True)
+    if step.kind == "confirm":
+        state.pending = {"kind": "confirm", "text": step.text, "say": [CONFIRM.format(said=step.text)]}
+        return _question(live, [], state.pending["say"])
+    # A yes or a no to the gateway's own question.
+    pending, yes = state.pending or {}, step.kind == "yes"
+    state.pending = None
+    kind = pending.get("kind")
+    if kind == "confirm":
+        if yes:
+            return _ask_bot(live, pending["text"], None)
+        return _ask_again(live, [NOT_THAT], count=True)
+    if kind == "sms_offer":
+        if not yes:
+            return _anything_else(live, [], [NOT_SENT])
+        sent = _send_sms(live, pending["body"], "payment_link")
+        return _anything_else(live, [], [SENT if sent else SMS_REFUSED])
+    if kind == "anything_else":
+        if not yes:
+            return _close(live, [GOODBYE])
+        state.prompt = Prompt(say=[GO_AHEAD])
+        return _question(live, [], [GO_AHEAD])
+    return _ask_again(live, [UNRECOGNISED], count=True)
+
+
+def _ask_again(live: Live, lead: List[str], count: bool) -> str:
+    """The question again, after `lead`; one re-prompt too many ends the call politely."""
+    state = live.state
+    if count:
+        state.failures += 1
+        if state.failures > services().policy.voice.reprompts:
+            return _close_with_follow_up(live, [SILENT_CLOSE])
+    question = (state.pending or {}).get("say") or state.prompt.say or [GO_AHEAD]
+    return _question(live, [], lead + list(question))
+
+
+# -- talking to the bot ----------------------------------------------------------------------
+
+def _ask_bot(live: Live, text: str, heard: Optional[str]) -> str:
+    """One turn with Rasa. `heard` is this webhook's answer as the transcript keeps it
+    (None at the call's start, or when it was recorded already)."""
+    try:
+        answers = services().rasa.converse(live.conversation_id, text)
+    except RasaUnavailable as exc:
+        log.warning("call %s: bot unavailable (%s)", live.call_id, exc)
+        _transcript_in(live, heard)
+        return _close_with_follow_up(live, [TROUBLE])
+    _transcript_in(live, heard, MessageStatus.ANSWERED)
+    live.state.failures = 0
+    live.state.pending = None
+    return _bot_said(live, bot_turn(answers))
+
+
+def _bot_said(live: Live, said: List[Said]) -> str:
+    """TwiML for what the bot said: a question to answer, a goodbye, or a transfer."""
+    flags = {key for item in said for key, value in item.voice.items() if value is True}
+    if "transfer" in flags:
+        return _transfer(live, said)
+    texts = [item.text for item in said if item.text]
+    if "sms_follow_up" in flags:
+        _follow_up(live)
+    if "hangup" in flags or not said:
+        return _close(live, texts or [GOODBYE])
+    before, inside = _split(said)
+    last = said[-1]
+    if last.voice.get("sms_offer"):
+        live.state.pending = {"kind": "sms_offer", "body": str(last.voice["sms_offer"]),
+                              "say": [last.text]}
+        return _question(live, before, inside)
+    if last.voice.get("anything_else"):
+        return _anything_else(live, before, inside)
+    live.state.prompt = Prompt.of(last)
+    return _question(live, before, inside)
+
+
+def _split(said: List[Said]):
+    """What must be heard in full (up to the last `barge_in: false`) and what the caller
+    may interrupt."""
+    cut = max((i + 1 for i, item in enumerate(said) if item.voice.get("barge_in") is False),
+              default=0)
+    return ([item.text for item in said[:cut] if item.text],
+            [item.text for item in said[cut:] if item.text])
+
+
+def _anything_else(live: Live, before: List[str], inside: List[str]) -> str:
+    live.state.pending = {"kind": "anything_else", "say": [ANYTHING_ELSE]}
+    return _question(live, before, inside + [ANYTHING_ELSE])
+
+
+def _question(live: Live, before: List[str], inside: List[str]) -> str:
+    """Says `before`, then asks `inside` and listens. A question of the gateway's own
+    (pending) takes a yes or a no, 1 or 2; otherwise the bot's last prompt says what the
+    answer may be."""
+    prompt = YES_NO if live.state.pending else live.state.prompt
+    _transcript_out(live, before + inside)
+    _save(live)
+    return ask(before, inside, prompt, _voice(live), services().policy.voice.input_timeout_seconds)
+
+
+# -- ending the call, transfers, text messages -------------------------------------------------
+
+def _close(live: Live, texts: List[str]) -> str:
+    live.state.finished = True
+    _transcript_out(live, texts)
+    _save(live)
+    return close(texts, _voice(live))
+
+
+def _close_with_follow_up(live: Live, lead: List[str]) -> str:
+    """Ends the call with an offer to carry on by text message when one can be sent, or
+    the lender's number when not."""
+    tail = TEXT_PROMISE if _follow_up(live) else CALL_US.format(**_lender())
+    return _close(live, lead + [tail, "Goodbye."])
+
+
+def _transfer(live: Live, said: List[Said]) -> str:
+    """Puts the call through to the agents' line, or, with none configured, says when a
+    person will get back (the bot has queued the conversation for the console)."""
+    settings = services().settings
+    with session_scope() as session:
+        handoff = open_handoff(session, live.conversation_id) if live.conversation_id else None
+        handoff_id = handoff.id if handoff else None
+        if settings.agent_phone:
+            audit(session, ACTOR, "call_transfer", account_id=live.account_id,
+                  conversation_id=live.conversation_id,
+                  details={"call_id": live.call_id, "handoff_id": handoff_id})
+    if not settings.agent_phone:
+        kept = [item.text for item in said if item.text and not item.voice.get("transfer")]
+        return _close_with_follow_up(live, kept + [NO_AGENT.format(**_lender())])
+    texts = [item.text for item in said if item.text]
+    live.state.finished = True
+    _transcript_out(live, texts)
+    _save(live)
+    log.info("call %s: put through to the agents' line (handoff %s)", live.call_id, handoff_id)
+    return transfer(texts, _voice(live), settings.agent_phone,
+                    services().policy.voice.transfer_timeout_seconds, handoff_id)
+
+
+def _follow_up(live: Live) -> bool:
+    """Texts the borrower so they can carry on by SMS: once per call, only to a phone that
+    reaches an account (not a wrong number), never after an SMS opt-out. A reply within
+    the borrower's own conversation, not a new contact attempt: no campaign gate."""
+    if live.state.texted:
+        return True
+    with session_scope() as session:
+        account = session.get(Account, live.account_id) if live.account_id else None
+        if account is None or account.status == AccountStatus.WRONG_NUMBER:
+            return False
+        if is_opted_out(session, live.phone, "sms"):
+            return False
+    live.state.texted = _send_sms(live, FOLLOW_UP_SMS.format(**_lender()), "follow_up")
+    return live.state.texted
+
+
+def _send_sms(live: Live, body: str, kind: str) -> bool:
+    result = services().sender.send_sms(live.phone, body, live.conversation_id)
+    with session_scope() as session:
+        audit(session, ACTOR, "call_sms", account_id=live.account_id,
+              conversation_id=live.conversation_id,
+              details={"call_id": live.call_id, "kind": kind, "sent": result.sent,
+                       "reason": result.reason})
+    return result.sent
+
+
+# -- the transcript --------------------------------------------------------------------------
+
+def _transcript_in(live: Live, heard: Optional[str], status: str = MessageStatus.HANDLED) -> None:
+    if heard is None:
+        return
+    with session_scope() as session:
+        message = record_inbound(
+            session, provider_sid=None, phone=live.phone, channel=CHANNEL, body=heard,
+            conversation_id=live.conversation_id,
+        )
+        if message is not None:
+            # Never left `received`: a call's answer is not redelivered by SMS later.
+            message.status = status
+
+
+def _transcript_out(live: Live, texts: List[str]) -> None:
+    with session_scope() as session:
+        for text in texts:
+            spoken = speakable(text)
+            if spoken:
+                record_outbound(session, phone=live.phone, channel=CHANNEL, body=spoken,
+                                conversation_id=live.conversation_id)
+
+
+# -- transfers and the end of the call ---------------------------------------------------------
+
+@bp.post("/dial")
+@twilio_signed
+def transfer_ended() -> Response:
+    """The agents' line answered and the conversation is over, or nobody answered."""
+    form = request.form
+    call_sid = form.get("CallSid") or ""
+    status = (form.get("DialCallStatus") or "").lower()
+    with _call_lock(call_sid):
+        live = _live(call_sid)
+        if live is None:
+            return _xml(hangup())
+        connected = status in ("completed", "answered")
+        with session_scope() as session:
+            audit(session, ACTOR, "transfer_connected" if connected else "transfer_failed",
+                  account_id=live.account_id, conversation_id=live.conversation_id,
+                  details={"call_id": live.call_id, "dial_status": status})
+        if connected:
+            return _xml(hangup())
+        log.info("call %s: nobody answered the agents' line (%s)", live.call_id, status)
+        return _xml(_close_with_follow_up(live, [NO_AGENT.format(**_lender())]))
+
+
+@bp.post("/whisper")
+@twilio_signed
+def agent_whisper() -> Response:
+    """Said to the agent who picks up, before the borrower is connected: why the call
+    comes and whether the bot verified the borrower (the console has the rest)."""
+    lender = _lender()
+    text = WHISPER_NO_SUMMARY.format(**lender)
+    handoff_id = request.args.get("handoff", type=int)
+    if handoff_id is not None:
+        with session_scope() as session:
+            handoff = session.get(Handoff, handoff_id)
+            if handoff is not None:
+                verified = (handoff.summary or {}).get("verified")
+                text = WHISPER.format(
+                    reason=REASONS.get(handoff.reason, handoff.reason.replace("_", " ")),
+                    verified="Identity verified" if verified else "Identity not verified",
+                    **lender,
+                )
+    return _xml(whisper(text, _voice_for("en")))
+
+
+@bp.post("/status")
+@twilio_signed
+def call_status() -> Response:
+    """Twilio's status callbacks: the final one closes the conversation and records how the
+    call ended in the audit trail; the call attempt (campaigns) learns whether a person
+    answered, which the call caps count."""
+    form = request.form
+    call_sid = form.get("CallSid") or ""
+    status = (form.get("CallStatus") or "").lower()
+    with _call_lock(call_sid):
+        saved = services().state.load_call(call_sid) if call_sid else None
+        with session_scope() as session:
+            call = find_call(session, call_sid, request.args.get("call", type=int))
+            if call is None:
+                log.info("status callback for an unknown call: %s", status)
+                return Response(status=204)
+            outcome = end_call(session, call, status, form.get("AnsweredBy") or None)
+            if call.attempt_id is not None:
+                record_status(session, form, call.attempt_id)
+            if outcome is not None:
+                mid_conversation = bool(call.conversation_id) and not (saved or {}).get("finished")
+                audit(session, "twilio", "call_ended", account_id=call.account_id,
+                      conversation_id=call.conversation_id,
+                      details={"call_id": call.id, "direction": call.direction,
+                               "outcome": outcome, "duration": form.get("CallDuration"),
+                               "hung_up_mid_conversation": mid_conversation})
+                log.info("call %s: ended, %s%s", call.id, outcome,
+                         " (hung up mid-conversation)" if mid_conversation else "")
+        if outcome is not None:
+            services().state.forget_call(call_sid)
+    return Response(status=204)

@@ -1,0 +1,125 @@
+"""The TwiML documents the voice gateway answers with, built with twilio-python.
+
+Only verbs and attributes Twilio documents are used (tests/voice/test_twiml_documented.py
+checks every document the gateway emits against Twilio's lists):
+  <Say voice language>  <Gather input action method language speechTimeout timeout hints
+  bargeIn actionOnEmptyResult numDigits finishOnKey>  <Redirect method>  <Pause length>
+  <Dial action method timeout><Number url method>  <Hangup>
+Text passes through server/voice_text.speakable() on its way into <Say>.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from server.voice_prompts import Prompt
+from server.voice_text import hints_for, speakable
+
+TURN_PATH = "/twilio/voice/turn"
+DIAL_PATH = "/twilio/voice/dial"
+WHISPER_PATH = "/twilio/voice/whisper"
+# <Say language> by the account's language (Amazon Polly's codes), and the language the
+# caller is expected to speak in (speech recognition's BCP-47 codes).
+SAY_LANGUAGES = {"en": "en-US", "zh": "cmn-CN"}
+GATHER_LANGUAGES = {"en": "en-US", "zh": "cmn-Hans-CN"}
+
+
+def base_language(language: Optional[str]) -> str:
+    return (language or "en").split("-")[0].lower()
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the gateway sounds on a call: the account's language and the policy's voice."""
+
+    language: str = "en"
+    tts_voice: Optional[str] = None  # e.g. Polly.Joanna; None: Twilio's default
+
+    @property
+    def say_language(self) -> str:
+        return SAY_LANGUAGES.get(base_language(self.language), "en-US")
+
+    @property
+    def gather_language(self) -> str:
+        return GATHER_LANGUAGES.get(base_language(self.language), "en-US")
+
+
+def _say(parent, texts: Iterable[str], voice: Voice) -> None:
+    for text in texts:
+        spoken = speakable(text)
+        if not spoken:
+            continue
+        options = {"language": voice.say_language}
+        if voice.tts_voice:
+            options["voice"] = voice.tts_voice
+        parent.say(spoken, **options)
+
+
+def ask(heard_first: Iterable[str], question: Iterable[str], prompt: Prompt, voice: Voice,
+        timeout: int) -> str:
+    """Says `heard_first` in full, then `question` inside a <Gather> the caller may
+    interrupt (barge-in) with speech or keys. Twilio posts the answer, or its absence
+    (actionOnEmptyResult), to the turn URL; the <Redirect> after the <Gather> is reached
+    only if a Gather ends without calling it, and reads as silence."""
+    response = VoiceResponse()
+    _say(response, heard_first, voice)
+    options = dict(
+        input="dtmf speech", action=TURN_PATH, method="POST", language=voice.gather_language,
+        speech_timeout="auto", timeout=timeout, barge_in=True, action_on_empty_result=True,
+        hints=hints_for(prompt.expect, prompt.keys.values()),
+    )
+    if prompt.num_digits:
+        options["num_digits"] = prompt.num_digits
+    if prompt.finish_on_key:
+        options["finish_on_key"] = prompt.finish_on_key
+    gather = response.gather(**options)
+    _say(gather, question, voice)
+    response.redirect(TURN_PATH, method="POST")
+    return str(response)
+
+
+def close(texts: Iterable[str], voice: Voice) -> str:
+    """Says the texts, then hangs up."""
+    response = VoiceResponse()
+    _say(response, texts, voice)
+    response.hangup()
+    return str(response)
+
+
+def transfer(texts: Iterable[str], voice: Voice, agent_phone: str, timeout: int,
+             handoff_id: Optional[int]) -> str:
+    """Says the texts, then rings the agents' line. The agent first hears why the call
+    comes (the whisper URL, run on the agent's leg before the two are connected); how the
+    transfer ended comes to the dial URL."""
+    response = VoiceResponse()
+    _say(response, texts, voice)
+    dial = Dial(action=DIAL_PATH, method="POST", timeout=timeout)
+    whisper = WHISPER_PATH if handoff_id is None else f"{WHISPER_PATH}?handoff={handoff_id}"
+    dial.number(agent_phone, url=whisper, method="POST")
+    response.append(dial)
+    return str(response)
+
+
+def voicemail(text: str, voice: Voice) -> str:
+    """The limited-content message for an answering machine: a short pause after the
+    beep, the message, then the call ends."""
+    response = VoiceResponse()
+    response.pause(length=1)
+    _say(response, [text], voice)
+    response.hangup()
+    return str(response)
+
+
+def whisper(text: str, voice: Voice) -> str:
+    """What the agent hears before the borrower is connected."""
+    response = VoiceResponse()
+    _say(response, [text], voice)
+    return str(response)
+
+
+def hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)

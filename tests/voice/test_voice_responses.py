@@ -1,0 +1,104 @@
+"""One dialogue model, with response variants for the ear: every response that reads badly
+aloud has a voice variant; voice variants are short, carry no links or symbols, say only
+the keys their payload maps, and are filled with values their senders pass."""
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+
+from actions.plans import months_question, schedule_wording
+from lending.plans import instalment_plan
+from lending.policy import load_policy
+from server.voice_prompts import KEYPAD_DATES
+from server.voice_text import HINTS
+from tests.voice.voice_support import DOMAIN, VOICE_CONDITION, voice_variant
+
+RESPONSES = DOMAIN["responses"]
+VOICE = {name: voice_variant(name) for name in RESPONSES if voice_variant(name)}
+PAYLOAD_KEYS = {"expect", "keys", "digits", "keypad", "finish_on_key", "sms_offer", "hangup",
+                "transfer", "sms_follow_up", "barge_in", "anything_else"}
+PLACEHOLDER = re.compile(r"{([^{}\n]+)}")
+# Written for reading or typing: a voice variant is needed.
+NOT_FOR_THE_EAR = re.compile(r"{link}|\breply\b|\bsend\b|for example \d|\n|/\d", re.I)
+MAX_WORDS_PER_SENTENCE = 30
+
+
+def placeholders(text):
+    return set(PLACEHOLDER.findall(text))
+
+
+def values_passed_by_actions():
+    """Values the actions pass beyond the SMS text's placeholders, for the voice variants."""
+    offer = instalment_plan(Decimal("453.50"), 3, dt.date(2026, 11, 24), load_policy()).as_dict()
+    return set(months_question(2, 12)) | set(schedule_wording(offer, "USD")[1])
+
+
+def test_there_are_voice_variants_and_sms_stays_the_default():
+    assert len(VOICE) >= 40
+    for name, variants in RESPONSES.items():
+        assert "condition" not in variants[0], f"{name}: the un-conditioned (SMS) text comes first"
+        assert [v["condition"] for v in variants if "condition" in v] in ([], [VOICE_CONDITION])
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_what_reads_badly_aloud_has_a_voice_variant(name):
+    default = RESPONSES[name][0]["text"]
+    if NOT_FOR_THE_EAR.search(default):
+        assert name in VOICE, f"{name} would be read aloud as written: {default!r}"
+
+
+@pytest.mark.parametrize("name", sorted(VOICE))
+def test_voice_variants_are_written_for_listening(name):
+    text = VOICE[name]["text"]
+    assert not re.search(r"https?:|\$|/|\(|\)|\n|[\U0001F000-\U0001FAFF]", text), text
+    assert not re.search(r"\b(reply (here|with|stop)|send us|type|click|tap|link below)\b", text, re.I), text
+    for sentence in re.split(r"(?<=[.?!])\s+", text):
+        assert len(sentence.split()) <= MAX_WORDS_PER_SENTENCE, sentence
+
+
+@pytest.mark.parametrize("name", sorted(VOICE))
+def test_voice_variants_need_no_value_their_senders_do_not_pass(name):
+    slots = set(DOMAIN["slots"])
+    known = placeholders(RESPONSES[name][0]["text"]) | slots | values_passed_by_actions()
+    variant = VOICE[name]
+    used = placeholders(variant["text"])
+    payload = variant.get("custom", {}).get("voice", {})
+    for value in [payload.get("sms_offer", ""), *payload.get("keys", {}).values()]:
+        used |= placeholders(value)
+    assert used <= known, f"{name}: nothing passes {sorted(used - known)}"
+
+
+@pytest.mark.parametrize("name", sorted(VOICE))
+def test_voice_payloads_say_what_the_gateway_reads(name):
+    payload = VOICE[name].get("custom", {}).get("voice", {})
+    assert set(payload) <= PAYLOAD_KEYS
+    if "expect" in payload:
+        assert payload["expect"] in HINTS
+    if "keypad" in payload:
+        assert payload["keypad"] in KEYPAD_DATES and payload["digits"] == 8
+    for key, sends in payload.get("keys", {}).items():
+        assert re.fullmatch(r"[1-9]", key), "0 is always a person, * repeats"
+        if sends.startswith("/"):
+            assert sends[1:] in DOMAIN["intents"], sends
+
+
+@pytest.mark.parametrize("name", sorted(VOICE))
+def test_the_keys_a_prompt_names_are_the_keys_it_maps(name):
+    variant = VOICE[name]
+    payload = variant.get("custom", {}).get("voice", {})
+    text = variant["text"]
+    if "{choices}" in text:  # "press 1 for 3 months, ...": the keys follow the choices
+        assert set(payload["keys"]) == {"1", "2", "3"}
+        return
+    named = set()
+    for sentence in re.split(r"(?<=[.?!])\s+", text):  # "Press 1 to ..., 2 to ..., or 3 for ..."
+        pressing = re.search(r"\bpress\b.*", sentence, re.I)
+        if pressing:
+            named |= set(re.findall(r"(?:press |, |or )(\d)(?= (?:to|for) )", pressing.group(0), re.I))
+    mapped = set(payload.get("keys", {}))
+    if payload.get("expect") == "yes_no":
+        mapped |= {"1", "2"}
+    mapped.add("0")  # a person, on every question
+    assert named <= mapped, f"{name} names keys {sorted(named - mapped)} it does not map"
+    assert set(payload.get("keys", {})) <= named, f"{name} maps keys it never names"
