@@ -44,7 +44,16 @@ def create_app(config: Optional[dict] = None) -> Flask:
     """Builds the gateway. `config` overrides environment variables by the same
     names (see server/config.py); other keys (TESTING, ...) go to app.config."""
     # These modules use services(), defined above: imported here, as in Flask's tutorial.
-    from server import api, cli, console, twilio_sms
+    from server import (
+        api,
+        calls,
+        campaigns_api,
+        cli,
+        console,
+        nlu_review,
+        twilio_sms,
+        twilio_voice,
+    )
     from server.redelivery import RedeliveryWorker
     from server.sender import SmsSender
 
@@ -72,19 +81,13 @@ def create_app(config: Optional[dict] = None) -> Flask:
     )
 
     app.register_blueprint(twilio_sms.bp)
+    app.register_blueprint(twilio_voice.bp)  # calls: webhooks and status callbacks
     app.register_blueprint(api.bp)
-    from server import campaigns_api  # campaigns, payments, Twilio status callbacks
-
-    app.register_blueprint(campaigns_api.bp)
-    from server import calls, twilio_voice  # voice: webhooks, and placing calls (API, CLI)
-
-    app.register_blueprint(twilio_voice.bp)
-    calls.register(app)
-    console.init_app(app, settings)
+    app.register_blueprint(campaigns_api.bp)  # campaigns, payments, SMS status callbacks
+    calls.register(app)  # placing calls (API, CLI)
+    console.init_app(app, settings)  # agents and trainers
     cli.register(app)
-    from server import nlu_review  # the trainers' inbox, filled off the webhook's path
-
-    nlu_review.init_app(app, settings, services(app).rasa)
+    nlu_review.init_app(app, settings, services(app).rasa)  # the trainers' inbox, off the reply's path
 
     if settings.redelivery_interval_seconds > 0:
         worker = RedeliveryWorker(app, settings.redelivery_interval_seconds)
