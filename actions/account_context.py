@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import store.db
 from actions import config
+from bot.language.languages import is_chinese
 from lending.policy import Policy, current_policy
 from store.accounts import get_account
 from store.conversations import get_conversation
@@ -41,6 +42,13 @@ def now_utc() -> dt.datetime:
     return config.frozen_now() or dt.datetime.now(dt.timezone.utc)
 
 
+def addressed_name(name: str, language: str) -> str:
+    """How the bot addresses the borrower: the first name in English; in Chinese the full
+    name as written, since a Chinese name starts with the surname and a lender does not use
+    the given name alone."""
+    return name.strip() if is_chinese(language) else name.split()[0]
+
+
 @dataclass(frozen=True)
 class AccountFacts:
     """A copy of the account taken when the action started (the session is closed after)."""
@@ -62,7 +70,7 @@ class AccountFacts:
     def of(cls, account: Account) -> "AccountFacts":
         return cls(
             account_id=account.account_id,
-            first_name=account.name.split()[0],
+            first_name=addressed_name(account.name, account.language),
             timezone=account.timezone,
             language=account.language,
             currency=account.currency,

@@ -92,7 +92,9 @@ class ActionRecordCallback(Action):
         ctx = load_context(tracker.sender_id)
         said = tracker.get_slot("callback_time")
         if said:
-            day = parse_date(said, ctx.timezone, now=ctx.now, date_order=ctx.date_order)
+            day = parse_date(
+                said, ctx.timezone, now=ctx.now, date_order=ctx.date_order, language=ctx.language
+            )
             record(ctx, OutcomeKind.CALLBACK, {"said": said, "date": day.isoformat() if day else None})
             dispatcher.utter_message(response="utter_callback_noted", when=said)
         return cleared("callback_time")

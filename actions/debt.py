@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.account_context import AccountContext, load_context
 from actions.records import record, set_account_status
 from actions.slots import is_verified
-from actions.wording import day_count, long_date, money
+from bot.language.wording import day_count, list_of_methods, long_date, money
 from store.models import AccountStatus, OutcomeKind
 
 
@@ -28,16 +28,19 @@ def explain_debt(ctx: AccountContext, dispatcher: CollectingDispatcher, with_sta
         statement = ctx.policy.profile.required_statement(ctx.language)
         if statement:
             dispatcher.utter_message(response="utter_required_statement", statement=statement)
+    language = ctx.language
     values = {
-        "total": money(account.balance, account.currency),
-        "principal": money(account.principal, account.currency),
-        "interest": money(account.interest, account.currency),
-        "fees": money(account.fees, account.currency),
-        "due_date": long_date(account.due_date),
+        "total": money(account.balance, account.currency, language=language),
+        "principal": money(account.principal, account.currency, language=language),
+        "interest": money(account.interest, account.currency, language=language),
+        "fees": money(account.fees, account.currency, language=language),
+        "due_date": long_date(account.due_date, language=language),
     }
     days = account.days_overdue(ctx.today)
     if days > 0:
-        dispatcher.utter_message(response="utter_explain_debt", days_overdue=day_count(days), **values)
+        dispatcher.utter_message(
+            response="utter_explain_debt", days_overdue=day_count(days, language=language), **values
+        )
     else:
         dispatcher.utter_message(response="utter_explain_debt_not_yet_due", **values)
 
@@ -83,8 +86,10 @@ class ActionSendPaymentLink(VerifiedAction):
 
     def run_verified(self, ctx, dispatcher, tracker) -> List[EventType]:
         link = payment_link(ctx)
-        methods = [m.replace("{account_ref}", ctx.account_id) for m in ctx.policy.payments.methods]
-        dispatcher.utter_message(response="utter_payment_link", link=link, methods="; ".join(methods))
+        methods = [m.replace("{account_ref}", ctx.account_id)
+                   for m in ctx.policy.payments.methods_for(ctx.language)]
+        dispatcher.utter_message(response="utter_payment_link", link=link,
+                                 methods=list_of_methods(methods, language=ctx.language))
         record(ctx, OutcomeKind.PAYMENT_LINK, {"link": link})
         return []
 

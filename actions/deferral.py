@@ -18,8 +18,8 @@ import store.db
 from actions.account_context import AccountContext, ensure_store, load_context
 from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
 from actions.records import record
-from actions.wording import money, short_date
 from bot.language import parse_date
+from bot.language.wording import money, short_date
 from lending.plans import Refusal, deferral
 from store.models import OutcomeKind
 from store.outcomes import count_since
@@ -55,7 +55,9 @@ class ValidateDeferralForm(CountingFormValidationAction):
         return {}
 
     def check_deferral_date(self, value: Any, ctx: AccountContext, dispatcher, tracker) -> Changes:
-        day = parse_date(str(value), ctx.timezone, now=ctx.now, date_order=ctx.date_order)
+        day = parse_date(
+            str(value), ctx.timezone, now=ctx.now, date_order=ctx.date_order, language=ctx.language
+        )
         if day is None:
             return self.fail("deferral_date", ctx, dispatcher, tracker, "utter_unreadable_date")
         base = earliest_base(ctx)
@@ -63,7 +65,7 @@ class ValidateDeferralForm(CountingFormValidationAction):
         if days < 1:
             return self.fail(
                 "deferral_date", ctx, dispatcher, tracker, "utter_refusal_deferral_too_soon",
-                earliest=short_date(base),
+                earliest=short_date(base, language=ctx.language),
             )
         new_due = deferral(ctx.account.due_date, days, ctx.today, ctx.policy, deferrals_last_12_months(ctx))
         if isinstance(new_due, Refusal):
@@ -72,14 +74,17 @@ class ValidateDeferralForm(CountingFormValidationAction):
             longest = ctx.policy.deferral.max_days
             return self.refuse(
                 new_due.rule, dispatcher, tracker, slot="deferral_date",
-                max_days=longest, latest=short_date(base + dt.timedelta(days=longest)),
+                max_days=longest, latest=short_date(base + dt.timedelta(days=longest), language=ctx.language),
             )
         return {"deferral_date": new_due.isoformat()}
 
 
 def deferral_wording(ctx: AccountContext, tracker: Tracker) -> dict:
     new_due = dt.date.fromisoformat(tracker.get_slot("deferral_date"))
-    return {"amount": money(ctx.account.balance, ctx.account.currency), "date": short_date(new_due)}
+    return {
+        "amount": money(ctx.account.balance, ctx.account.currency, language=ctx.language),
+        "date": short_date(new_due, language=ctx.language),
+    }
 
 
 class ActionAskDeferralFormDeferralConfirmed(Action):

@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 import store.db
 from actions.account_context import AccountContext, ensure_store, load_context
 from actions.slots import end_active_loop, is_verified
+from bot.language.wording import reply_when
 from lending.policy import WEEKDAYS, AgentHours
 from store.conversations import get_conversation
 from store.handoffs import enqueue
@@ -66,20 +67,14 @@ def next_opening(now: dt.datetime, hours: AgentHours) -> Optional[dt.datetime]:
 
 
 def reply_time(ctx: AccountContext) -> Optional[str]:
-    """'today after 9:00 AM', 'tomorrow after 8:00 AM', 'on Monday after 9:00 AM', in the
-    borrower's time zone; None while agents are at work."""
+    """When a person will reply ('today after 9:00 AM', '于明天9:00以后'; bot.language.wording),
+    in the borrower's time zone and language; None while agents are at work."""
     hours = ctx.policy.lender.agent_hours
     if agents_available(ctx.now, hours):
         return None
     opening = next_opening(ctx.now, hours)
-    if opening is None:  # a policy with no working days: say nothing we cannot keep
-        return "as soon as possible"
-    zone = ZoneInfo(ctx.timezone)
-    local_opening, local_now = opening.astimezone(zone), ctx.now.astimezone(zone)
-    ahead = (local_opening.date() - local_now.date()).days
-    day = "today" if ahead == 0 else "tomorrow" if ahead == 1 else f"on {local_opening:%A}"
-    clock = f"{local_opening:%I:%M %p}".lstrip("0")
-    return f"{day} after {clock}"
+    local_opening = opening.astimezone(ZoneInfo(ctx.timezone)) if opening else None
+    return reply_when(local_opening, ctx.today, language=ctx.language)
 
 
 def hand_over(

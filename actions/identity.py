@@ -32,10 +32,17 @@ def matches_birth_date(ctx: AccountContext, birth_date: Optional[str]) -> bool:
     return bool(ctx.reachable and birth_date and birth_date == ctx.account.birth_date.isoformat())
 
 
+def normalised_id_last4(value: str) -> str:
+    """'482x' and '482X' are the same answer: a Chinese ID number ends in a check character X,
+    which borrowers type in either case (the store keeps it upper case)."""
+    return str(value).strip().upper()
+
+
 def matches_id_last4(ctx: AccountContext, id_last4: Optional[str]) -> bool:
     if not (ctx.reachable and id_last4):
         return False
-    return hmac.compare_digest(str(id_last4).encode(), ctx.account.id_last4.encode())
+    said, expected = normalised_id_last4(id_last4), normalised_id_last4(ctx.account.id_last4)
+    return hmac.compare_digest(said.encode(), expected.encode())
 
 
 class ValidateIdentityForm(CountingFormValidationAction):
@@ -59,7 +66,9 @@ class ValidateIdentityForm(CountingFormValidationAction):
         return {}
 
     def check_birth_date(self, value: Any, ctx: AccountContext, dispatcher, tracker) -> Changes:
-        born = parse_birth_date(str(value), date_order=ctx.date_order, today=ctx.today)
+        born = parse_birth_date(
+            str(value), date_order=ctx.date_order, today=ctx.today, language=ctx.language
+        )
         if born is None:
             return self.fail("birth_date", ctx, dispatcher, tracker, "utter_identity_unreadable_birth_date")
         if not matches_birth_date(ctx, born.isoformat()):
@@ -67,7 +76,7 @@ class ValidateIdentityForm(CountingFormValidationAction):
         return {"birth_date": born.isoformat()}
 
     def check_id_last4(self, value: Any, ctx: AccountContext, dispatcher, tracker) -> Changes:
-        digits = parse_id_last4(str(value))
+        digits = parse_id_last4(str(value), language=ctx.language)
         if digits is None:
             return self.fail("id_last4", ctx, dispatcher, tracker, "utter_identity_unreadable_id_last4")
         if not matches_id_last4(ctx, digits):

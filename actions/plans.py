@@ -17,8 +17,16 @@ from actions.account_context import AccountContext, ensure_store, load_context
 from actions.debt import payment_link
 from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
 from actions.records import record
-from actions.wording import join_words, long_date, money, month_day, numbered_choices, short_date
 from bot.language import parse_months
+from bot.language.wording import (
+    join_words,
+    long_date,
+    money,
+    month_count,
+    month_day,
+    numbered_choices,
+    short_date,
+)
 from lending.plans import Refusal, instalment_plan, max_months_for
 from store.models import OutcomeKind
 from store.outcomes import outcomes_for
@@ -57,36 +65,38 @@ def keypad_months(fewest: int, most: int) -> List[int]:
     return sorted(chosen)
 
 
-def months_question(fewest: int, most: int) -> dict:
+def months_question(fewest: int, most: int, *, language: str = "en") -> dict:
     """The values of utter_ask_instalment_form_plan_months: the range, and for the voice
-    variant the keypad choices ("press 1 for 3 months, ...") and what each key sends."""
-    choices = keypad_months(fewest, most)
+    variant the keypad choices ("press 1 for 3 months, ..."; "按1选3个月，...") and what each
+    key sends to the bot: the months in the account's language, read like a spoken answer."""
+    lengths = [month_count(m, language=language) for m in keypad_months(fewest, most)]
     keys = {f"key_{n}": "" for n in range(1, KEYPAD_CHOICES + 1)}
-    keys.update({f"key_{n}": f"{m} months" for n, m in enumerate(choices, start=1)})
+    keys.update({f"key_{n}": length for n, length in enumerate(lengths, start=1)})
     return {
         "min_months": fewest, "max_months": most,
-        "choices": numbered_choices([f"{m} months" for m in choices]), **keys,
+        "choices": numbered_choices(lengths, language=language), **keys,
     }
 
 
-def schedule_wording(offer: dict, currency: str) -> Tuple[str, dict]:
+def schedule_wording(offer: dict, currency: str, *, language: str = "en") -> Tuple[str, dict]:
     """The read-back response and its values: '3 monthly payments of $151.16 on Dec 1,
     Jan 1 and Feb 1; the last one is $151.18' (or, said aloud, from the first date to the
-    last)."""
+    last); in Chinese '151.16元', '12月1日、1月1日和2月1日'."""
     instalments = offer["instalments"]
     regular, last = Decimal(instalments[0]["amount"]), Decimal(instalments[-1]["amount"])
     dues = [dt.date.fromisoformat(i["due"]) for i in instalments]
     values = {
         "count": len(instalments),
-        "amount": money(regular, currency),
-        "last_amount": money(last, currency),
-        "dates": join_words([month_day(due) for due in dues]),
-        "first_date": long_date(dues[0]),
-        "last_date": long_date(dues[-1]),
+        "amount": money(regular, currency, language=language),
+        "last_amount": money(last, currency, language=language),
+        "dates": join_words([month_day(due, language=language) for due in dues], language=language),
+        "first_date": long_date(dues[0], language=language),
+        "last_date": long_date(dues[-1], language=language),
     }
     down_payment = Decimal(offer["down_payment"])
     if down_payment > 0:
-        return "utter_plan_readback_with_down_payment", {**values, "down_payment": money(down_payment, currency)}
+        down = money(down_payment, currency, language=language)
+        return "utter_plan_readback_with_down_payment", {**values, "down_payment": down}
     if last != regular:
         return "utter_plan_readback_uneven", values
     return "utter_plan_readback", values
@@ -107,13 +117,13 @@ class ValidateInstalmentForm(CountingFormValidationAction):
             return {**changes, **self.refuse("plan_limit", dispatcher, tracker)}
         fewest, most = month_range(ctx)
         if most < fewest:
-            minimum = money(ctx.policy.instalments.min_instalment, ctx.account.currency)
+            minimum = money(ctx.policy.instalments.min_instalment, ctx.account.currency, language=ctx.language)
             return {**changes, **self.refuse("plan_unavailable", dispatcher, tracker, min_instalment=minimum)}
         return changes
 
     def check_plan_months(self, value: Any, ctx: AccountContext, dispatcher, tracker) -> Changes:
         fewest, most = month_range(ctx)
-        months = parse_months(str(value))
+        months = parse_months(str(value), language=ctx.language)
         if months is None:
             return self.fail(
                 "plan_months", ctx, dispatcher, tracker, "utter_unreadable_months",
@@ -125,7 +135,9 @@ class ValidateInstalmentForm(CountingFormValidationAction):
                 return self.fail(
                     "plan_months", ctx, dispatcher, tracker, f"utter_refusal_{offer.rule}",
                     min_months=fewest, max_months=most,
-                    min_instalment=money(ctx.policy.instalments.min_instalment, ctx.account.currency),
+                    min_instalment=money(
+                        ctx.policy.instalments.min_instalment, ctx.account.currency, language=ctx.language
+                    ),
                 )
             return self.refuse(offer.rule, dispatcher, tracker)
         if months > most:  # cannot happen while max_months_for agrees with instalment_plan
@@ -143,9 +155,11 @@ class ActionAskInstalmentFormPlanMonths(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        fewest, most = month_range(load_context(tracker.sender_id))
+        ctx = load_context(tracker.sender_id)
+        fewest, most = month_range(ctx)
         dispatcher.utter_message(
-            response="utter_ask_instalment_form_plan_months", **months_question(fewest, most)
+            response="utter_ask_instalment_form_plan_months",
+            **months_question(fewest, most, language=ctx.language),
         )
         return []
 
@@ -160,7 +174,9 @@ class ActionAskInstalmentFormPlanConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         ctx = load_context(tracker.sender_id)
-        response, values = schedule_wording(tracker.get_slot("plan_offer"), ctx.account.currency)
+        response, values = schedule_wording(
+            tracker.get_slot("plan_offer"), ctx.account.currency, language=ctx.language
+        )
         dispatcher.utter_message(response=response, **values)
         return []
 
@@ -179,7 +195,7 @@ class ActionRecordPlan(FormSubmitAction):
         first = offer["instalments"][0]
         dispatcher.utter_message(
             response="utter_plan_recorded", link=payment_link(ctx),
-            amount=money(Decimal(first["amount"]), ctx.account.currency),
-            date=short_date(dt.date.fromisoformat(first["due"])),
+            amount=money(Decimal(first["amount"]), ctx.account.currency, language=ctx.language),
+            date=short_date(dt.date.fromisoformat(first["due"]), language=ctx.language),
         )
         return []

@@ -19,8 +19,8 @@ from actions.account_context import AccountContext, load_context
 from actions.debt import payment_link
 from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
 from actions.records import record
-from actions.wording import money, short_date
 from bot.language import parse_amount, parse_date
+from bot.language.wording import money, short_date
 from lending.money import to_money
 from lending.plans import promise_date
 from store.models import OutcomeKind
@@ -41,7 +41,9 @@ class ValidatePromiseForm(CountingFormValidationAction):
         return {}
 
     def check_promise_date(self, value: Any, ctx: AccountContext, dispatcher, tracker) -> Changes:
-        day = parse_date(str(value), ctx.timezone, now=ctx.now, date_order=ctx.date_order)
+        day = parse_date(
+            str(value), ctx.timezone, now=ctx.now, date_order=ctx.date_order, language=ctx.language
+        )
         if day is None:
             return self.fail("promise_date", ctx, dispatcher, tracker, "utter_unreadable_date")
         refusal = promise_date(day, ctx.today, ctx.policy)
@@ -52,12 +54,12 @@ class ValidatePromiseForm(CountingFormValidationAction):
             latest = ctx.today + dt.timedelta(days=days)
             return self.refuse(
                 "promise_too_far", dispatcher, tracker, slot="promise_date",
-                max_days=days, latest=short_date(latest),
+                max_days=days, latest=short_date(latest, language=ctx.language),
             )
         return self.fail("promise_date", ctx, dispatcher, tracker, f"utter_refusal_{refusal.rule}")
 
     def check_promise_amount(self, value: Any, ctx: AccountContext, dispatcher, tracker) -> Changes:
-        amount = parse_amount(str(value))
+        amount = parse_amount(str(value), language=ctx.language)
         if amount is None:
             return self.fail("promise_amount", ctx, dispatcher, tracker, "utter_unreadable_amount")
         if amount <= 0:
@@ -66,7 +68,7 @@ class ValidatePromiseForm(CountingFormValidationAction):
         if amount > balance:
             return self.fail(
                 "promise_amount", ctx, dispatcher, tracker, "utter_refusal_amount_above_balance",
-                balance=money(balance, ctx.account.currency),
+                balance=money(balance, ctx.account.currency, language=ctx.language),
             )
         return {"promise_amount": str(to_money(amount))}
 
@@ -99,7 +101,10 @@ class ActionAskPromiseFormPromiseConfirmed(Action):
 def promise_wording(ctx: AccountContext, tracker: Tracker) -> dict:
     amount = Decimal(tracker.get_slot("promise_amount"))
     day = dt.date.fromisoformat(tracker.get_slot("promise_date"))
-    return {"amount": money(amount, ctx.account.currency), "date": short_date(day)}
+    return {
+        "amount": money(amount, ctx.account.currency, language=ctx.language),
+        "date": short_date(day, language=ctx.language),
+    }
 
 
 class ActionRecordPromise(FormSubmitAction):

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.account_context import load_context
 from actions.slots import IDENTITY_STATUS
+from bot.language import parser_language
 
 
 class ActionSessionStart(Action):
@@ -24,7 +25,8 @@ class ActionSessionStart(Action):
         lender = ctx.policy.lender
         slots = {
             "account_found": ctx.reachable,
-            "language": ctx.language,
+            # "zh-CN" and "zh" pick the same responses: domain.yml conditions on "zh".
+            "language": parser_language(ctx.language),
             "lender_name": lender.name,
             "assistant_name": lender.assistant_name,
             "support_phone": lender.support_phone,

@@ -1,11 +1,11 @@
 """Writing a trainer's approved example into the NLU training data.
 
-    data = NluData(Path("data/nlu"))
+    data = NluData(Path("data/nlu/en"))
     written = data.add_example("hardship", "the bailiff took my car")
     # -> Written(intent="hardship", file=.../hardship.yml, line=109, ...)
 
 The example goes under its intent's existing block, in the file that holds that intent
-(data/nlu/<topic>.yml), as the block's last line. The file is changed by inserting that
+(data/nlu/<language>/<topic>.yml), as the block's last line. The file is changed by inserting that
 one line, so its order, comments and layout stay exactly as they were; the result is
 parsed again and compared with the original (the same intents and examples, plus the new
 one) before it replaces the file. Refused, with the reason a trainer can act on:
@@ -87,7 +87,7 @@ class _Block:
 
 
 def display_path(path: Path) -> str:
-    """data/nlu/plans.yml inside the repository; the full path elsewhere."""
+    """data/nlu/en/plans.yml inside the repository; the full path elsewhere."""
     try:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
@@ -154,7 +154,7 @@ def _scan(path: Path) -> Tuple[List[str], List[_Block]]:
 
 
 class NluData:
-    """The NLU training data in one directory (data/nlu for English)."""
+    """The NLU training data of one language, in one directory (data/nlu/en, data/nlu/zh)."""
 
     def __init__(self, data_dir: Path, domain: Path = DOMAIN,
                  heldout_dir: Optional[Path] = HELDOUT_DIR):

@@ -32,7 +32,7 @@ from typing import List, Optional, Tuple
 from bot.annotation import NluData, _scan, display_path, normalise
 from bot.nlu_eval import Evaluation, evaluate, heldout_path
 from bot.nlu_gate import SAFETY_CRITICAL, checks, load_floors, print_report
-from bot.training import ROOT, ensure_model
+from bot.training import ROOT, ensure_model, nlu_dir
 
 REPORTS = ROOT / "build" / "nlu-report"
 BASELINES = ROOT / "tests" / "nlu"
@@ -48,13 +48,13 @@ def run(lang: str, model: Optional[Path], floors: dict) -> Tuple[Evaluation, Pat
     """Evaluates (training the current model first when no model is given) and writes
     the report; returns the evaluation and the page."""
     out = REPORTS / lang
-    evaluation = evaluate(lang, Path(model) if model else ensure_model(), out)
+    evaluation = evaluate(lang, Path(model) if model else ensure_model(lang), out)
     return evaluation, write(evaluation, floors, out)
 
 
-def contamination(lang: str, data_dir: Path = ROOT / "data" / "nlu") -> List[Tuple[str, str]]:
+def contamination(lang: str, data_dir: Optional[Path] = None) -> List[Tuple[str, str]]:
     """(intent, sentence) of held-out sentences that also stand in the training data."""
-    data = NluData(data_dir)
+    data = NluData(data_dir or nlu_dir(lang))
     training = {}
     for block in data.blocks():
         for _, example in block.examples:
@@ -166,7 +166,7 @@ def render(evaluation: Evaluation, floors: dict, against: Optional[dict], agains
     gate = checks(evaluation.report, floors)
     failing = [c for c in gate if not c.ok]
     recall_floors = floors.get("recall_floors") or {}
-    files = NluData(ROOT / "data" / "nlu").intent_files()
+    files = NluData(nlu_dir(evaluation.lang)).intent_files()
     old = (against or {}).get("intents", {})
     diff = changes(summary, against)
     parts = [

@@ -1,9 +1,10 @@
 """A quick NLU-only model, to see what new examples do before the real training.
 
     python -m bot.nlu_try "the bailiff took my car" "can i pay on the 15th"
-    python -m bot.nlu_try --nlu /path/to/nlu-copy --out build/nlu-try "..."
+    python -m bot.nlu_try --lang zh "能不能分期"
+    python -m bot.nlu_try --nlu /path/to/nlu-copy/en --out build/nlu-try "..."
 
-Trains the pipeline of config.yml on the NLU data alone (no stories, no dialogue
+Trains the pipeline of the language's config (config.yml, config.zh.yml) on the NLU data alone (no stories, no dialogue
 policies) with a lighter intent classifier (no transformer layers, fewer epochs):
 about a minute on two cores instead of the full training's several, then prints how it
 classifies each sentence. Its figures are close to the real model's, not equal: the
@@ -22,20 +23,22 @@ from typing import List, Optional
 
 import yaml
 
-from bot.training import ROOT, SPACY_DIR, ensure_spacy_pipeline
+from bot.training import LANGUAGES, ROOT, SPACY_DIR, config_path, ensure_spacy_pipeline, nlu_dir
 
 QUICK_EPOCHS = 30
 TRY_DIR = ROOT / "build" / "nlu-try"
 
 
 def quick_config(source: Path = ROOT / "config.yml") -> dict:
-    """config.yml's NLU pipeline, lighter: DIET without transformer layers and with
-    fewer epochs; the spaCy model path made absolute; no dialogue policies."""
+    """A config's NLU pipeline, lighter: DIET without transformer layers and with
+    fewer epochs; the spaCy model and jieba dictionary paths made absolute; no policies."""
     config = yaml.safe_load(source.read_text())
     pipeline = copy.deepcopy(config["pipeline"])
     for component in pipeline:
         if component["name"] == "SpacyNLP":
             component["model"] = str(SPACY_DIR)
+        if component.get("dictionary_path"):
+            component["dictionary_path"] = str(ROOT / component["dictionary_path"])
         if component["name"] == "DIETClassifier":
             component.update(
                 epochs=min(int(component.get("epochs", QUICK_EPOCHS)), QUICK_EPOCHS),
@@ -58,37 +61,40 @@ def _quiet_rasa() -> None:
     os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")  # nothing to reuse: no cache
 
 
-def train_quick(nlu_dir: Path, out: Path, name: str = "quick") -> Path:
-    """Trains a quick NLU-only model on `nlu_dir` into `out`; returns the archive."""
+def train_quick(data: Path, out: Path, name: str = "quick", lang: str = "en") -> Path:
+    """Trains a quick NLU-only model of `lang` on the NLU data in `data` into `out`;
+    returns the archive."""
     _quiet_rasa()
     ensure_spacy_pipeline()
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("RASA_CACHE_DIRECTORY", str(out / "cache"))
-    config_path = out / "config.quick.yml"
-    config_path.write_text(yaml.safe_dump(quick_config(), sort_keys=False))
+    quick = out / "config.quick.yml"
+    quick.write_text(yaml.safe_dump(quick_config(config_path(lang)), sort_keys=False))
     from rasa.model_training import train_nlu  # heavy: imported only when asked
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog()
     archive = train_nlu(
-        str(config_path), str(nlu_dir), str(out), fixed_model_name=name,
+        str(quick), str(data), str(out), fixed_model_name=name,
         domain=str(ROOT / "domain.yml"),
     )
     if not archive:
-        raise RuntimeError(f"training on {nlu_dir} produced no model")
+        raise RuntimeError(f"training on {data} produced no model")
     return Path(archive)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.nlu_try")
     parser.add_argument("texts", nargs="+", help="sentences to classify")
-    parser.add_argument("--nlu", type=Path, default=ROOT / "data" / "nlu", help="NLU data directory")
+    parser.add_argument("--lang", default="en", choices=LANGUAGES)
+    parser.add_argument("--nlu", type=Path, default=None,
+                        help="NLU data directory (default: data/nlu/<lang>)")
     parser.add_argument("--out", type=Path, default=TRY_DIR, help="where the quick model goes")
     parser.add_argument("--json", action="store_true", help="one JSON object per sentence")
     args = parser.parse_args(argv)
     from bot.nlu_parse import parse
 
-    model = train_quick(args.nlu, args.out)
+    model = train_quick(args.nlu or nlu_dir(args.lang), args.out, lang=args.lang)
     for result in parse(model, args.texts):
         if args.json:
             print(json.dumps(result), flush=True)

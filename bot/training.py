@@ -1,8 +1,12 @@
-"""Builds what the dialogue model needs, only when its inputs changed.
+"""Builds what the dialogue models need, only when their inputs changed.
 
-`python -m bot.training` makes sure that
+One model per language (see README, "One model per language"): they share domain.yml,
+data/rules and data/stories, and differ in their NLU pipeline (config.yml for English,
+config.<lang>.yml for the others) and NLU data (data/nlu/<lang>/).
+
+`python -m bot.training [LANG ...]` (default: every language) makes sure that
   1. the spaCy pipeline in build/spacy/en matches bot/spacy_pipeline.py and its patterns, and
-  2. models/repay-<fingerprint>.tar.gz exists for the current config, domain and data.
+  2. models/repay-<lang>-<fingerprint>.tar.gz exists for the current config, domain and data.
 The fingerprint hashes every input, so an unchanged repository never retrains and a
 changed example always does. Rasa runs as a subprocess: nothing here imports it.
 """
@@ -14,12 +18,22 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterable, List
+from typing import Dict, Iterable, List
 
 ROOT = Path(__file__).resolve().parent.parent
 SPACY_DIR = ROOT / "build" / "spacy" / "en"
 MODELS_DIR = ROOT / "models"
-KEEP_MODELS = 3
+NLU_DIR = ROOT / "data" / "nlu"
+KEEP_MODELS = 3  # per language
+
+# Each language's NLU pipeline and what else its training reads besides data/nlu/<lang>.
+CONFIGS: Dict[str, str] = {"en": "config.yml", "zh": "config.zh.yml"}
+EXTRA_INPUTS: Dict[str, List[str]] = {
+    "en": [],  # the spaCy pipeline: its fingerprint is part of the model's
+    "zh": ["bot/language/zh/userdict/*.txt"],
+}
+LANGUAGES = tuple(CONFIGS)
+SHARED_DATA = ("data/rules", "data/stories")
 
 
 def _files(patterns: Iterable[str]) -> List[Path]:
@@ -42,13 +56,22 @@ def spacy_fingerprint() -> str:
                            "bot/language/vocabulary.py"]))
 
 
-def model_fingerprint() -> str:
-    inputs = _files(["config.yml", "domain.yml", "data/**/*.yml", "data/**/*.txt"])
-    return _digest(inputs) + spacy_fingerprint()[:4]
+def config_path(lang: str) -> Path:
+    return ROOT / CONFIGS[lang]
 
 
-def model_path() -> Path:
-    return MODELS_DIR / f"repay-{model_fingerprint()}.tar.gz"
+def nlu_dir(lang: str) -> Path:
+    return NLU_DIR / lang
+
+
+def model_fingerprint(lang: str = "en") -> str:
+    inputs = _files([CONFIGS[lang], "domain.yml", f"data/nlu/{lang}/**/*.yml",
+                     *(f"{d}/**/*.yml" for d in SHARED_DATA), *EXTRA_INPUTS[lang]])
+    return _digest(inputs) + (spacy_fingerprint()[:4] if lang == "en" else "")
+
+
+def model_path(lang: str = "en") -> Path:
+    return MODELS_DIR / f"repay-{lang}-{model_fingerprint(lang)}.tar.gz"
 
 
 def rasa_env() -> dict:
@@ -63,6 +86,12 @@ def rasa_bin() -> str:
     return str(Path(sys.executable).parent / "rasa")
 
 
+def training_data_args(lang: str) -> List[str]:
+    """`--config/--domain/--data` for `rasa train` or `rasa data validate` of one language."""
+    return ["--config", CONFIGS[lang], "--domain", "domain.yml",
+            "--data", f"data/nlu/{lang}", *SHARED_DATA]
+
+
 def ensure_spacy_pipeline() -> None:
     stamp = SPACY_DIR / ".fingerprint"
     wanted = spacy_fingerprint()
@@ -73,9 +102,10 @@ def ensure_spacy_pipeline() -> None:
     stamp.write_text(wanted)
 
 
-def ensure_model() -> Path:
-    ensure_spacy_pipeline()
-    target = model_path()
+def ensure_model(lang: str = "en") -> Path:
+    if lang == "en":
+        ensure_spacy_pipeline()
+    target = model_path(lang)
     if target.exists():
         print(f"training: model up to date ({target.name})", flush=True)
         return target
@@ -83,16 +113,24 @@ def ensure_model() -> Path:
           "(a few minutes; LOG_LEVEL=INFO shows Rasa's progress)", flush=True)
     started = time.monotonic()
     subprocess.run(
-        [rasa_bin(), "train", "--fixed-model-name", target.name[: -len(".tar.gz")],
-         "--out", str(MODELS_DIR)],
-        check=True, cwd=ROOT, env={"LOG_LEVEL": "WARNING", **rasa_env()},
+        [rasa_bin(), "train", *training_data_args(lang),
+         "--fixed-model-name", target.name[: -len(".tar.gz")], "--out", str(MODELS_DIR)],
+        # Rasa's own warnings (e.g. "utterance not used": bot/validate.py judges those).
+        check=True, cwd=ROOT, env={"LOG_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore", **rasa_env()},
     )
     print(f"training: done in {time.monotonic() - started:.0f} s", flush=True)
-    old = sorted(MODELS_DIR.glob("repay-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    old = sorted(MODELS_DIR.glob(f"repay-{lang}-*.tar.gz"), key=lambda p: p.stat().st_mtime)
     for stale in old[:-KEEP_MODELS]:
         stale.unlink()
     return target
 
 
+def ensure_models(languages: Iterable[str] = LANGUAGES) -> Dict[str, Path]:
+    return {lang: ensure_model(lang) for lang in languages}
+
+
 if __name__ == "__main__":
-    ensure_model()
+    unknown = [lang for lang in sys.argv[1:] if lang not in CONFIGS]
+    if unknown:
+        sys.exit(f"usage: python -m bot.training [{' '.join(LANGUAGES)}]: unknown {' '.join(unknown)}")
+    ensure_models(sys.argv[1:] or LANGUAGES)

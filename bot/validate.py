@@ -1,6 +1,7 @@
-"""`rasa data validate --fail-on-warnings`, made exact for this bot.
+"""`rasa data validate --fail-on-warnings`, made exact for this bot, for each language's
+model (its config and NLU data, with the shared domain, rules and stories).
 
-    python -m bot.validate
+    python -m bot.validate [LANG ...]
 
 Rasa warns "The utterance 'x' is not used in any story or rule" for every response that
 only custom actions send (and Rasa 3.6 never fails on it, whatever the flag says). This
@@ -18,7 +19,7 @@ import sys
 
 import yaml
 
-from bot.training import ROOT, rasa_bin, rasa_env
+from bot.training import LANGUAGES, ROOT, rasa_bin, rasa_env, training_data_args
 
 UNUSED = re.compile(r"The utterance '([a-z0-9_]+)' is not used in any story or rule")
 WARNING = re.compile(r"UserWarning: (.*)")
@@ -46,9 +47,10 @@ def responses_sent_by_code() -> set:
     return names
 
 
-def main() -> int:
+def validate(lang: str) -> int:
+    """Prints what is wrong with one language's model inputs; returns the number of problems."""
     run = subprocess.run(
-        [rasa_bin(), "data", "validate", "--fail-on-warnings"],
+        [rasa_bin(), "data", "validate", "--fail-on-warnings", *training_data_args(lang)],
         cwd=ROOT, env=rasa_env(), capture_output=True, text=True,
     )
     output = run.stdout + run.stderr
@@ -66,11 +68,15 @@ def main() -> int:
         problems.append(f"rasa data validate exited {run.returncode}:\n{output[-3000:]}")
 
     for problem in problems:
-        print(f"FAIL {problem}")
-    print(f"validate: {len(domain_responses)} responses, {len(unused & by_code)} sent only by "
-          f"actions or forms, {len(problems)} problem(s)")
-    return 1 if problems else 0
+        print(f"FAIL [{lang}] {problem}")
+    print(f"validate [{lang}]: {len(domain_responses)} responses, {len(unused & by_code)} sent "
+          f"only by actions or forms, {len(problems)} problem(s)")
+    return len(problems)
+
+
+def main(languages=LANGUAGES) -> int:
+    return 1 if sum(validate(lang) for lang in languages) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:] or LANGUAGES))

@@ -83,7 +83,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     var = Path(tempfile.mkdtemp(prefix="repay-bench-"))
     config = StackConfig(
-        rasa_port=25005, actions_port=25055, gateway_port=25000,
+        rasa_port=25005, actions_port=25055, gateway_port=25000, languages=("en",),
         database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "tracker.db"),
         log_dir=var / "log", extra_env={**OFFLINE_TWILIO},
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import os
 import re
 import sys
@@ -33,9 +34,24 @@ KEYS = re.compile(r"^[0-9*#]+$")
 UNSURE_CONFIDENCE = 0.3  # "?words": speech the recogniser is not sure of
 
 
-def _demo_borrower() -> dict:
-    with open(ROOT / "lender" / "demo_accounts.csv") as stream:
-        return next(csv.DictReader(stream))
+def _demo_borrower(account_id: Optional[str] = None) -> dict:
+    """A demo account (lender/demo_accounts.csv): `account_id`'s, or the first."""
+    with open(ROOT / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    for row in rows:
+        if account_id in (None, row["account_id"]):
+            return row
+    raise SystemExit(f"no demo account {account_id}: pick one of "
+                     f"{', '.join(r['account_id'] for r in rows)}")
+
+
+def _things_to_try(borrower: dict) -> str:
+    born = dt.date.fromisoformat(borrower["birth_date"])
+    if borrower["language"].lower().startswith("zh"):
+        return (f"你好 / 你是谁 / {born.year}年{born.month}月{born.day}日 / {borrower['id_last4']}"
+                " / 能不能分3期 / 下周五还500 / TD / 订阅")
+    return (f"hi / who is this / {born:%m/%d/%Y} / {borrower['id_last4']}"
+            " / can i pay in 3 months / STOP / START")
 
 
 def _print_outbox(phone: str, after_id: int, label: str = "bot (later)") -> int:
@@ -55,16 +71,16 @@ def _latest_outbox_id() -> int:
         return session.execute(select(func.max(OutboxMessage.id))).scalar() or 0
 
 
-def chat(gateway_url: str) -> None:
-    borrower = _demo_borrower()
+def chat(gateway_url: str, account_id: Optional[str] = None) -> None:
+    borrower = _demo_borrower(account_id)
     token = os.environ.get("TWILIO_AUTH_TOKEN") or DEV_TWILIO_AUTH_TOKEN
     twilio = SimulatedTwilio(gateway_url, token)
     print(
         "\nYou are the borrower of a demo account. Text as you would reply to a reminder.\n"
         f"  name {borrower['name']}, phone {borrower['phone']}, born {borrower['birth_date']},"
         f" ID ending {borrower['id_last4']}\n"
-        "  try: hi / who is this / 03/14/1988 / 4821 / can i pay in 3 months / STOP / START\n"
-        "  /quit to leave\n"
+        f"  try: {_things_to_try(borrower)}\n"
+        "  /quit to leave (./repay demo --account DEMO-1005 chats in Chinese)\n"
     )
     seen = _latest_outbox_id()
     while True:
@@ -187,12 +203,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--call", nargs="?", const="", default=None, metavar="ACCOUNT_ID",
                         help="a phone call: to the lender's number, or (with an account) the "
                              "lender's call to that account")
+    parser.add_argument("--account", default=None, metavar="ACCOUNT_ID",
+                        help="text as this demo account (default: the first, DEMO-1001; "
+                             "DEMO-1005 writes Chinese)")
     parser.add_argument("--machine", action="store_true",
                         help="an answering machine picks up the lender's call")
     parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", "http://127.0.0.1:5000"))
     args = parser.parse_args(argv)
     if args.call is None:
-        chat(args.gateway)
+        chat(args.gateway, args.account)
     else:
         call(args.gateway, args.call or None, machine=args.machine)
     return 0

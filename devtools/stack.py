@@ -1,4 +1,5 @@
-"""Starts Rasa, the action server and the gateway as child processes, and stops them.
+"""Starts Rasa (one server per language), the action server and the gateway as child
+processes, and stops them.
 
     python -m devtools.stack serve   # run until Ctrl-C
     python -m devtools.stack demo    # run, load the demo accounts, chat as a borrower
@@ -20,12 +21,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlparse
 
 import requests
 
-from bot.training import ROOT, ensure_model, rasa_env
+from bot.training import LANGUAGES, ROOT, ensure_models, rasa_env
 
 VAR = ROOT / "var"
 
@@ -38,7 +39,7 @@ OFFLINE_TWILIO = {
 
 @dataclass
 class StackConfig:
-    rasa_port: int = 5005
+    rasa_port: int = 5005  # English; each other language's Rasa on the next port (zh: 5006)
     actions_port: int = 5055
     gateway_port: int = 5000
     gateways: int = 1  # more than one needs REDIS_URL (shared gateway state)
@@ -47,6 +48,7 @@ class StackConfig:
     redis_url: Optional[str] = None
     log_dir: Path = VAR / "log"
     extra_env: Dict[str, str] = field(default_factory=dict)
+    languages: Tuple[str, ...] = LANGUAGES  # whose dialogue models run
 
     @classmethod
     def from_env(cls) -> "StackConfig":
@@ -57,7 +59,17 @@ class StackConfig:
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return self.rasa_url_of("en")
+
+    def rasa_port_of(self, lang: str) -> int:
+        return self.rasa_port + LANGUAGES.index(lang)
+
+    def rasa_url_of(self, lang: str) -> str:
+        return f"http://127.0.0.1:{self.rasa_port_of(lang)}"
+
+    @staticmethod
+    def rasa_name(lang: str) -> str:
+        return "rasa" if lang == "en" else f"rasa-{lang}"
 
     @property
     def gateway_url(self) -> str:
@@ -87,7 +99,7 @@ class Stack:
     def __init__(self, config: StackConfig):
         self.config = config
         self.processes: Dict[str, subprocess.Popen] = {}
-        self.model = ensure_model()
+        self.models = ensure_models(config.languages)
         # One key for every gateway process, so a console sign-in works on any of them.
         self.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
 
@@ -97,6 +109,8 @@ class Stack:
         env.update(
             DATABASE_URL=c.database_url,
             RASA_URL=c.rasa_url,
+            # A language whose model is not running: its accounts wait for redelivery.
+            RASA_URL_ZH=c.rasa_url_of("zh") if "zh" in c.languages else "http://127.0.0.1:9",
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
             RASA_TRACKER_DB=c.tracker_db,
             PYTHONPATH=str(ROOT),
@@ -115,10 +129,12 @@ class Stack:
         commands = {
             "actions": [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
                         "--port", str(c.actions_port)],
-            "rasa": [str(bin_dir / "rasa"), "run", "--enable-api", "--port", str(c.rasa_port),
-                     "--model", str(self.model), "--endpoints", endpoints,
-                     "--credentials", "credentials.yml", "--interface", "127.0.0.1"],
         }
+        for lang in c.languages:
+            commands[c.rasa_name(lang)] = [
+                str(bin_dir / "rasa"), "run", "--enable-api", "--port", str(c.rasa_port_of(lang)),
+                "--model", str(self.models[lang]), "--endpoints", endpoints,
+                "--credentials", "credentials.yml", "--interface", "127.0.0.1"]
         for name in c.gateway_names:
             commands[name] = [
                 str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{c.gateway_port_of(name)}",
@@ -130,16 +146,16 @@ class Stack:
         c = self.config
         if name.startswith("gateway"):
             return f"http://127.0.0.1:{c.gateway_port_of(name)}/healthz"
-        return {
-            "actions": f"http://127.0.0.1:{c.actions_port}/health",
-            "rasa": f"{c.rasa_url}/status",
-        }[name]
+        if name.startswith("rasa"):
+            return f"http://127.0.0.1:{self._port(name)}/status"
+        return f"http://127.0.0.1:{c.actions_port}/health"
 
     def _port(self, name: str) -> int:
         c = self.config
         if name.startswith("gateway"):
             return c.gateway_port_of(name)
-        return {"actions": c.actions_port, "rasa": c.rasa_port}[name]
+        ports = {c.rasa_name(lang): c.rasa_port_of(lang) for lang in c.languages}
+        return {"actions": c.actions_port, **ports}[name]
 
     def start(self, name: str, timeout: float = 180) -> None:
         # Another stack on the same port would answer our health check and our
@@ -174,7 +190,8 @@ class Stack:
         raise RuntimeError(f"{name} not healthy after {timeout:.0f} s; see its log")
 
     def start_all(self) -> None:
-        for name in ["actions", "rasa", *self.config.gateway_names]:
+        rasas = [self.config.rasa_name(lang) for lang in self.config.languages]
+        for name in ["actions", *rasas, *self.config.gateway_names]:
             print(f"stack: starting {name}", flush=True)
             self.start(name)
 
@@ -210,7 +227,8 @@ def load_demo_accounts(database_url: str) -> None:
     from store.db import connect, session_scope
 
     connect(database_url)
-    with session_scope() as session, open(ROOT / "lender" / "demo_accounts.csv") as stream:
+    demo = ROOT / "lender" / "demo_accounts.csv"
+    with session_scope() as session, open(demo, encoding="utf-8", newline="") as stream:
         report = import_csv(session, stream)
     print(f"stack: demo accounts loaded ({report.created} new, {report.updated} updated)")
 
@@ -234,12 +252,15 @@ def create_demo_agents(database_url: str) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.stack")
     parser.add_argument("mode", choices=["serve", "demo"])
+    parser.add_argument("--account", default=None, metavar="ACCOUNT_ID",
+                        help="demo: chat as this demo account (DEMO-1005 writes Chinese)")
     args = parser.parse_args(argv)
     config = StackConfig.from_env()
     load_demo_accounts(config.database_url)
     password = create_demo_agents(config.database_url)
     with Stack(config) as stack:
-        print(f"stack: gateway on {config.gateway_url}/twilio/sms, Rasa on {config.rasa_url}")
+        rasas = ", ".join(f"{lang} on {config.rasa_url_of(lang)}" for lang in config.languages)
+        print(f"stack: gateway on {config.gateway_url}/twilio/sms, Rasa {rasas}")
         print(
             f"stack: agent console on {config.gateway_url}/console/ - sign in as 'demo' (agent), "
             f"'demo-lead' (supervisor) or 'demo-trainer' (trainer), password {password}"
@@ -247,7 +268,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.mode == "demo":
             from devtools.chat import chat
 
-            chat(stack.config.gateway_url)
+            chat(stack.config.gateway_url, args.account)
         else:
             try:
                 signal.pause()

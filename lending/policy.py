@@ -87,13 +87,24 @@ class Lender(_Strict):
 
 class Payments(_Strict):
     link_template: str
-    methods: List[str]
+    methods: Dict[str, List[str]]  # by language; English is the fallback
 
     @validator("link_template")
     def _has_reference(cls, value):
         if "{account_ref}" not in value:
             raise ValueError("must contain {account_ref}")
         return value
+
+    @validator("methods")
+    def _english_methods(cls, value):
+        if not value.get("en"):
+            raise ValueError("must list the English methods under en")
+        return value
+
+    def methods_for(self, language: str) -> List[str]:
+        """The ways to pay, said in this language (English when it has none)."""
+        base = language.replace("_", "-").split("-")[0].lower()
+        return self.methods.get(base) or self.methods["en"]
 
 
 class Instalments(_Strict):
@@ -148,15 +159,18 @@ class Voicemail(_Strict):
 
     @validator("business_name")
     def _neutral(cls, value):
-        words = set((value or "").lower().replace("-", " ").split())
-        if words & NOT_NEUTRAL:
+        name = (value or "").lower()
+        words = set(name.replace("-", " ").split())
+        # Chinese has no spaces between words: its words are looked for inside the name.
+        if words & NOT_NEUTRAL or any(w in name for w in NOT_NEUTRAL if not w.isascii()):
             raise ValueError("must not say the call is about a debt or its collection")
         return value
 
 
 # Words a voicemail's business name must not contain (a third party may hear it).
 NOT_NEUTRAL = {"debt", "debts", "collect", "collection", "collections", "collector",
-               "recovery", "arrears", "overdue"}
+               "recovery", "arrears", "overdue",
+               "欠款", "欠债", "债务", "逾期", "催收", "催债", "讨债", "追债", "清收", "还款"}
 
 
 class Voice(_Strict):
@@ -218,9 +232,21 @@ class Jurisdiction(_Strict):
     required_statements: Dict[str, str]
     audit_retention_years: conint(ge=1)
 
+    @validator("required_statements")
+    def _plain_statements(cls, value):
+        # Said word for word (the response fills only {statement}): a placeholder such as
+        # {lender} would reach the borrower as it is written.
+        for language, text in value.items():
+            if not language.isalpha() or language != language.lower():
+                raise ValueError(f"{language!r} is not a language code like 'en' or 'zh'")
+            if not text.strip() or "{" in text or "}" in text:
+                raise ValueError(f"the {language!r} statement must be plain text without {{placeholders}}")
+        return value
+
     def required_statement(self, language: str) -> Optional[str]:
-        """The statement owed in this language, falling back to English."""
-        base = language.split("-")[0]
+        """The statement owed in this language ("zh-CN" and "zh_Hans" read as "zh"), falling
+        back to English."""
+        base = language.replace("_", "-").split("-")[0].lower()
         return self.required_statements.get(base) or self.required_statements.get("en")
 
 

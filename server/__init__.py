@@ -19,7 +19,7 @@ import store.db
 from lending.policy import Policy, load_policy
 from server.config import ENV_VARS, Settings
 from server.gateway_state import GatewayState, make_gateway_state
-from server.rasa_client import RasaClient
+from server.rasa_client import RasaServers
 
 if TYPE_CHECKING:
     from server.sender import SmsSender
@@ -32,7 +32,7 @@ class Services:
     settings: Settings
     policy: Policy
     state: GatewayState
-    rasa: RasaClient
+    rasa: RasaServers  # one dialogue model per language
     sender: SmsSender
 
 
@@ -76,7 +76,7 @@ def create_app(config: Optional[dict] = None) -> Flask:
         settings=settings,
         policy=policy,
         state=make_gateway_state(settings.redis_url),
-        rasa=RasaClient(settings.rasa_url, timeout=policy.conversation.rasa_timeout_seconds),
+        rasa=RasaServers(settings.rasa_urls, timeout=policy.conversation.rasa_timeout_seconds),
         sender=SmsSender(settings),
     )
 

@@ -65,4 +65,5 @@ def import_accounts():
 
 @bp.get("/healthz")
 def health():
-    return jsonify({"status": "ok", "rasa": "up" if services().rasa.is_up(timeout=1.0) else "down"})
+    """The gateway answers; "rasa" says, per language, whether its dialogue model does."""
+    return jsonify({"status": "ok", "rasa": services().rasa.status(timeout=1.0)})

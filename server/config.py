@@ -7,7 +7,9 @@ Tests pass overrides to `create_app({...})` using the same names.
 |-------------------------------|-----------------------------------------|
 | DATABASE_URL                  | sqlite file var/repay.db                |
 | POLICY_FILE                   | lender/policy.yml                       |
-| RASA_URL                      | http://localhost:5005                   |
+| RASA_URL                      | http://localhost:5005 (English model)   |
+| RASA_URL_ZH                   | http://localhost:5006: the Chinese      |
+|                               | model, for accounts whose language is zh|
 | TWILIO_AUTH_TOKEN             | DEV_TWILIO_AUTH_TOKEN (local use only)  |
 | TWILIO_ACCOUNT_SID            | unset: outbound SMS go to the outbox    |
 | TWILIO_FROM_NUMBER            | unset                                   |
@@ -36,7 +38,8 @@ Tests pass overrides to `create_app({...})` using the same names.
 | NLU_REVIEW_SAMPLE_RATE        | 0.02: the share of the other messages   |
 |                               | sampled into the inbox (0 to 1)         |
 | NLU_DATA_DIR                  | data/nlu: where approved examples are   |
-|                               | written                                 |
+|                               | written (into its en/ or zh/ folder, by |
+|                               | the message's language)                 |
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Dict, Mapping, Optional
 
 from lending.policy import LENDER_DIR
 from store.db import DEFAULT_URL
@@ -61,6 +64,7 @@ ENV_VARS = (
     "DATABASE_URL",
     "POLICY_FILE",
     "RASA_URL",
+    "RASA_URL_ZH",
     "TWILIO_AUTH_TOKEN",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_FROM_NUMBER",
@@ -93,6 +97,7 @@ class Settings:
     database_url: str = DEFAULT_URL
     policy_file: str = str(LENDER_DIR / "policy.yml")
     rasa_url: str = "http://localhost:5005"
+    rasa_url_zh: str = "http://localhost:5006"
     twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
     twilio_account_sid: Optional[str] = None
     twilio_from_number: Optional[str] = None
@@ -137,13 +142,18 @@ class Settings:
                 "SEND_RATE_PER_NUMBER must look like '1/second' or '30 per minute', "
                 f"got {values['send_rate_per_number']!r}"
             )
-        for name in ("rasa_url", "public_url"):
+        for name in ("rasa_url", "rasa_url_zh", "public_url"):
             if name in values:
                 values[name] = values[name].rstrip("/")
         return cls(**values)
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+    @property
+    def rasa_urls(self) -> Dict[str, str]:
+        """Each language's dialogue model (one Rasa server per language)."""
+        return {"en": self.rasa_url, "zh": self.rasa_url_zh}
 
     @property
     def uses_dev_auth_token(self) -> bool:

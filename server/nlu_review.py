@@ -32,9 +32,10 @@ from flask import Flask, current_app
 from sqlalchemy import update
 
 from bot.annotation import Entity, NluData, Written, display_path, normalise
+from bot.language.languages import parser_language
 from bot.redaction import redact
 from server.config import Settings
-from server.rasa_client import RasaClient, RasaUnavailable
+from server.rasa_client import RasaServers, RasaUnavailable
 from store import reviews
 from store.db import session_scope
 from store.models import ReviewItem, ReviewReason, ReviewStatus
@@ -94,7 +95,7 @@ class ReviewCapture:
     first capture (so `flask` commands and gunicorn's parent never start them). Daemon
     threads: a process that stops loses what is still queued, never waits for it."""
 
-    def __init__(self, rasa: RasaClient, low_confidence: float, sample_rate: float,
+    def __init__(self, rasa: RasaServers, low_confidence: float, sample_rate: float,
                  workers: int = 2):
         self.rasa = rasa
         self.low_confidence = low_confidence
@@ -142,7 +143,7 @@ class ReviewCapture:
     def capture(self, conversation_id: str, message_id: int, text: str, channel: str) -> bool:
         """Reads the parse and files the message if it qualifies; True when filed."""
         try:
-            parse = self.rasa.latest_message(conversation_id)
+            parse = self.rasa.for_conversation(conversation_id).latest_message(conversation_id)
         except RasaUnavailable as exc:
             log.info("nlu review: tracker of %s unavailable (%s)", conversation_id, exc)
             return False
@@ -169,7 +170,7 @@ class ReviewCapture:
                      verdict.reason, verdict.intent, verdict.confidence)
         return item is not None
 
-def init_app(app: Flask, settings: Settings, rasa: RasaClient) -> None:
+def init_app(app: Flask, settings: Settings, rasa: RasaServers) -> None:
     app.extensions[EXTENSION] = ReviewCapture(
         rasa, settings.nlu_review_confidence, settings.nlu_review_sample_rate,
     )
@@ -190,6 +191,11 @@ class NotPending(Exception):
     """The item was decided already (or does not exist); the message says by whom."""
 
 
+def training_data(data_dir: Path, language: Optional[str]) -> NluData:
+    """A language's NLU training data: NLU_DATA_DIR/<en|zh> (what bot/training.py trains)."""
+    return NluData(Path(data_dir) / parser_language(language))
+
+
 def approve(item_id: int, by: str, actor: str, intent: str, text: str,
             entities: Sequence[Entity], data_dir: Path) -> Written:
     """Writes the example into the NLU data and marks the item approved, as one unit:
@@ -202,7 +208,7 @@ def approve(item_id: int, by: str, actor: str, intent: str, text: str,
         if not reviews.decide(db, item_id, by, ReviewStatus.APPROVED, intent=intent):
             db.refresh(item)
             raise NotPending(f"item #{item_id} was already {item.status} by {item.reviewed_by}")
-        written = NluData(data_dir).add_example(intent, text, entities)
+        written = training_data(data_dir, item.language).add_example(intent, text, entities)
         db.execute(
             update(ReviewItem).where(ReviewItem.id == item_id)
             .values(example=written.example, written_to=written.where()[:300])

@@ -1,12 +1,20 @@
-"""Rasa's REST channel, reached over HTTP (the gateway never imports rasa)."""
+"""Rasa's REST channel, reached over HTTP (the gateway never imports rasa).
+
+Each language has its own dialogue model and so its own Rasa server (README, "One model per
+language"); `RasaServers` picks the one for an account's language, English by default.
+"""
 from __future__ import annotations
 
 import threading
-from typing import List, Optional
+from typing import Dict, List, Optional
 from urllib.parse import quote
 
 import requests
 from urllib3.util import Timeout
+
+from bot.language.languages import ENGLISH, parser_language
+from store.conversations import conversation_language
+from store.db import session_scope
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 
@@ -98,3 +106,23 @@ class RasaClient:
             raise RasaUnavailable(type(exc).__name__) from exc
         latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
         return latest if isinstance(latest, dict) and latest.get("intent") else None
+
+
+class RasaServers:
+    """One RasaClient per language. A conversation stays with its account's language's
+    server for good (its tracker lives there); one without an account is English."""
+
+    def __init__(self, urls: Dict[str, str], timeout: float):
+        self.clients = {lang: RasaClient(url, timeout) for lang, url in urls.items()}
+
+    def for_language(self, language: Optional[str]) -> RasaClient:
+        return self.clients.get(parser_language(language)) or self.clients[ENGLISH]
+
+    def for_conversation(self, conversation_id: str) -> RasaClient:
+        with session_scope() as session:
+            return self.for_language(conversation_language(session, conversation_id))
+
+    def status(self, timeout: float = 1.0) -> Dict[str, str]:
+        """"up" or "down" for each language's server (the health endpoint)."""
+        return {lang: "up" if client.is_up(timeout) else "down"
+                for lang, client in self.clients.items()}

@@ -123,7 +123,7 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
             body, attempts = message.body, message.attempts
 
         try:
-            texts = svc.rasa.send(conversation.id, body)
+            texts = svc.rasa.for_conversation(conversation.id).send(conversation.id, body)
         except RasaAnsweredNothing:
             if attempts >= MAX_EMPTY_ANSWERS:
                 _finish(waiting, MessageStatus.ANSWERED, "bot had nothing to say")

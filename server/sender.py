@@ -17,6 +17,7 @@ from twilio.rest import Client
 from server import services
 from server.config import Settings
 from server.sms_text import with_opt_out
+from store.conversations import conversation_language
 from store.db import session_scope
 from store.messages import record_outbound
 from store.models import OutboxMessage
@@ -58,11 +59,14 @@ class SmsSender:
         return self._client
 
     def send_sms(self, to: str, body: str, conversation_id: Optional[str]) -> SendResult:
-        body = with_opt_out(body)
+        """Sends `body` with the opt-out wording in the language of the conversation's
+        account (English without one), unless the phone opted out."""
         with session_scope() as session:
             if is_opted_out(session, to, CHANNEL):
                 log.info("not sending to an opted-out phone (conversation %s)", conversation_id)
                 return SendResult(sent=False, reason="opted_out")
+            language = conversation_language(session, conversation_id) if conversation_id else None
+        body = with_opt_out(body, language or "en")
         provider_sid = self._send_with_twilio(to, body) if self.via == "twilio" else None
         with session_scope() as session:
             if provider_sid is None:

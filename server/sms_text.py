@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -183,6 +183,23 @@ def split_message(text: str, limit: int = TWILIO_BODY_LIMIT) -> List[str]:
 
 def opt_out_wording(language: str = "en") -> str:
     return OPT_OUT_WORDING.get(language.split("-")[0].lower(), OPT_OUT_WORDING["en"])
+
+
+# What the gateway answers by itself, by language (the bot's own words are in domain.yml).
+GATEWAY_REPLIES = {
+    "holding": {"en": "Thanks, we've got your message and will reply shortly.",
+                "zh": "您的消息已收到，我们会尽快回复。"},
+    "empty": {"en": "We received an empty message. Please reply in words.",
+              "zh": "我们收到了一条空白短信，请用文字回复。"},
+    "media": {"en": "We can't read pictures or files here. Please reply in words.",
+              "zh": "这里无法查看图片或文件，请用文字回复。"},
+}
+
+
+def gateway_reply(name: str, language: Optional[str] = None) -> str:
+    """One of GATEWAY_REPLIES in the account's language (English when unknown)."""
+    texts = GATEWAY_REPLIES[name]
+    return texts.get((language or "en").split("-")[0].lower(), texts["en"])
 
 
 def tells_how_to_opt_out(text: str) -> bool:

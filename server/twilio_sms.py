@@ -19,7 +19,7 @@ from server.keywords import Keyword, classify, normalise, reply_for, reply_langu
 from server.nlu_review import after_bot_answer
 from server.rasa_client import RasaUnavailable
 from server.signature import twilio_signed
-from server.sms_text import reply_bodies, twiml, with_opt_out
+from server.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
 from store.accounts import get_account
 from store.conversations import current_conversation
 from store.db import session_scope
@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
 CHANNEL = "sms"
-HOLDING_REPLY = "Thanks, we've got your message and will reply shortly."
-EMPTY_REPLY = "We received an empty message. Please reply in words."
-MEDIA_REPLY = "We can't read pictures or files here. Please reply in words."
 # How long a MessageSid counts as in flight: longer than any webhook can take.
 SID_CLAIM_SECONDS = 600
 # Twilio abandons a webhook after 15 s; waiting for the conversation lock and
@@ -63,6 +60,7 @@ class Route:
     conversation_id: Optional[str]
     message_id: Optional[int]
     reply: Optional[List[str]]  # None: ask Rasa
+    language: Optional[str] = None  # the account's: the gateway's own words and opt-out wording
 
 
 def _xml(bodies: List[str]) -> Response:
@@ -108,13 +106,14 @@ def handle_inbound(inbound: Inbound) -> List[str]:
         if route.reply is not None:
             return route.reply
         try:
-            texts = svc.rasa.send(route.conversation_id, inbound.body)
+            texts = svc.rasa.for_conversation(route.conversation_id).send(route.conversation_id, inbound.body)
         except RasaUnavailable as exc:
             log.warning(
                 "conversation %s message %s: bot unavailable (%s), deferred",
                 route.conversation_id, inbound.sid, exc,
             )
-            return _reply(inbound, route, MessageStatus.DEFERRED, [HOLDING_REPLY])
+            return _reply(inbound, route, MessageStatus.DEFERRED,
+                          [gateway_reply("holding", route.language)])
         after_bot_answer(route.conversation_id, route.message_id, inbound.body)  # background
         return _reply(inbound, route, MessageStatus.ANSWERED, reply_bodies(texts))
 
@@ -123,16 +122,17 @@ def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str]) -> Li
     with session_scope() as session:
         return _record_reply(
             session, inbound, route.conversation_id, route.message_id, status, bodies,
+            route.language,
         )
 
 
 def _record_reply(
     session, inbound: Inbound, conversation_id: str, message_id: int, status: str,
-    bodies: List[str],
+    bodies: List[str], language: Optional[str],
 ) -> List[str]:
     """Marks the inbound message and records the reply exactly as it is sent."""
     set_status(session, message_id, status)
-    bodies = [with_opt_out(body) for body in bodies]
+    bodies = [with_opt_out(body, language or "en") for body in bodies]
     for body in bodies:
         record_outbound(
             session, phone=inbound.phone, channel=CHANNEL, body=body,
@@ -159,26 +159,28 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
             log.info("message %s: duplicate, already stored", inbound.sid)
             return Route(conversation.id, None, [])
 
+        language = _account_language(session, conversation)
         keyword = classify(inbound.body)
         if keyword is not None:
             _apply_keyword(session, keyword, inbound, conversation)
-            language = reply_language(inbound.body, _account_language(session, conversation))
+            language = reply_language(inbound.body, language)
             status, reply = MessageStatus.HANDLED, [reply_for(keyword, policy, language)]
         elif is_opted_out(session, inbound.phone, CHANNEL):
             status, reply = MessageStatus.HANDLED, []  # stored; no reply, no bot
         elif not inbound.body.strip():
-            status, reply = MessageStatus.HANDLED, [MEDIA_REPLY if inbound.num_media else EMPTY_REPLY]
+            status = MessageStatus.HANDLED
+            reply = [gateway_reply("media" if inbound.num_media else "empty", language)]
         elif conversation.handled_by == "human":
             # A person answers from the console; the gateway stays silent.
             status, reply = MessageStatus.HANDLED, []
         elif not may_ask_bot or has_deferred_before(session, conversation.id, message.id):
             # Busy thread or earlier messages still waiting: keep the order.
-            status, reply = MessageStatus.DEFERRED, [HOLDING_REPLY]
+            status, reply = MessageStatus.DEFERRED, [gateway_reply("holding", language)]
         else:
-            return Route(conversation.id, message.id, None)
+            return Route(conversation.id, message.id, None, language)
 
-        reply = _record_reply(session, inbound, conversation.id, message.id, status, reply)
-        return Route(conversation.id, message.id, reply)
+        reply = _record_reply(session, inbound, conversation.id, message.id, status, reply, language)
+        return Route(conversation.id, message.id, reply, language)
 
 
 def _account_language(session, conversation) -> Optional[str]:

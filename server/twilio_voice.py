@@ -35,9 +35,11 @@ from server.voice_prompts import (
     Prompt,
     Said,
     Step,
+    Words,
     bot_turn,
     next_step,
     transcribed,
+    words_for,
 )
 from server.voice_text import speakable
 from store.calls import call_conversation, end_call, find_call, inbound_call, is_machine
@@ -56,27 +58,11 @@ ACTOR = "gateway"
 CALL_STATE_SECONDS = 4 * 3600  # longer than any call
 LOCK_WAIT_SECONDS = 3  # Twilio sends a call's webhooks one at a time; this only covers races
 
-# What the gateway says itself (the bot's words are in domain.yml).
-NO_INPUT = "Sorry, I didn't hear anything."
-UNRECOGNISED = "Sorry, I didn't catch that."
-UNSURE = "Sorry, I'm not sure I heard that right. You can key it in instead."
-NOT_THAT = "Sorry about that."
-CONFIRM = 'I heard: "{said}". Is that right? Press 1 for yes, or 2 for no.'
-SENT = "Done. I've sent it to this phone by text message."
-NOT_SENT = "No problem."
-SMS_REFUSED = "I'm sorry, I can't send text messages to this phone."
-ANYTHING_ELSE = "Is there anything else I can help you with? Press 1 for yes, or 2 for no."
-GO_AHEAD = "Sure. What can I help you with? You can also press 0 to talk to a person."
-GOODBYE = "Thanks for your time. Goodbye."
-TEXT_PROMISE = "I'll send you a text message, so you can reply whenever suits you."
-CALL_US = "You can call {lender_name} on {support_phone} at any time."
-SILENT_CLOSE = "I'm sorry, I still can't hear you, so I'll end the call here."
-TROUBLE = "I'm sorry, I'm having trouble on this line right now."
-NO_AGENT = "I'm sorry, no one can take your call right now. A person from {lender_name} will get back to you."
-VOICEMAIL = ("Hello, this is {caller_name} calling from {business_name}. "
-             "Please call us back on {callback_phone}. Thank you.")
-FOLLOW_UP_SMS = ("This is {assistant_name}, the automated assistant for {lender_name}. We couldn't "
-                 "finish our call. Reply to this message whenever suits you, or call us on {support_phone}.")
+# What the gateway says to the caller itself is in server/voice_prompts.WORDS, in the
+# account's language (the bot's words are in domain.yml). The whisper below is for the
+# agent, not the borrower: it is said in the agents' language, English (the console and
+# the agents' desk are English), whatever the borrower speaks.
+AGENT_LANGUAGE = "en"
 WHISPER = "A call from a borrower, put through by {assistant_name}. Reason: {reason}. {verified}."
 WHISPER_NO_SUMMARY = "A call from a borrower, put through by {assistant_name}."
 REASONS = {
@@ -104,6 +90,10 @@ class Live:
     @property
     def conversation_id(self) -> Optional[str]:
         return self.state.conversation_id
+
+    @property
+    def words(self) -> Words:
+        return words_for(self.state.language)
 
 
 def _xml(twiml: str) -> Response:
@@ -178,14 +168,16 @@ def _machine(session, call: VoiceCall) -> str:
         return hangup()
     policy = services().policy
     mail = policy.voice.voicemail
-    text = VOICEMAIL.format(
+    account = session.get(Account, call.account_id) if call.account_id else None
+    language = account.language if account else "en"
+    # In the account's language, but still only the neutral name, a person, a number.
+    text = words_for(language).voicemail.format(
         caller_name=mail.caller_name or policy.lender.assistant_name,
         business_name=mail.business_name or policy.lender.name,
         callback_phone=mail.callback_phone or policy.lender.support_phone,
     )
-    account = session.get(Account, call.account_id) if call.account_id else None
-    voice = _voice_for(account.language if account else "en")
-    record_outbound(session, phone=call.phone, channel=CHANNEL, body=speakable(text),
+    voice = _voice_for(language)
+    record_outbound(session, phone=call.phone, channel=CHANNEL, body=speakable(text, language),
                     conversation_id=None)
     audit(session, ACTOR, "voicemail_left", account_id=call.account_id,
           details={"call_id": call.id, "answered_by": call.answered_by})
@@ -230,17 +222,18 @@ def _live(call_sid: str) -> Optional[Live]:
 
 
 def _answer(live: Live, step: Step, heard: Optional[str]) -> str:
-    state = live.state
+    state, words = live.state, live.words
     if step.kind == "bot":
         return _ask_bot(live, step.text, heard)
     _transcript_in(live, heard)
     if step.kind == "repeat":
         return _ask_again(live, [], count=False)
     if step.kind == "reprompt":
-        lead = {"no_input": NO_INPUT, "unsure": UNSURE}.get(step.reason, UNRECOGNISED)
+        lead = {"no_input": words.no_input, "unsure": words.unsure}.get(step.reason, words.unrecognised)
         return _ask_again(live, [lead], count=True)
     if step.kind == "confirm":
-        state.pending = {"kind": "confirm", "text": step.text, "say": [CONFIRM.format(said=step.text)]}
+        state.pending = {"kind": "confirm", "text": step.text,
+                         "say": [words.confirm.format(said=step.text)]}
         return _question(live, [], state.pending["say"])
     # A yes or a no to the gateway's own question.
     pending, yes = state.pending or {}, step.kind == "yes"
@@ -249,18 +242,18 @@ def _answer(live: Live, step: Step, heard: Optional[str]) -> str:
     if kind == "confirm":
         if yes:
             return _ask_bot(live, pending["text"], None)
-        return _ask_again(live, [NOT_THAT], count=True)
+        return _ask_again(live, [words.not_that], count=True)
     if kind == "sms_offer":
         if not yes:
-            return _anything_else(live, [], [NOT_SENT])
+            return _anything_else(live, [], [words.not_sent])
         sent = _send_sms(live, pending["body"], "payment_link")
-        return _anything_else(live, [], [SENT if sent else SMS_REFUSED])
+        return _anything_else(live, [], [words.sent if sent else words.sms_refused])
     if kind == "anything_else":
         if not yes:
-            return _close(live, [GOODBYE])
-        state.prompt = Prompt(say=[GO_AHEAD])
-        return _question(live, [], [GO_AHEAD])
-    return _ask_again(live, [UNRECOGNISED], count=True)
+            return _close(live, [words.goodbye])
+        state.prompt = Prompt(say=[words.go_ahead])
+        return _question(live, [], [words.go_ahead])
+    return _ask_again(live, [words.unrecognised], count=True)
 
 
 def _ask_again(live: Live, lead: List[str], count: bool) -> str:
@@ -269,8 +262,8 @@ def _ask_again(live: Live, lead: List[str], count: bool) -> str:
     if count:
         state.failures += 1
         if state.failures > services().policy.voice.reprompts:
-            return _close_with_follow_up(live, [SILENT_CLOSE])
-    question = (state.pending or {}).get("say") or state.prompt.say or [GO_AHEAD]
+            return _close_with_follow_up(live, [live.words.silent_close])
+    question = (state.pending or {}).get("say") or state.prompt.say or [live.words.go_ahead]
     return _question(live, [], lead + list(question))
 
 
@@ -280,11 +273,11 @@ def _ask_bot(live: Live, text: str, heard: Optional[str]) -> str:
     """One turn with Rasa. `heard` is this webhook's answer as the transcript keeps it
     (None at the call's start, or when it was recorded already)."""
     try:
-        answers = services().rasa.converse(live.conversation_id, text)
+        answers = services().rasa.for_language(live.state.language).converse(live.conversation_id, text)
     except RasaUnavailable as exc:
         log.warning("call %s: bot unavailable (%s)", live.call_id, exc)
         _transcript_in(live, heard)
-        return _close_with_follow_up(live, [TROUBLE])
+        return _close_with_follow_up(live, [live.words.trouble])
     _transcript_in(live, heard, MessageStatus.ANSWERED)
     live.state.failures = 0
     live.state.pending = None
@@ -300,7 +293,7 @@ def _bot_said(live: Live, said: List[Said]) -> str:
     if "sms_follow_up" in flags:
         _follow_up(live)
     if "hangup" in flags or not said:
-        return _close(live, texts or [GOODBYE])
+        return _close(live, texts or [live.words.goodbye])
     before, inside = _split(said)
     last = said[-1]
     if last.voice.get("sms_offer"):
@@ -323,8 +316,9 @@ def _split(said: List[Said]):
 
 
 def _anything_else(live: Live, before: List[str], inside: List[str]) -> str:
-    live.state.pending = {"kind": "anything_else", "say": [ANYTHING_ELSE]}
-    return _question(live, before, inside + [ANYTHING_ELSE])
+    question = live.words.anything_else
+    live.state.pending = {"kind": "anything_else", "say": [question]}
+    return _question(live, before, inside + [question])
 
 
 def _question(live: Live, before: List[str], inside: List[str]) -> str:
@@ -349,8 +343,9 @@ def _close(live: Live, texts: List[str]) -> str:
 def _close_with_follow_up(live: Live, lead: List[str]) -> str:
     """Ends the call with an offer to carry on by text message when one can be sent, or
     the lender's number when not."""
-    tail = TEXT_PROMISE if _follow_up(live) else CALL_US.format(**_lender())
-    return _close(live, lead + [tail, "Goodbye."])
+    words = live.words
+    tail = words.text_promise if _follow_up(live) else words.call_us.format(**_lender())
+    return _close(live, lead + [tail, words.bye])
 
 
 def _transfer(live: Live, said: List[Said]) -> str:
@@ -366,7 +361,7 @@ def _transfer(live: Live, said: List[Said]) -> str:
                   details={"call_id": live.call_id, "handoff_id": handoff_id})
     if not settings.agent_phone:
         kept = [item.text for item in said if item.text and not item.voice.get("transfer")]
-        return _close_with_follow_up(live, kept + [NO_AGENT.format(**_lender())])
+        return _close_with_follow_up(live, kept + [live.words.no_agent.format(**_lender())])
     texts = [item.text for item in said if item.text]
     live.state.finished = True
     _transcript_out(live, texts)
@@ -388,11 +383,12 @@ def _follow_up(live: Live) -> bool:
             return False
         if is_opted_out(session, live.phone, "sms"):
             return False
-    live.state.texted = _send_sms(live, FOLLOW_UP_SMS.format(**_lender()), "follow_up")
+    live.state.texted = _send_sms(live, live.words.follow_up_sms.format(**_lender()), "follow_up")
     return live.state.texted
 
 
 def _send_sms(live: Live, body: str, kind: str) -> bool:
+    # The sender adds the opt-out wording in the conversation's language ("回复TD退订").
     result = services().sender.send_sms(live.phone, body, live.conversation_id)
     with session_scope() as session:
         audit(session, ACTOR, "call_sms", account_id=live.account_id,
@@ -420,7 +416,7 @@ def _transcript_in(live: Live, heard: Optional[str], status: str = MessageStatus
 def _transcript_out(live: Live, texts: List[str]) -> None:
     with session_scope() as session:
         for text in texts:
-            spoken = speakable(text)
+            spoken = speakable(text, live.state.language)
             if spoken:
                 record_outbound(session, phone=live.phone, channel=CHANNEL, body=spoken,
                                 conversation_id=live.conversation_id)
@@ -447,7 +443,7 @@ def transfer_ended() -> Response:
         if connected:
             return _xml(hangup())
         log.info("call %s: nobody answered the agents' line (%s)", live.call_id, status)
-        return _xml(_close_with_follow_up(live, [NO_AGENT.format(**_lender())]))
+        return _xml(_close_with_follow_up(live, [live.words.no_agent.format(**_lender())]))
 
 
 @bp.post("/whisper")
@@ -468,7 +464,7 @@ def agent_whisper() -> Response:
                     verified="Identity verified" if verified else "Identity not verified",
                     **lender,
                 )
-    return _xml(whisper(text, _voice_for("en")))
+    return _xml(whisper(text, _voice_for(AGENT_LANGUAGE)))
 
 
 @bp.post("/status")

@@ -5,7 +5,8 @@ checks every document the gateway emits against Twilio's lists):
   <Say voice language>  <Gather input action method language speechTimeout timeout hints
   bargeIn actionOnEmptyResult numDigits finishOnKey>  <Redirect method>  <Pause length>
   <Dial action method timeout><Number url method>  <Hangup>
-Text passes through server/voice_text.speakable() on its way into <Say>.
+Text passes through server/voice_text.speakable(), in the call's language, on its way
+into <Say>; the hints are that language's too.
 """
 from __future__ import annotations
 
@@ -14,20 +15,32 @@ from typing import Iterable, Optional
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
+from bot.language.languages import parser_language
 from server.voice_prompts import Prompt
 from server.voice_text import hints_for, speakable
 
 TURN_PATH = "/twilio/voice/turn"
 DIAL_PATH = "/twilio/voice/dial"
 WHISPER_PATH = "/twilio/voice/whisper"
-# <Say language> by the account's language (Amazon Polly's codes), and the language the
-# caller is expected to speak in (speech recognition's BCP-47 codes).
+# <Say language> by the account's language: the locale of the voice the policy names
+# (policy.voice.voices: Polly.Joanna en-US, Polly.Zhiyu cmn-CN). Twilio lists each Amazon
+# Polly voice with its language, Zhiyu as "Chinese Mandarin, cmn-CN":
+#   https://www.twilio.com/docs/voice/twiml/say/text-speech
+#   (and Amazon's: https://docs.aws.amazon.com/polly/latest/dg/available-voices.html)
+# A voice given a language it does not speak fails the <Say>.
 SAY_LANGUAGES = {"en": "en-US", "zh": "cmn-CN"}
+# <Gather language>: what the caller is expected to speak, from Twilio's list of speech
+# recognition languages. Mandarin (Simplified, China) is "cmn-Hans-CN" there ("zh" is its
+# older alias; "zh-CN" is not on the list: an unlisted value gets warning 13512):
+#   https://www.twilio.com/docs/voice/twiml/gather#languagetags
+# Twilio's TwiML definitions carry the same lists (twilio-node, src/twiml/VoiceResponse.ts:
+# SayLanguage has "cmn-CN", SayVoice "Polly.Zhiyu", GatherLanguage "cmn-Hans-CN").
 GATHER_LANGUAGES = {"en": "en-US", "zh": "cmn-Hans-CN"}
 
 
 def base_language(language: Optional[str]) -> str:
-    return (language or "en").split("-")[0].lower()
+    """'zh-CN' -> 'zh'; a language the calls do not speak -> 'en'."""
+    return parser_language(language)
 
 
 @dataclass(frozen=True)
@@ -39,16 +52,16 @@ class Voice:
 
     @property
     def say_language(self) -> str:
-        return SAY_LANGUAGES.get(base_language(self.language), "en-US")
+        return SAY_LANGUAGES.get(base_language(self.language), SAY_LANGUAGES["en"])
 
     @property
     def gather_language(self) -> str:
-        return GATHER_LANGUAGES.get(base_language(self.language), "en-US")
+        return GATHER_LANGUAGES.get(base_language(self.language), GATHER_LANGUAGES["en"])
 
 
 def _say(parent, texts: Iterable[str], voice: Voice) -> None:
     for text in texts:
-        spoken = speakable(text)
+        spoken = speakable(text, voice.language)
         if not spoken:
             continue
         options = {"language": voice.say_language}
@@ -68,7 +81,7 @@ def ask(heard_first: Iterable[str], question: Iterable[str], prompt: Prompt, voi
     options = dict(
         input="dtmf speech", action=TURN_PATH, method="POST", language=voice.gather_language,
         speech_timeout="auto", timeout=timeout, barge_in=True, action_on_empty_result=True,
-        hints=hints_for(prompt.expect, prompt.keys.values()),
+        hints=hints_for(prompt.expect, prompt.keys.values(), voice.language),
     )
     if prompt.num_digits:
         options["num_digits"] = prompt.num_digits

@@ -4,13 +4,17 @@ in a short yes or no, and the phrases that help speech recognition on each quest
 The responses in domain.yml and the actions' wording keep one written form for every
 channel ("$453.50", "Fri, Nov 27", "+18005550100"); this module is the one place that
 turns it into the way people say it ("453 dollars and 50 cents", "Friday, November 27th",
-"1, 8 0 0, 5 5 5, 0 1 0 0"). English for now; a language adds its own rules here.
+"1, 8 0 0, 5 5 5, 0 1 0 0"). One set of rules per language: English here, Mandarin in
+server/voice_text_zh.py; every function takes the account's language ("en", "zh", "zh-CN").
 """
 from __future__ import annotations
 
 import logging
 import re
 from typing import Dict, Iterable, List, Optional
+
+from bot.language.languages import is_chinese
+from server import voice_text_zh
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +93,15 @@ def spoken_date(match: re.Match) -> str:
     return said
 
 
-def speakable(text: str) -> str:
-    """The text as <Say> should speak it."""
+def speakable(text: str, language: Optional[str] = "en") -> str:
+    """The text as <Say> should speak it, in the account's language's way."""
     if _URL.search(text):
         # A link cannot be heard; responses for the phone offer to text it instead.
         log.warning("a link reached a voice prompt and was left out")
         text = _URL.sub("", text)
     text = _PICTOGRAPHS.sub("", text)
+    if is_chinese(language):
+        return voice_text_zh.speakable(text)
     text = _MONEY.sub(lambda m: spoken_money(*m.groups()), text)
     text = _PHONE.sub(lambda m: spoken_digits(m.group(1)), text)
     text = _DATE.sub(spoken_date, text)
@@ -111,10 +117,15 @@ NO = {"no", "nope", "nah", "not", "don't", "dont", "wrong", "incorrect", "never"
 # Longer answers are more than a yes or a no ("no, I want to talk to a person"): the bot reads them.
 MAX_YES_NO_WORDS = 4
 _WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)?")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def yes_or_no(said: str) -> Optional[bool]:
-    """True for a short yes, False for a short no, None for anything else."""
+def yes_or_no(said: str, language: Optional[str] = "en") -> Optional[bool]:
+    """True for a short yes, False for a short no, None for anything else. On a Chinese
+    call an answer in Chinese is read by Chinese rules (是的 / 不是); one without a Chinese
+    character ("OK", "yes") by the English ones."""
+    if is_chinese(language) and _CJK.search(said):
+        return voice_text_zh.yes_or_no(said)
     words = _WORD.findall(said.lower())
     if not words or len(words) > MAX_YES_NO_WORDS:
         return None
@@ -142,11 +153,12 @@ ALWAYS = ["talk to a person"]
 MAX_HINTS = 12
 
 
-def hints_for(expect: str, key_words: Iterable[str] = ()) -> str:
-    """The <Gather hints> for a question: what it expects, the words its keys stand for,
-    and asking for a person."""
+def hints_for(expect: str, key_words: Iterable[str] = (), language: Optional[str] = "en") -> str:
+    """The <Gather hints> for a question, in the language the caller is expected to speak:
+    what it expects, the words its keys stand for, and asking for a person."""
+    hints, always = (voice_text_zh.HINTS, voice_text_zh.ALWAYS) if is_chinese(language) else (HINTS, ALWAYS)
     phrases: List[str] = []
-    for phrase in [*HINTS.get(expect, HINTS["open"]), *key_words, *ALWAYS]:
+    for phrase in [*hints.get(expect, hints["open"]), *key_words, *always]:
         phrase = phrase.strip()
         if phrase and not phrase.startswith("/") and phrase not in phrases:
             phrases.append(phrase[:100])

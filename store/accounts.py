@@ -36,7 +36,8 @@ class AccountRecord(BaseModel):
     fees: condecimal(ge=0, max_digits=14, decimal_places=2)
     due_date: dt.date
     birth_date: dt.date
-    id_last4: constr(strip_whitespace=True, regex=r"^\d{4}$")
+    # Four digits; a Chinese ID number may end in the check character X (kept upper case).
+    id_last4: constr(strip_whitespace=True, regex=r"^\d{3}[\dX]$")
     # Optional labels for campaign segments: "vip;new" in a CSV cell, or a JSON list.
     # Left out, an account keeps the tags it has.
     tags: Optional[List[constr(strip_whitespace=True, regex=r"^[a-z0-9_-]{1,40}$")]] = None
@@ -56,6 +57,10 @@ class AccountRecord(BaseModel):
         if not E164.match(value):
             raise ValueError("must be in E.164 form, e.g. +15551234567")
         return value
+
+    @validator("id_last4", pre=True)
+    def _upper_x(cls, value):
+        return str(value).strip().upper() if value is not None else value
 
     @validator("timezone")
     def _zone(cls, value):

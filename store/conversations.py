@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.accounts import find_by_phone
-from store.models import Conversation, utcnow
+from store.models import Account, Conversation, utcnow
 
 
 def current_conversation(
@@ -49,3 +49,13 @@ def current_conversation(
 
 def get_conversation(session: Session, conversation_id: str) -> Optional[Conversation]:
     return session.get(Conversation, conversation_id)
+
+
+def conversation_language(session: Session, conversation_id: str) -> Optional[str]:
+    """The language of the account a conversation reaches (None: no account)."""
+    query = (
+        select(Account.language)
+        .join(Conversation, Conversation.account_id == Account.account_id)
+        .where(Conversation.id == conversation_id)
+    )
+    return session.execute(query).scalar_one_or_none()

@@ -30,7 +30,7 @@ from server.console import bp
 from server.console.auth import trainer_access
 from server.console.present import iso
 from server.console.views import Refused
-from server.nlu_review import NotPending, approve, discard
+from server.nlu_review import NotPending, approve, discard, training_data
 from store import reviews
 from store.db import session_scope
 from store.models import AuditEvent, Conversation, Message, ReviewItem, ReviewReason, ReviewStatus
@@ -45,7 +45,9 @@ PAGE_SIZE = 100
 
 
 def nlu_data() -> NluData:
-    return NluData(Path(services().settings.nlu_data_dir))
+    """The English data: the taxonomy and files the console lists (every language has the
+    same intents; approving writes into the item's language, server/nlu_review.approve)."""
+    return training_data(Path(services().settings.nlu_data_dir), "en")
 
 
 def item_entry(item: ReviewItem) -> dict:

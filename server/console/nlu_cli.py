@@ -24,7 +24,7 @@ from flask.cli import AppGroup
 from bot.annotation import AnnotationRefused, Entity, NluData, display_path, taxonomy
 from bot.redaction import stand_in
 from server import services
-from server.nlu_review import NotPending, approve, discard
+from server.nlu_review import NotPending, approve, discard, training_data
 from store import reviews
 from store.db import session_scope
 from store.models import ReviewItem, ReviewReason, ReviewStatus
@@ -34,8 +34,9 @@ nlu = AppGroup("nlu", help="The trainers' NLU inbox: review what borrowers wrote
 REASONS = (ReviewReason.FALLBACK, ReviewReason.LOW_CONFIDENCE, ReviewReason.SAMPLE)
 
 
-def _data() -> NluData:
-    return NluData(Path(services().settings.nlu_data_dir))
+def _data(language: str = "en") -> NluData:
+    """One language's NLU data (English for the taxonomy: every language has the same)."""
+    return training_data(Path(services().settings.nlu_data_dir), language)
 
 
 def _who(by: Optional[str]) -> str:
@@ -120,7 +121,7 @@ def show(item_id: int) -> None:
     """One item, with the example approving it would write."""
     item = _get(item_id)
     click.echo(_describe(item))
-    files = _data().intent_files()
+    files = _data(item.language).intent_files()
     click.echo(f"    example: {stand_in(item.text)}")
     if item.intent in files:
         click.echo(f"    {item.intent} lives in {display_path(files[item.intent])}")

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from lending.money import format_money, to_money
+from bot.language.languages import is_chinese
+from bot.language.wording import join_words, money, month_day, short_date
+from lending.money import to_money
 from lending.plans import PlanOffer, Refusal, instalment_plan, promise_date
 from lending.policy import Policy
 from store.models import Account, AccountStatus, Conversation, Handoff, Outcome, OutcomeKind
@@ -184,47 +186,71 @@ def record(
     return outcome
 
 
-def describe(outcome: Outcome, policy: Policy) -> List[str]:
-    """The borrower's words for what was agreed, for the SMS sent on handing back.
-    Amounts only where the jurisdiction lets an SMS state them."""
+def describe(outcome: Outcome, policy: Policy, *, language: Optional[str] = "en") -> List[str]:
+    """The borrower's words for what was agreed, for the SMS sent on handing back, in the
+    account's language. Amounts only where the jurisdiction lets an SMS state them."""
     details = outcome.details or {}
     amounts = policy.profile.sms_may_state_amount
     currency = details.get("currency", "USD")
+    chinese = is_chinese(language)
     if outcome.kind == OutcomeKind.PROMISE:
-        day = dt.date.fromisoformat(details["date"])
-        amount = f" of {format_money(Decimal(details['amount']), currency)}" if amounts else ""
-        return [f"a payment{amount} by {day:%a}, {day:%b} {day.day}"]
+        day = short_date(dt.date.fromisoformat(details["date"]), language=language)
+        amount = money(Decimal(details["amount"]), currency, language=language) if amounts else ""
+        if chinese:
+            return [f"{day}前还款{amount}"]
+        return [f"a payment{f' of {amount}' if amount else ''} by {day}"]
     if outcome.kind == OutcomeKind.PLAN:
         first = details["instalments"][0]
-        day = dt.date.fromisoformat(first["due"])
-        amount = f" of {format_money(Decimal(first['amount']), currency)}" if amounts else ""
-        return [f"{details['months']} monthly payments{amount} from {day:%b} {day.day}"]
+        day = month_day(dt.date.fromisoformat(first["due"]), language=language)
+        amount = money(Decimal(first["amount"]), currency, language=language) if amounts else ""
+        months = details["months"]
+        if chinese:
+            return [f"{months}期分期，{f'每期{amount}，' if amount else ''}自{day}起"]
+        return [f"{months} monthly payments{f' of {amount}' if amount else ''} from {day}"]
     if outcome.kind == OutcomeKind.CALLBACK:
         local = dt.datetime.strptime(details["local"], "%Y-%m-%d %H:%M")
+        day = short_date(local.date(), language=language)
+        if chinese:  # 24-hour clock, no leading zero, as wording.reply_when writes it
+            return [f"{day}{local.hour}:{local.minute:02d}给您回电"]
         clock = f"{local:%I:%M %p}".lstrip("0")
-        return [f"a call on {local:%a}, {local:%b} {local.day} at {clock}"]
+        return [f"a call on {day} at {clock}"]
     return []
 
 
-def pause_note(outcomes: List[Outcome]) -> Optional[str]:
+def pause_note(outcomes: List[Outcome], *, language: Optional[str] = "en") -> Optional[str]:
     kinds = {o.kind for o in outcomes}
+    chinese = is_chinese(language)
     if OutcomeKind.DISPUTE in kinds:
+        if chinese:
+            return "我们已暂停催收，正在核实您反映的情况。"
         return "We have paused collection while we review what you told us."
     if OutcomeKind.ALREADY_PAID in kinds:
+        if chinese:
+            return "我们已暂停催收，正在核实您的还款。"
         return "We have paused collection while we check your payment."
     return None
 
 
-def handback_notice(outcomes: List[Outcome], policy: Policy) -> str:
+def handback_notice(outcomes: List[Outcome], policy: Policy, *, language: Optional[str] = "en") -> str:
     """The SMS the borrower gets when a person hands the conversation back to the bot: who
-    answers from now on (an automated assistant, said plainly) and what was agreed."""
+    answers from now on (an automated assistant, said plainly) and what was agreed, in the
+    account's `language` ("en", "zh", "zh-CN"; anything else reads English)."""
     lender = policy.lender
+    agreed = [text for outcome in outcomes for text in describe(outcome, policy, language=language)]
+    note = pause_note(outcomes, language=language)
+    if is_chinese(language):
+        parts = [f"您好，接下来由{lender.name}的智能助手{lender.assistant_name}为您服务。"]
+        if agreed:
+            # A plan's words carry their own commas, so the items are set apart by "；"
+            # (join_words' "、"/"和" would run them together).
+            parts.append(f"已与我们的工作人员约定：{'；'.join(agreed)}。")
+        if note:
+            parts.append(note)
+        parts.append("如有需要，请随时回复本短信。")
+        return "".join(parts)  # Chinese sentences follow one another without spaces
     parts = [f"You're back with {lender.assistant_name}, {lender.name}'s automated assistant."]
-    agreed = [text for outcome in outcomes for text in describe(outcome, policy)]
     if agreed:
-        joined = agreed[0] if len(agreed) == 1 else ", ".join(agreed[:-1]) + " and " + agreed[-1]
-        parts.append(f"Agreed with our team: {joined}.")
-    note = pause_note(outcomes)
+        parts.append(f"Agreed with our team: {join_words(agreed)}.")
     if note:
         parts.append(note)
     parts.append("Reply here any time.")

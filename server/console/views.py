@@ -34,6 +34,7 @@ from server.console.present import (
     queue_items,
 )
 from server.rasa_client import RasaUnavailable
+from store.conversations import conversation_language
 from store.db import session_scope
 from store.handoffs import claim as claim_handoff
 from store.handoffs import claimed, finish, outcome_entry, queued
@@ -324,7 +325,9 @@ def hand_back(handoff_id: int):
             raise Refused(409, "a call cannot go back to the bot; close it when the call ends")
         if not finish(db, handoff_id, current_user.username, HandoffResolution.HANDED_BACK):
             raise Refused(409, "this conversation changed; reload")
-        notice = handback_notice(_agent_outcomes(db, handoff), svc.policy)
+        # In the account's language, as the sender's opt-out wording will be.
+        language = conversation_language(db, handoff.conversation_id)
+        notice = handback_notice(_agent_outcomes(db, handoff), svc.policy, language=language)
         conversation = db.get(Conversation, handoff.conversation_id)
         phone, conversation_id = conversation.phone, conversation.id
         _audit(db, "hand_back", handoff)
@@ -336,7 +339,7 @@ def hand_back(handoff_id: int):
     if sent:
         events.append({"event": "bot", "text": notice, "metadata": {"handoff_id": handoff_id}})
     try:
-        svc.rasa.add_events(conversation_id, events)
+        svc.rasa.for_conversation(conversation_id).add_events(conversation_id, events)
     except RasaUnavailable as exc:
         # The store already says the bot answers; only the tracker's note is missing.
         log.warning("conversation %s: handed back, tracker not updated (%s)", conversation_id, exc)

@@ -33,7 +33,7 @@ def store_url(tmp_path, monkeypatch) -> str:
     # The action server connects once per process; each test gets a fresh store.
     monkeypatch.setattr(actions.account_context, "_store_ready", False)
     store.db.connect(url)
-    with store.db.session_scope() as session, open(DEMO_ACCOUNTS) as stream:
+    with store.db.session_scope() as session, open(DEMO_ACCOUNTS, encoding="utf-8") as stream:
         report = import_csv(session, stream)
     assert report.errors == []
     return url

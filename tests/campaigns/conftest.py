@@ -120,6 +120,6 @@ def make_app(env):
     from server import create_app
 
     def build(**overrides):
-        return create_app({"TESTING": True, "RASA_URL": "http://127.0.0.1:9", **env, **overrides})
+        return create_app({"TESTING": True, "RASA_URL": "http://127.0.0.1:9", "RASA_URL_ZH": "http://127.0.0.1:9", **env, **overrides})
 
     return build

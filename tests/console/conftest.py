@@ -42,6 +42,7 @@ def make_app(tmp_path, fake_rasa, policy_file):
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
             "RASA_URL": fake_rasa.url,
+            "RASA_URL_ZH": fake_rasa.url,  # both languages: the one fake
             "POLICY_FILE": str(policy_file),
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "REDELIVERY_INTERVAL_SECONDS": 0,
@@ -49,7 +50,7 @@ def make_app(tmp_path, fake_rasa, policy_file):
             **overrides,
         }
         app = create_app(config)
-        with session_scope() as session, open(DEMO_ACCOUNTS, newline="") as stream:
+        with session_scope() as session, open(DEMO_ACCOUNTS, encoding="utf-8", newline="") as stream:
             assert not import_csv(session, stream).errors
         create_agents()
         return app

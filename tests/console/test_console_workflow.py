@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from bot.language.wording import short_date
 from store.db import session_scope
 from store.models import Account, Conversation, OutboxMessage, Outcome
 from tests.console.console_support import (
     HANDOFF_TEXT,
     audit_actions,
+    hand_over,
     handoff_row,
     outbox_bodies,
     without_opt_out,
@@ -116,6 +119,37 @@ def test_handing_back_tells_the_borrower_and_the_bot_answers_again(sms, fake_ras
     fake_rasa.hand_over_on = None
     assert said(sms("thanks, what happens now?")) == ["Bot heard: thanks, what happens now?"]
     assert alice.reply(handoff_id, "too late").status_code == 409
+
+
+CHINESE_BORROWER = "+8613800000001"  # DEMO-1005, language zh-CN, Asia/Shanghai
+
+
+def test_a_chinese_account_is_handed_back_in_chinese(sms, fake_rasa, browser):
+    sms("你好", phone=CHINESE_BORROWER)
+    with session_scope() as session:
+        conversation_id = session.execute(
+            select(Conversation.id).where(Conversation.phone == CHINESE_BORROWER)
+        ).scalar_one()
+    handoff_id = hand_over(conversation_id)
+    alice = browser("alice")
+    alice.claim(handoff_id)
+    day = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=5)
+    assert alice.outcome(handoff_id, kind="promise", date=day.isoformat(), amount="500").status_code == 201
+
+    response = alice.hand_back(handoff_id)
+    assert response.status_code == 200 and response.get_json()["notice_sent"] is True
+    with session_scope() as session:
+        [body] = session.execute(
+            select(OutboxMessage.body).where(OutboxMessage.to == CHINESE_BORROWER)
+        ).scalars().all()
+    # US profile: no amount by SMS; the opt-out wording the sender adds is Chinese too.
+    assert body == (
+        "您好，接下来由Northwind Credit的智能助手Nora为您服务。"
+        f"已与我们的工作人员约定：{short_date(day, language='zh')}前还款。"
+        "如有需要，请随时回复本短信。\n回复TD退订"
+    )
+    notice = body.split("\n")[0]
+    assert [e["text"] for e in fake_rasa.events[conversation_id] if e["event"] == "bot"] == [notice]
 
 
 def test_a_held_conversation_never_goes_idle(sms, fake_rasa, browser):

@@ -16,10 +16,11 @@ from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
 from server.config import DEV_TWILIO_AUTH_TOKEN
 from store.accounts import import_records
-from store.models import OutboxMessage
+from store.models import Account, OutboxMessage, Outcome
 
 _phones = itertools.count(200)
-# Gateway, Rasa and action server listen on BASE, BASE+5 and BASE+55; another checkout
+# Gateway, Rasa (English, Chinese) and action server listen on BASE, BASE+5, BASE+6 and
+# BASE+55; another checkout
 # running its tests on the same machine picks another base.
 PORT_BASE = int(os.environ.get("REPAY_E2E_PORT_BASE", "15000"))
 E2E_API_KEY = "e2e-api-key"  # the operations API (e.g. POST /api/calls)
@@ -81,3 +82,16 @@ def wait_for_outbox(phone: str, timeout: float = 60):
             return rows
         time.sleep(0.5)
     return []
+
+
+def outcomes(account_id, kind):
+    """The outcomes of one kind the service recorded for an account."""
+    with store.db.session_scope() as session:
+        return session.execute(
+            select(Outcome).where(Outcome.account_id == account_id, Outcome.kind == kind)
+        ).scalars().all()
+
+
+def account_status(account_id):
+    with store.db.session_scope() as session:
+        return session.get(Account, account_id).status

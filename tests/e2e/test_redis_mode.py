@@ -29,7 +29,7 @@ def redis_stack(tmp_path_factory, redis_url):
     var = Path(tmp_path_factory.mktemp("e2e-redis"))
     config = StackConfig(
         rasa_port=PORT_BASE + 1005, actions_port=PORT_BASE + 1055, gateway_port=PORT_BASE + 1000,
-        gateways=2,
+        gateways=2, languages=("en",),
         database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "unused.db"),
         redis_url=redis_url, log_dir=var / "log",
         extra_env={**OFFLINE_TWILIO, "REDELIVERY_INTERVAL_SECONDS": "0"},

@@ -5,11 +5,8 @@ import re
 import time
 
 import pytest
-from sqlalchemy import select
 
-import store.db
-from store.models import Account, Outcome
-from tests.e2e.conftest import wait_for_outbox
+from tests.e2e.conftest import account_status, outcomes, wait_for_outbox
 
 pytestmark = pytest.mark.e2e
 
@@ -33,18 +30,6 @@ def verify(twilio, borrower):
     assert not DISCLOSURE.search(second), second
     assert "4" in second  # asks for the last 4 digits
     return say(twilio, borrower, "4821")
-
-
-def outcomes(account_id, kind):
-    with store.db.session_scope() as session:
-        return session.execute(
-            select(Outcome).where(Outcome.account_id == account_id, Outcome.kind == kind)
-        ).scalars().all()
-
-
-def account_status(account_id):
-    with store.db.session_scope() as session:
-        return session.get(Account, account_id).status
 
 
 def test_verify_explain_and_agree_a_three_month_plan(twilio, borrower):

@@ -79,7 +79,7 @@ def examples_of(path: Path, intent: str) -> list:
 
 def test_a_trainer_corrects_an_inbox_item_and_sees_it_written(trainer_gateway, borrower, browser):
     gateway, nlu_dir = trainer_gateway
-    real_hardship = (ROOT / "data" / "nlu" / "hardship.yml").read_text()
+    real_hardship = (ROOT / "data" / "nlu" / "en" / "hardship.yml").read_text()
     with store.db.session_scope() as session:
         save_agent(session, TRAINER, "trainer", PASSWORD)
 
@@ -129,8 +129,8 @@ def test_a_trainer_corrects_an_inbox_item_and_sees_it_written(trainer_gateway, b
     expect(page.locator(f"#inbox-table tr[data-id='{item.id}']")).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / "trainer-written.png"), full_page=True)
 
-    assert examples_of(nlu_dir / "hardship.yml", "hardship")[-1] == SENTENCE
-    assert (ROOT / "data" / "nlu" / "hardship.yml").read_text() == real_hardship
+    assert examples_of(nlu_dir / "en" / "hardship.yml", "hardship")[-1] == SENTENCE
+    assert (ROOT / "data" / "nlu" / "en" / "hardship.yml").read_text() == real_hardship
 
     # The conversation opens redacted.
     page.goto(f"{console}nlu/conversations/{item.conversation_id}")

@@ -41,6 +41,7 @@ def make_app(tmp_path, fake_rasa, policy_file):
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
             "RASA_URL": fake_rasa.url,
+            "RASA_URL_ZH": fake_rasa.url,  # both languages: the one fake
             "POLICY_FILE": str(policy_file),
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "API_KEY": API_KEY,
@@ -48,7 +49,7 @@ def make_app(tmp_path, fake_rasa, policy_file):
             **overrides,
         }
         app = create_app(config)
-        with open(REPO / "lender" / "demo_accounts.csv", newline="") as stream:
+        with open(REPO / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
             with session_scope() as session:
                 assert not import_csv(session, stream).errors
         return app

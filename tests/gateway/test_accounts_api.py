@@ -78,9 +78,10 @@ def test_body_that_is_not_a_list_of_accounts_is_a_400(client, data):
     assert "list of accounts" in response.json["error"]
 
 
-def test_health_reports_whether_rasa_is_up(client, fake_rasa):
-    assert client.get("/healthz").json == {"status": "ok", "rasa": "up"}
+def test_health_reports_whether_each_languages_rasa_is_up(client, fake_rasa):
+    # Both languages point at the one fake here (tests/gateway/conftest.py).
+    assert client.get("/healthz").json == {"status": "ok", "rasa": {"en": "up", "zh": "up"}}
     fake_rasa.down()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "rasa": "down"}
+    assert response.json == {"status": "ok", "rasa": {"en": "down", "zh": "down"}}

@@ -8,8 +8,7 @@ from gateway_support import RASA_TIMEOUT, STRANGER, inbound, outbound, outbox, p
 from sqlalchemy import update
 
 from server.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
-from server.sms_text import with_opt_out
-from server.twilio_sms import HOLDING_REPLY
+from server.sms_text import gateway_reply, with_opt_out
 from store.db import session_scope
 from store.models import Conversation, Message, MessageStatus
 
@@ -24,17 +23,17 @@ def test_bot_down_gets_a_holding_reply_then_one_answer_by_sms(app, sms, fake_ras
     fake_rasa.down()
     reply, seconds = timed(sms, "can I pay next week?")
 
-    assert reply.texts == [with_opt_out(HOLDING_REPLY)]
+    assert reply.texts == [with_opt_out(gateway_reply("holding"))]
     assert seconds < RASA_TIMEOUT
     assert inbound()[0].status == MessageStatus.DEFERRED
-    assert [m.body for m in outbound()] == [with_opt_out(HOLDING_REPLY)]
+    assert [m.body for m in outbound()] == [with_opt_out(gateway_reply("holding"))]
 
     fake_rasa.up()
     report = redeliver_once(app)
     assert report.answered == 1
     assert [m.body for m in outbox()] == [with_opt_out("Bot heard: can I pay next week?")]
     assert inbound()[0].status == MessageStatus.ANSWERED
-    assert [m.body for m in outbound()] == [with_opt_out(HOLDING_REPLY), with_opt_out("Bot heard: can I pay next week?")]
+    assert [m.body for m in outbound()] == [with_opt_out(gateway_reply("holding")), with_opt_out("Bot heard: can I pay next week?")]
 
     assert redeliver_once(app).answered == 0
     assert len(outbox()) == 1
@@ -45,7 +44,7 @@ def test_slow_bot_gets_a_holding_reply_within_the_timeout(sms, fake_rasa):
     fake_rasa.delay = RASA_TIMEOUT + 1.5
     reply, seconds = timed(sms, "hello")
 
-    assert reply.texts == [with_opt_out(HOLDING_REPLY)]
+    assert reply.texts == [with_opt_out(gateway_reply("holding"))]
     assert seconds < RASA_TIMEOUT + 1
     assert inbound()[0].status == MessageStatus.DEFERRED
 
@@ -53,13 +52,13 @@ def test_slow_bot_gets_a_holding_reply_within_the_timeout(sms, fake_rasa):
 @pytest.mark.parametrize("status", [500, 503])
 def test_failing_bot_gets_a_holding_reply(sms, fake_rasa, status):
     fake_rasa.status = status
-    assert sms("hello").texts == [with_opt_out(HOLDING_REPLY)]
+    assert sms("hello").texts == [with_opt_out(gateway_reply("holding"))]
     assert inbound()[0].status == MessageStatus.DEFERRED
 
 
 def test_bot_answering_nothing_is_retried_then_given_up(app, sms, fake_rasa):
     fake_rasa.answer = lambda sender, text: []  # what Rasa does when its action server is down
-    assert sms("hello").texts == [with_opt_out(HOLDING_REPLY)]
+    assert sms("hello").texts == [with_opt_out(gateway_reply("holding"))]
 
     for _ in range(MAX_EMPTY_ANSWERS - 1):
         assert redeliver_once(app).still_deferred == 1
@@ -73,7 +72,7 @@ def test_later_messages_wait_behind_a_deferred_one(app, sms, fake_rasa):
     sms("first")
     fake_rasa.up()
     # The bot is back, but "first" has not been answered yet: "second" must not overtake it.
-    assert sms("second").texts == [with_opt_out(HOLDING_REPLY)]
+    assert sms("second").texts == [with_opt_out(gateway_reply("holding"))]
     assert fake_rasa.calls == []
 
     assert redeliver_once(app).answered == 2
@@ -148,7 +147,7 @@ def test_message_being_answered_right_now_is_left_alone(app, sms, fake_rasa):
 def test_background_thread_redelivers_in_a_serving_app(make_app, fake_rasa):
     app = make_app(REDELIVERY_INTERVAL_SECONDS=0.1)
     fake_rasa.down()
-    assert post_sms(app.test_client(), "hello").texts == [with_opt_out(HOLDING_REPLY)]  # starts the thread
+    assert post_sms(app.test_client(), "hello").texts == [with_opt_out(gateway_reply("holding"))]  # starts the thread
     fake_rasa.up()
     try:
         deadline = time.monotonic() + 5

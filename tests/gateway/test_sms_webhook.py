@@ -14,8 +14,7 @@ from gateway_support import (
 )
 from sqlalchemy import select
 
-from server.sms_text import with_opt_out
-from server.twilio_sms import EMPTY_REPLY, MEDIA_REPLY
+from server.sms_text import gateway_reply, with_opt_out
 from store.accounts import import_records
 from store.db import session_scope
 from store.models import Conversation, MessageStatus, Outcome, OutcomeKind
@@ -191,13 +190,13 @@ def test_help_is_answered_while_opted_out(sms, fake_rasa):
 
 
 def test_empty_message_asks_for_words(sms, fake_rasa):
-    assert sms("   ").texts == [with_opt_out(EMPTY_REPLY)]
+    assert sms("   ").texts == [with_opt_out(gateway_reply("empty"))]
     assert fake_rasa.calls == []
     assert inbound()[0].status == MessageStatus.HANDLED
 
 
 def test_picture_only_message_asks_for_words_and_is_stored(sms, fake_rasa):
-    assert sms("", num_media=2).texts == [with_opt_out(MEDIA_REPLY)]
+    assert sms("", num_media=2).texts == [with_opt_out(gateway_reply("media"))]
     assert fake_rasa.calls == []
     assert "2 media" in inbound()[0].body
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+import pytest
+
 from store.accounts import FIELDS, find_by_phone, get_account, import_csv, import_records
 from tests.conftest import DEMO_ACCOUNTS
 
@@ -12,14 +14,38 @@ GOOD = "A-1,Ada Lane,+15550100099,America/Denver,en,USD,100.10,0.20,0.03,2026-11
 
 
 def test_demo_accounts_load_with_exact_amounts(session):
-    with open(DEMO_ACCOUNTS) as stream:
+    with open(DEMO_ACCOUNTS, encoding="utf-8") as stream:
         report = import_csv(session, stream)
-    assert (report.created, report.updated, report.errors) == (4, 0, [])
+    assert (report.created, report.updated, report.errors) == (6, 0, [])
     account = get_account(session, "DEMO-1001")
     assert account.balance == Decimal("453.50")
     assert (account.principal, account.interest, account.fees) == (
         Decimal("420.00"), Decimal("18.50"), Decimal("15.00"),
     )
+    chinese = get_account(session, "DEMO-1005")
+    assert (chinese.name, chinese.language, chinese.currency, chinese.id_last4) == (
+        "王芳", "zh-CN", "CNY", "302X",
+    )
+    assert chinese.balance == Decimal("3176.50")
+
+
+@pytest.mark.parametrize("given, kept", [("302X", "302X"), ("302x", "302X"), (" 0457 ", "0457")])
+def test_a_chinese_id_may_end_in_x(session, given, kept):
+    record = {**dict(zip(FIELDS, GOOD.split(","))), "id_last4": given}
+    assert import_records(session, [record]).errors == []
+    assert get_account(session, "A-1").id_last4 == kept
+
+
+@pytest.mark.parametrize("given", ["X302", "30X2", "30Y2", "302XX", "302"])
+def test_x_is_only_the_last_character(session, given):
+    record = {**dict(zip(FIELDS, GOOD.split(","))), "id_last4": given}
+    [error] = import_records(session, [record]).errors
+    assert "id_last4" in str(error)
+
+
+def test_a_chinese_mobile_number_is_a_valid_phone(session):
+    record = {**dict(zip(FIELDS, GOOD.split(","))), "phone": "+8613800000001"}
+    assert import_records(session, [record]).errors == []
 
 
 def test_bad_rows_are_reported_and_good_rows_kept(session):

@@ -14,7 +14,7 @@ HOUR = dt.timedelta(hours=1)
 
 
 def _load(session):
-    with open(DEMO_ACCOUNTS) as stream:
+    with open(DEMO_ACCOUNTS, encoding="utf-8") as stream:
         import_csv(session, stream)
 
 

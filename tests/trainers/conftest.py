@@ -30,10 +30,11 @@ def rasa():
 
 @pytest.fixture
 def nlu_dir(tmp_path) -> Path:
-    """A copy of data/nlu: tests never write into the real training data."""
+    """A copy of data/nlu/en: tests never write into the real training data. The app's
+    NLU_DATA_DIR is its parent (examples go into <dir>/<language>)."""
     copy = tmp_path / "data" / "nlu"
     shutil.copytree(ROOT / "data" / "nlu", copy)
-    return copy
+    return copy / "en"
 
 
 @pytest.fixture
@@ -55,16 +56,17 @@ def make_app(tmp_path, rasa, nlu_dir, policy_file):
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'trainers.db'}",
             "RASA_URL": rasa.url,
+            "RASA_URL_ZH": rasa.url,  # both languages: the one fake
             "POLICY_FILE": str(policy_file),
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "REDELIVERY_INTERVAL_SECONDS": 0,
             "SECRET_KEY": "trainers-test-secret",
-            "NLU_DATA_DIR": str(nlu_dir),
+            "NLU_DATA_DIR": str(nlu_dir.parent),
             "NLU_REVIEW_SAMPLE_RATE": 0,
             **overrides,
         }
         app = create_app(config)
-        with session_scope() as session, open(DEMO_ACCOUNTS, newline="") as stream:
+        with session_scope() as session, open(DEMO_ACCOUNTS, encoding="utf-8", newline="") as stream:
             assert not import_csv(session, stream).errors
         create_agents()
         apps.append(app)

@@ -82,3 +82,19 @@ def test_show_and_intents(app, rasa, sms):
     assert "/console/nlu/conversations/c-" in shown
     intents = run(app, "intents").output
     assert "opt_out" in intents and "contact.yml" in intents and "entities: amount" in intents
+
+
+def test_a_chinese_borrowers_message_is_approved_into_the_chinese_data(app, rasa, sms, nlu_dir):
+    """DEMO-1005 writes Chinese: its item keeps the language, and the example goes into
+    data/nlu/zh (the Chinese model's data), never into the English files."""
+    sentence = "车被拖走了日子过不下去"
+    rasa.parse = lambda text: rasa_parse(text, "ask_consequences", 0.5, ("hardship", 0.4))
+    english_before = {p.name: p.read_text() for p in nlu_dir.glob("*.yml")}
+    sms(sentence, phone="+8613800000001")
+    assert "#1" in run(app, "inbox").output
+
+    result = run(app, "approve", "1", "--intent", "hardship", "--by", "li")
+    assert result.exit_code == 0, result.output
+    assert "zh/hardship.yml, line" in result.output
+    assert examples_of(nlu_dir.parent / "zh" / "hardship.yml", "hardship")[-1] == sentence
+    assert {p.name: p.read_text() for p in nlu_dir.glob("*.yml")} == english_before

@@ -51,7 +51,7 @@ def test_the_inbox_lists_redacted_items_with_the_models_guesses(item_id, browser
         "/console/nlu/conversations/c-")
     assert data["counts"] == {"pending": 1, "pending_low_confidence": 1}
     intents = {i["name"]: i["file"] for i in data["intents"]}
-    assert intents["hardship"].endswith("nlu/hardship.yml") and "opt_out" in intents
+    assert intents["hardship"].endswith("nlu/en/hardship.yml") and "opt_out" in intents
     assert "amount" in data["entities"]
 
 

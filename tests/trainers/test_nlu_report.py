@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import yaml
 
 import bot.nlu_report as nlu_report
@@ -64,7 +65,7 @@ def test_the_report_is_one_page_with_its_picture_figures_and_worst_confusions(tm
     worst = html[html.index("Worst confusions"):html.index("Confusion matrix")]
     assert worst.index("ask_who</td><td>thank</td><td class='n'>2") < worst.index("opt_out</td><td>abuse")
     assert "&lt;b&gt;really&lt;/b&gt;" in worst and "<b>really</b>" not in html
-    assert "safety-critical" in html and "data/nlu/contact.yml" in html
+    assert "safety-critical" in html and "data/nlu/en/contact.yml" in html
     assert "No earlier report to compare with." in html
 
 
@@ -129,20 +130,22 @@ def test_gate_and_report_share_one_evaluation(tmp_path, monkeypatch, capsys):
     assert "Gate fails" in (tmp_path / "en" / "report.html").read_text()
 
 
-def test_thresholds_name_every_safety_critical_intent_and_never_exceed_todays_model():
-    floors = load_floors("en")
-    baseline = json.loads(nlu_report.baseline_path("en").read_text())
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_thresholds_name_every_safety_critical_intent_and_never_exceed_todays_model(lang):
+    floors = load_floors(lang)
+    baseline = json.loads(nlu_report.baseline_path(lang).read_text())
     assert set(floors["recall_floors"]) == set(SAFETY_CRITICAL)
     assert floors["accuracy"] <= baseline["accuracy"]
     for intent, floor in floors["recall_floors"].items():
         assert floor <= baseline["intents"][intent]["recall"], intent
-    assert yaml.safe_load(THRESHOLDS.read_text())["en"]["min_f1"] <= min(
+    assert yaml.safe_load(THRESHOLDS.read_text())[lang]["min_f1"] <= min(
         f["f1"] for f in baseline["intents"].values())
 
 
-def test_no_held_out_sentence_is_a_training_example():
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_held_out_sentence_is_a_training_example(lang):
     # The held-out figures only estimate real traffic while the set stays unseen.
-    assert nlu_report.contamination("en") == []
+    assert nlu_report.contamination(lang) == []
 
 
 def test_held_out_sentences_in_the_training_data_are_counted(tmp_path):

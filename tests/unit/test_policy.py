@@ -56,5 +56,37 @@ def test_unknown_jurisdiction_profile(lender_dir):
         load_policy(path)
 
 
+US_ZH = "这是一次债务催收沟通，所获得的任何信息都将用于该目的。"
+CN_ZH = "本次联系系就您的借款还款事宜进行提醒，所获信息仅用于处理该笔借款。"
+
+
+@pytest.mark.parametrize("language", ["zh", "zh-CN", "zh_Hans", "ZH"])
+def test_a_chinese_account_gets_the_statement_in_chinese(language):
+    assert load_policy().profile.required_statement(language) == US_ZH
+
+
 def test_required_statement_falls_back_to_english():
-    assert load_policy().profile.required_statement("zh-CN").startswith("This is an attempt")
+    assert load_policy().profile.required_statement("es").startswith("This is an attempt")
+
+
+def test_the_chinese_profile_states_the_purpose_in_both_languages(lender_dir):
+    profile = load_policy(write(lender_dir, lambda d: d.update(jurisdiction="cn"))).profile
+    assert profile.required_statement("zh-CN") == CN_ZH
+    assert profile.required_statement("en").startswith("We are contacting you to remind you")
+
+
+@pytest.mark.parametrize(
+    "statements, message",
+    [
+        ({"zh": "本次联系系{lender}就您的借款进行提醒。"}, "must be plain text without {placeholders}"),
+        ({"en": "  "}, "must be plain text"),
+        ({"zh-CN": "提醒。"}, "is not a language code"),
+    ],
+)
+def test_a_statement_is_plain_text_under_a_language_code(lender_dir, statements, message):
+    profile = lender_dir / "jurisdictions" / "us.yml"
+    data = yaml.safe_load(profile.read_text())
+    profile.write_text(yaml.safe_dump({**data, "required_statements": statements}, allow_unicode=True))
+    with pytest.raises(PolicyError) as error:
+        load_policy(write(lender_dir, lambda d: None))
+    assert message in str(error.value)

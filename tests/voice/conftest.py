@@ -42,6 +42,7 @@ def make_app(tmp_path, rasa, policy_file):
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
             "RASA_URL": rasa.url,
+            "RASA_URL_ZH": rasa.url,  # both languages: the one fake
             "POLICY_FILE": str(policy_file),
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "API_KEY": API_KEY,
@@ -50,7 +51,7 @@ def make_app(tmp_path, rasa, policy_file):
             **overrides,
         }
         app = create_app(config)
-        with open(REPO / "lender" / "demo_accounts.csv", newline="") as stream:
+        with open(REPO / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
             with session_scope() as session:
                 assert not import_csv(session, stream).errors
         return app

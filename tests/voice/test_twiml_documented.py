@@ -113,3 +113,26 @@ def test_every_document_the_gateway_emits_is_documented_twiml(emitted):
     # Every verb the gateway can emit was seen, so none escaped the check.
     assert verbs == {"<Say", "<Gather", "<Redirect", "<Hangup", "<Dial", "<Number", "<Pause"}
     assert len(emitted) >= 30
+
+
+def test_the_checker_knows_each_voice_and_its_language():
+    assert problems('<Response><Say voice="Polly.Zhiyu" language="cmn-CN">您好</Say></Response>') == []
+    assert problems('<Response><Say voice="Polly.Zhiyu" language="en-US">hi</Say></Response>') == [
+        "<Say voice='Polly.Zhiyu'> does not speak language='en-US'"]
+    assert problems('<Response><Say language="zh-Hans">hi</Say></Response>') == [
+        "<Say language='zh-Hans'>: not a documented value"]
+    assert problems('<Response><Gather language="zh-CN"/></Response>') == [
+        "<Gather language='zh-CN'>: not a documented value"]
+
+
+def test_the_gateways_languages_and_the_policys_voices_are_documented_pairs():
+    from lending.policy import load_policy
+    from server.twiml import GATHER_LANGUAGES, SAY_LANGUAGES
+    from tests.voice.twiml_documented import GATHER_LANGUAGES as HEARD
+    from tests.voice.twiml_documented import SAY_VOICES
+
+    voices = load_policy().voice.voices
+    for language, say_language in SAY_LANGUAGES.items():
+        assert say_language in SAY_VOICES[voices[language]], (language, voices[language])
+        assert GATHER_LANGUAGES[language] in HEARD
+    assert (SAY_LANGUAGES["zh"], GATHER_LANGUAGES["zh"]) == ("cmn-CN", "cmn-Hans-CN")

@@ -41,3 +41,20 @@ def test_voice_limits_are_checked(tmp_path):
     with pytest.raises(PolicyError) as error:
         load_policy(write_policy(tmp_path, change))
     assert "voice.min_speech_confidence" in str(error.value) and "voice.reprompts" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["催收", "Northwind 催收", "北风 逾期 管理"])
+def test_chinese_debt_words_are_not_neutral_either(tmp_path, name):
+    def change(policy):
+        policy["voice"]["voicemail"]["business_name"] = name
+
+    with pytest.raises(PolicyError, match="voice.voicemail.business_name"):
+        load_policy(write_policy(tmp_path, change))
+
+
+def test_a_debt_word_inside_a_chinese_name_is_refused(tmp_path):
+    def change(policy):
+        policy["voice"]["voicemail"]["business_name"] = "北风催收"
+
+    with pytest.raises(PolicyError, match="voice.voicemail.business_name"):
+        load_policy(write_policy(tmp_path, change))

@@ -144,3 +144,57 @@ def test_the_state_survives_a_round_trip_through_json():
     before = state(MONTHS, pending={"kind": "confirm", "text": "six", "say": ["I heard six?"]})
     after = CallState.from_dict(json.loads(json.dumps(before.to_dict())))
     assert after == before
+
+
+# --- Chinese calls ----------------------------------------------------------------------------
+
+def test_a_birth_date_keyed_year_first_reaches_the_bot_as_an_iso_date():
+    chinese = Prompt(expect="birth_date", digits=8, keypad="YYYYMMDD")
+    assert keyed_text("19880314", chinese) == "1988-03-14"
+    assert keyed_text("1988031", chinese) is None
+
+
+@pytest.mark.parametrize("speech, kind", [
+    ("是的", "yes"), ("嗯", "yes"), ("对", "yes"), ("好", "yes"), ("okay", "yes"),
+    ("不是", "no"), ("不对", "no"), ("没有", "no"),
+    ("不是，我要转人工", "bot"),  # more than a no: a new answer
+])
+def test_a_chinese_call_takes_a_spoken_chinese_yes_or_no(speech, kind):
+    zh = CallState(conversation_id="c-1", language="zh-CN", prompt=OPTIONS,
+                   pending={"kind": "anything_else", "say": ["还有其他吗？"]})
+    assert next_step(zh, Heard(speech=speech, confidence=0.9), 0.5).kind == kind
+    assert next_step(zh, Heard(digits="1"), 0.5).kind == "yes"  # keys mean the same everywhere
+    assert next_step(zh, Heard(digits="2"), 0.5).kind == "no"
+
+
+def test_an_english_call_reads_no_chinese_yes():
+    en = CallState(conversation_id="c-1", prompt=OPTIONS, pending={"kind": "anything_else", "say": []})
+    assert next_step(en, Heard(speech="是的", confidence=0.9), 0.5).kind == "bot"
+
+
+def test_every_language_has_all_the_gateways_words_and_the_same_placeholders():
+    import string
+
+    from server.voice_prompts import WORDS, words_for
+
+    def placeholders(text):
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    english = WORDS["en"]
+    for language, words in WORDS.items():
+        for field, text in vars(words).items():
+            assert text.strip(), (language, field)
+            assert placeholders(text) == placeholders(getattr(english, field)), (language, field)
+    assert words_for("zh-CN") is WORDS["zh"] and words_for("es") is WORDS["en"]
+
+
+def test_the_chinese_words_name_no_debt_and_keep_the_keys():
+    import re
+
+    from server.voice_prompts import WORDS
+
+    zh = WORDS["zh"]
+    for field, text in vars(zh).items():
+        assert not re.search("欠款|欠债|债务|逾期|催收|还款|贷款|欠", text), field
+    assert zh.confirm.format(said="我周五付") == "您说的是“我周五付”吗？是请按1，不是请按2。"
+    assert "按1" in zh.anything_else and "按2" in zh.anything_else and "按0" in zh.go_ahead

@@ -10,12 +10,19 @@ import pytest
 from actions.plans import months_question, schedule_wording
 from lending.plans import instalment_plan
 from lending.policy import load_policy
+from server import voice_text_zh
 from server.voice_prompts import KEYPAD_DATES
 from server.voice_text import HINTS
-from tests.voice.voice_support import DOMAIN, VOICE_CONDITION, voice_variant
+from tests.voice.voice_support import DOMAIN, conditions, voice_variant
 
 RESPONSES = DOMAIN["responses"]
 VOICE = {name: voice_variant(name) for name in RESPONSES if voice_variant(name)}
+VOICE_ZH = {name: voice_variant(name, "zh") for name in RESPONSES if voice_variant(name, "zh")}
+# domain.yml's scheme of conditions (its header): default = English SMS.
+SCHEME = [{"channel": "voice"}, {"channel": "voice", "language": "en"},
+          {"language": "zh", "channel": "sms"}, {"language": "zh", "channel": "voice"},
+          {"language": "zh"}]
+CALLS = {"en": {"channel": "voice", "language": "en"}, "zh": {"channel": "voice", "language": "zh"}}
 PAYLOAD_KEYS = {"expect", "keys", "digits", "keypad", "finish_on_key", "sms_offer", "hangup",
                 "transfer", "sms_follow_up", "barge_in", "anything_else"}
 PLACEHOLDER = re.compile(r"{([^{}\n]+)}")
@@ -38,7 +45,23 @@ def test_there_are_voice_variants_and_sms_stays_the_default():
     assert len(VOICE) >= 40
     for name, variants in RESPONSES.items():
         assert "condition" not in variants[0], f"{name}: the un-conditioned (SMS) text comes first"
-        assert [v["condition"] for v in variants if "condition" in v] in ([], [VOICE_CONDITION])
+        for variant in variants[1:]:
+            assert conditions(variant) in SCHEME, f"{name}: {variant.get('condition')}"
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+@pytest.mark.parametrize("language", sorted(CALLS))
+def test_a_call_matches_one_variant_at_most_and_in_its_own_language(name, language):
+    """Rasa picks at random among the conditional variants that match: on a call in one
+    language exactly one may, and on a Chinese call it must be a Chinese one once the
+    response has any (never English read out in a Mandarin voice)."""
+    slots = CALLS[language]
+    matching = [v for v in RESPONSES[name][1:]
+                if all(slots.get(k) == value for k, value in conditions(v).items())]
+    assert len(matching) <= 1, f"{name}: {len(matching)} variants match a {language} call"
+    has_chinese = any(conditions(v).get("language") == "zh" for v in RESPONSES[name])
+    if language == "zh" and has_chinese:
+        assert matching and conditions(matching[0]).get("language") == "zh", name
 
 
 @pytest.mark.parametrize("name", sorted(RESPONSES))
@@ -81,6 +104,29 @@ def test_voice_payloads_say_what_the_gateway_reads(name):
         assert re.fullmatch(r"[1-9]", key), "0 is always a person, * repeats"
         if sends.startswith("/"):
             assert sends[1:] in DOMAIN["intents"], sends
+
+
+@pytest.mark.parametrize("name", sorted(VOICE_ZH))
+def test_chinese_voice_variants_are_written_for_listening(name):
+    text = VOICE_ZH[name]["text"]
+    assert not re.search(r"https?:|/|\n|[\U0001F000-\U0001FAFF]|点击|链接如下", text), text
+
+
+@pytest.mark.parametrize("name", sorted(VOICE_ZH))
+def test_chinese_voice_payloads_say_what_the_english_ones_say(name):
+    """The same custom.voice payload as the English variant (the gateway reads both the
+    same way), but for the keypad layout of a date: Chinese order, year first."""
+    payload = VOICE_ZH[name].get("custom", {}).get("voice", {})
+    english = (VOICE.get(name) or {}).get("custom", {}).get("voice", {})
+    assert set(payload) <= PAYLOAD_KEYS
+    if "expect" in payload:
+        assert payload["expect"] in HINTS and payload["expect"] in voice_text_zh.HINTS
+    if "keypad" in payload:
+        assert payload["keypad"] == "YYYYMMDD" and payload["digits"] == 8
+    same = {k: v for k, v in english.items() if k not in ("keypad", "keys", "sms_offer")}
+    assert {k: payload.get(k) for k in same} == same
+    intents = {k: v for k, v in english.get("keys", {}).items() if v.startswith("/")}
+    assert {k: payload.get("keys", {}).get(k) for k in intents} == intents
 
 
 @pytest.mark.parametrize("name", sorted(VOICE))

@@ -83,3 +83,81 @@ def test_hints_follow_the_question_and_always_include_a_person():
     months = hints_for("months", ["3 months", "6 months", "", "/request_human"])
     assert months == "months, a year, 3 months, 6 months, talk to a person"
     assert "pay now" in hints_for("unknown-kind")
+
+
+# --- Mandarin (server/voice_text_zh.py) ----------------------------------------------------
+
+@pytest.mark.parametrize("written, spoken", [
+    ("1,234.50元", "一千二百三十四元五角"),
+    ("1234.05元", "一千二百三十四元零五分"),
+    ("453.55元", "四百五十三元五角五分"),
+    ("1,000.00元", "一千元"),
+    ("0.40元", "四角"),
+    ("2.00元", "两元"),
+    ("2,222.20元", "两千二百二十二元两角"),
+    ("12,000元", "一万两千元"),
+    ("100,500元", "十万零五百元"),
+    ("¥1,234.50", "一千二百三十四元五角"),
+    ("$453.50", "四百五十三点五美元"),
+    ("453.50美元", "四百五十三点五美元"),
+    ("€9.99", "九点九九欧元"),
+])
+def test_chinese_money_is_said_in_yuan_and_jiao(written, spoken):
+    assert speakable(f"您本期应还{written}。", "zh-CN") == f"您本期应还{spoken}。"
+
+
+@pytest.mark.parametrize("written, spoken", [
+    ("2026年11月10日", "二零二六年十一月十日"),
+    ("11月15日", "十一月十五日"),
+    ("12月1日（周二）", "十二月一日（周二）"),
+    ("每月15号", "每月十五号"),
+    ("11月底", "十一月底"),
+])
+def test_chinese_dates_say_the_year_digit_by_digit(written, spoken):
+    assert speakable(f"到期日为{written}。", "zh") == f"到期日为{spoken}。"
+
+
+@pytest.mark.parametrize("written, spoken", [
+    ("+8613912345678", "幺三九，幺二三四，五六七八"),  # a mainland mobile: 3-4-4, without +86
+    ("13912345678", "幺三九，幺二三四，五六七八"),
+    ("+18005550100", "幺，八零零，五五五，零幺零零"),
+    ("+861012345678", "幺零，幺二三四，五六七八"),  # a Beijing line: area code, then fours
+])
+def test_chinese_phone_numbers_are_said_digit_by_digit_with_yao(written, spoken):
+    assert speakable(f"请拨打{written}。", "zh") == f"请拨打{spoken}。"
+
+
+def test_chinese_times_small_numbers_links_and_emoji():
+    assert speakable("明天上午9:00以后", "zh") == "明天上午九点以后"
+    assert speakable("下午2:30", "zh") == "下午两点三十分"
+    assert speakable("分3个月，按1确认", "zh") == "分3个月，按1确认"  # Polly reads these well
+    assert speakable("付款链接 https://pay.northwind.example/a/DEMO-1001 \U0001F44D 。", "zh") == "付款链接。"
+
+
+def test_english_rules_stay_on_english_calls():
+    assert speakable("2026年11月10日 $453.50", "en") == "2026年11月10日 453 dollars and 50 cents"
+    assert speakable("$453.50", "es") == "453 dollars and 50 cents"  # no rules of its own: English
+
+
+@pytest.mark.parametrize("answer, meaning", [
+    ("是", True), ("是的", True), ("对", True), ("对的", True), ("嗯", True), ("好", True),
+    ("好的，谢谢。", True), ("嗯，是的", True), ("可以", True), ("没错", True), ("OK", True),
+    ("不是", False), ("不对", False), ("没有", False), ("不用了，谢谢", False), ("不要", False),
+    ("No.", False),
+    ("对不对", None), ("", None), ("不好意思", None), ("是不是要付全部", None),
+    ("不是，我要转人工", None),  # more than a no: for the bot to read
+])
+def test_short_chinese_yes_and_no(answer, meaning):
+    assert yes_or_no(answer, "zh") is meaning
+
+
+def test_chinese_hints_follow_the_question_and_always_include_a_person():
+    from server import voice_text_zh
+    from server.voice_text import HINTS
+
+    assert set(voice_text_zh.HINTS) == set(HINTS)  # every kind of question, both languages
+    assert hints_for("birth_date", language="zh") == "年, 月, 日, 号, 出生日期, 转人工"
+    assert hints_for("months", ["3个月", "/request_human"], "zh-CN") == (
+        "个月, 三个月, 六个月, 十二个月, 一年, 3个月, 转人工")
+    assert "$" not in hints_for("amount", language="zh")  # no class tokens for Mandarin
+    assert "分期" in hints_for("unknown-kind", language="zh")

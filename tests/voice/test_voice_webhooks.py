@@ -5,22 +5,17 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from server.twilio_voice import (
-    ANYTHING_ELSE,
-    GOODBYE,
-    NO_INPUT,
-    SENT,
-    SILENT_CLOSE,
-    TEXT_PROMISE,
-    TROUBLE,
-    UNSURE,
-)
-from server.voice_prompts import NOT_STORED, PERSON, START
+from server.voice_prompts import NOT_STORED, PERSON, START, WORDS
 from store.db import session_scope
 from store.models import Conversation, VoiceCall
 from tests.gateway.gateway_support import BORROWER, STRANGER, sign
 from tests.voice.conftest import AGENT_PHONE
 from tests.voice.voice_support import audit_events, messages, outbox, said
+
+# What the gateway says itself on an English call.
+EN = WORDS["en"]
+ANYTHING_ELSE, GOODBYE, NO_INPUT, SENT = EN.anything_else, EN.goodbye, EN.no_input, EN.sent
+SILENT_CLOSE, TEXT_PROMISE, TROUBLE, UNSURE = EN.silent_close, EN.text_promise, EN.trouble, EN.unsure
 
 INTRO = "Hi, this is Nora, an automated assistant for Northwind Credit."
 GREETING = [INTRO, *said("utter_explain_identity_check"), *said("utter_ask_identity_form_birth_date")]

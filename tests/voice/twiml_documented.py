@@ -5,6 +5,11 @@ Copied from Twilio's TwiML reference pages (read June 2026):
   https://www.twilio.com/docs/voice/twiml/dial       https://www.twilio.com/docs/voice/twiml/number
   https://www.twilio.com/docs/voice/twiml/hangup     https://www.twilio.com/docs/voice/twiml/redirect
   https://www.twilio.com/docs/voice/twiml/pause      https://www.twilio.com/docs/voice/twiml/enqueue
+  https://www.twilio.com/docs/voice/twiml/say/text-speech   (each Polly voice and its language)
+  https://www.twilio.com/docs/voice/twiml/gather#languagetags (speech recognition languages)
+The language and voice lists are the part of Twilio's lists the gateway may use; Twilio's
+TwiML definitions hold the full ones (twilio-node src/twiml/VoiceResponse.ts: SayLanguage,
+SayVoice, GatherLanguage).
 twilio-python accepts any keyword as an attribute, so the library alone proves nothing:
 a misspelt attribute would reach Twilio and be ignored (or fail the call).
 """
@@ -23,12 +28,31 @@ def positive_int(value: str) -> bool:
     return value.isdigit() and int(value) > 0
 
 
+# <Say voice> -> the <Say language> values it speaks (text-to-speech page: "Amazon Polly
+# voices and languages"; man and woman are Twilio's basic voices, English here). A voice
+# given a language it does not speak fails the <Say>, so the pair is checked too.
+SAY_VOICES: Dict[str, FrozenSet[str]] = {
+    "man": frozenset({"en-US"}),
+    "woman": frozenset({"en-US"}),
+    "Polly.Joanna": frozenset({"en-US"}),
+    "Polly.Joanna-Neural": frozenset({"en-US"}),
+    "Polly.Matthew": frozenset({"en-US"}),
+    "Polly.Salli": frozenset({"en-US"}),
+    "Polly.Zhiyu": frozenset({"cmn-CN"}),  # Chinese Mandarin
+    "Polly.Zhiyu-Neural": frozenset({"cmn-CN"}),
+}
+SAY_LANGUAGES = frozenset().union(*SAY_VOICES.values())
+# <Gather language>: BCP-47 tags from the speech recognition list. Mandarin (Simplified,
+# China) is cmn-Hans-CN, with zh as its older alias; "zh-CN" is not on the list.
+GATHER_LANGUAGES = frozenset({"en-US", "en-GB", "cmn-Hans-CN", "zh"})
+
+
 # verb or noun -> attribute -> check of its value
 ATTRIBUTES: Dict[str, Dict[str, Callable[[str], bool]]] = {
     "Response": {},
     "Say": {
-        "voice": lambda v: v in ("man", "woman") or v.startswith(("Polly.", "Google.")),
-        "language": lambda v: bool(re.match(r"^[a-z]{2,3}(-[A-Za-z]{2,4})*$", v)),
+        "voice": SAY_VOICES.__contains__,
+        "language": SAY_LANGUAGES.__contains__,
         "loop": lambda v: v.isdigit(),
     },
     "Gather": {
@@ -40,7 +64,7 @@ ATTRIBUTES: Dict[str, Dict[str, Callable[[str], bool]]] = {
         "finishOnKey": lambda v: v == "" or bool(re.match(r"^[0-9#*]$", v)),
         "hints": lambda v: all(len(p.strip()) <= 100 for p in v.split(",")),
         "input": {"dtmf", "speech", "dtmf speech", "speech dtmf"}.__contains__,
-        "language": lambda v: bool(re.match(r"^[a-z]{2,3}(-[A-Za-z]{2,4})*$", v)),
+        "language": GATHER_LANGUAGES.__contains__,
         "method": METHODS.__contains__,
         "numDigits": positive_int,
         "partialResultCallback": URL.match,
@@ -133,6 +157,9 @@ def problems(twiml: str) -> List[str]:
                 found.append(f"<{tag} {name}>: not a documented attribute")
             elif not checks[name](value):
                 found.append(f"<{tag} {name}={value!r}>: not a documented value")
+        voice, language = element.get("voice"), element.get("language")
+        if tag == "Say" and voice in SAY_VOICES and language and language not in SAY_VOICES[voice]:
+            found.append(f"<Say voice={voice!r}> does not speak language={language!r}")
         text = (element.text or "").strip()
         if tag in NEEDS_TEXT and not text:
             found.append(f"<{tag}> has no text")

@@ -25,16 +25,25 @@ GATEWAY = "http://localhost"
 Answer = Union[str, Dict]
 
 
-def voice_variant(name: str) -> Optional[dict]:
+def conditions(variant: dict) -> Dict[str, str]:
+    """A variant's slot conditions as {slot: value} ({} for the default)."""
+    return {c["name"]: c["value"] for c in variant.get("condition") or [] if c.get("type") == "slot"}
+
+
+def voice_variant(name: str, language: str = "en") -> Optional[dict]:
+    """The variant Rasa picks on a call in `language` (domain.yml's scheme: English voice
+    is [channel=voice] or [channel=voice, language=en]; Chinese voice is [language=zh,
+    channel=voice]), None when the response has none for the phone."""
     for variant in DOMAIN["responses"][name]:
-        if variant.get("condition") == VOICE_CONDITION:
+        slots = conditions(variant)
+        if slots.get("channel") == "voice" and slots.get("language", "en") == language:
             return variant
     return None
 
 
 def said(name: str, **values) -> List[Dict]:
-    """Rasa's REST answer for a response sent on a call: the voice variant's text (filled
-    like Rasa fills it) followed by its custom payload."""
+    """Rasa's REST answer for a response sent on an English call: the voice variant's text
+    (filled like Rasa fills it) followed by its custom payload."""
     variant = voice_variant(name) or DOMAIN["responses"][name][0]
 
     def fill(value):
