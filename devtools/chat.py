@@ -173,7 +173,10 @@ def play_call(call: SimulatedCall, answered_by: Optional[str] = None) -> None:
         turn = _answer_line(call, line)
 
 
-def call(gateway_url: str, account_id: Optional[str] = None, machine: bool = False) -> None:
+def call(gateway_url: str, account_id: Optional[str] = None, machine: bool = False,
+         caller: Optional[str] = None) -> None:
+    """The lender calls `account_id`, or (without one) the borrower of demo account
+    `caller` (default the first) calls the lender."""
     token = os.environ.get("TWILIO_AUTH_TOKEN") or DEV_TWILIO_AUTH_TOKEN
     twilio = SimulatedTwilio(gateway_url, token)
     print(
@@ -182,7 +185,7 @@ def call(gateway_url: str, account_id: Optional[str] = None, machine: bool = Fal
         " /hangup to hang up.\n"
     )
     if account_id is None:
-        borrower = _demo_borrower()
+        borrower = _demo_borrower(caller)
         print(f"  you call the lender from {borrower['phone']} ({borrower['name']}, born "
               f"{borrower['birth_date']}, ID ending {borrower['id_last4']})\n")
         play_call(twilio.call(borrower["phone"]))
@@ -204,8 +207,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="a phone call: to the lender's number, or (with an account) the "
                              "lender's call to that account")
     parser.add_argument("--account", default=None, metavar="ACCOUNT_ID",
-                        help="text as this demo account (default: the first, DEMO-1001; "
-                             "DEMO-1005 writes Chinese)")
+                        help="text (or, with --call, call the lender) as this demo account "
+                             "(default: the first, DEMO-1001; DEMO-1005 speaks Chinese)")
     parser.add_argument("--machine", action="store_true",
                         help="an answering machine picks up the lender's call")
     parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", "http://127.0.0.1:5000"))
@@ -213,7 +216,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.call is None:
         chat(args.gateway, args.account)
     else:
-        call(args.gateway, args.call or None, machine=args.machine)
+        call(args.gateway, args.call or None, machine=args.machine, caller=args.account)
     return 0
 
 

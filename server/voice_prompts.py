@@ -183,7 +183,7 @@ WORDS: Dict[str, Words] = {
         trouble="抱歉，当前线路出现了问题。",
         no_agent="抱歉，目前没有工作人员可以接听。{lender_name}的工作人员会尽快与您联系。",
         voicemail="您好，我是{business_name}的{caller_name}。请您回电{callback_phone}。谢谢。",
-        follow_up_sms="您好，我是{lender_name}的智能助手{assistant_name}。刚才的通话未能完成，"
+        follow_up_sms="您好，我是{lender_name}的智能客服机器人{assistant_name}。刚才的通话未能完成，"
                       "您方便时可直接回复本短信，或拨打{support_phone}联系我们。",
     ),
 }

@@ -239,7 +239,7 @@ def handback_notice(outcomes: List[Outcome], policy: Policy, *, language: Option
     agreed = [text for outcome in outcomes for text in describe(outcome, policy, language=language)]
     note = pause_note(outcomes, language=language)
     if is_chinese(language):
-        parts = [f"您好，接下来由{lender.name}的智能助手{lender.assistant_name}为您服务。"]
+        parts = [f"您好，接下来由{lender.name}的智能客服机器人{lender.assistant_name}为您服务。"]
         if agreed:
             # A plan's words carry their own commas, so the items are set apart by "；"
             # (join_words' "、"/"和" would run them together).

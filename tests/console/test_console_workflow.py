@@ -144,7 +144,7 @@ def test_a_chinese_account_is_handed_back_in_chinese(sms, fake_rasa, browser):
         ).scalars().all()
     # US profile: no amount by SMS; the opt-out wording the sender adds is Chinese too.
     assert body == (
-        "您好，接下来由Northwind Credit的智能助手Nora为您服务。"
+        "您好，接下来由Northwind Credit的智能客服机器人Nora为您服务。"
         f"已与我们的工作人员约定：{short_date(day, language='zh')}前还款。"
         "如有需要，请随时回复本短信。\n回复TD退订"
     )

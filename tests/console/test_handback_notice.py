@@ -9,7 +9,7 @@ from server.console.outcomes import describe, handback_notice, pause_note
 from store.models import Outcome, OutcomeKind
 from tests.conftest import ROOT
 
-ZH_OPENING = "您好，接下来由Northwind Credit的智能助手Nora为您服务。"
+ZH_OPENING = "您好，接下来由Northwind Credit的智能客服机器人Nora为您服务。"
 ZH_CLOSING = "如有需要，请随时回复本短信。"
 
 

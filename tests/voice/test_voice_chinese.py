@@ -24,7 +24,7 @@ DEBT_WORDS = re.compile("欠款|欠债|债务|逾期|催收|催债|还款|贷款
 
 ASK_BIRTH_DATE = "请问您的出生日期是？您可以直接说，也可以按键输入8位数字，先输年份，再输月份和日期。"
 GREETING = [
-    "您好，我是Nora，Northwind Credit的智能助手。",
+    "您好，我是Northwind Credit的智能客服机器人Nora。",
     "在继续之前，我需要先确认您的身份。",
     {"text": ASK_BIRTH_DATE},
     {"custom": {"voice": {"expect": "birth_date", "digits": 8, "keypad": "YYYYMMDD"}}},
