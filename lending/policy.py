@@ -23,6 +23,8 @@ from pydantic import (
     validator,
 )
 
+from bot.language.languages import parser_language
+
 LENDER_DIR = Path(__file__).resolve().parent.parent / "lender"
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -103,8 +105,7 @@ class Payments(_Strict):
 
     def methods_for(self, language: str) -> List[str]:
         """The ways to pay, said in this language (English when it has none)."""
-        base = language.replace("_", "-").split("-")[0].lower()
-        return self.methods.get(base) or self.methods["en"]
+        return self.methods.get(parser_language(language)) or self.methods["en"]
 
 
 class Instalments(_Strict):
@@ -246,8 +247,8 @@ class Jurisdiction(_Strict):
     def required_statement(self, language: str) -> Optional[str]:
         """The statement owed in this language ("zh-CN" and "zh_Hans" read as "zh"), falling
         back to English."""
-        base = language.replace("_", "-").split("-")[0].lower()
-        return self.required_statements.get(base) or self.required_statements.get("en")
+        return (self.required_statements.get(parser_language(language))
+                or self.required_statements.get("en"))
 
 
 class Policy(_Strict):

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from typing import Optional
 
+from bot.language.languages import parser_language
 from lending.policy import Policy
 
 
@@ -67,7 +68,7 @@ def reply_language(body: Optional[str], account_language: Optional[str] = None) 
     if word in _CHINESE:
         return "zh"
     if account_language:
-        return "zh" if account_language.split("-")[0].lower() == "zh" else "en"
+        return parser_language(account_language)
     return "zh" if word in _CHINESE_LETTERS else "en"
 
 

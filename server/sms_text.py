@@ -19,6 +19,8 @@ from typing import Iterable, List, Optional
 
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.language.languages import parser_language
+
 # GSM 03.38 default alphabet, in table order (0x1B, the escape to the
 # extension table, is left out: it is not a character of its own).
 GSM7_BASIC = frozenset(
@@ -182,7 +184,7 @@ def split_message(text: str, limit: int = TWILIO_BODY_LIMIT) -> List[str]:
 
 
 def opt_out_wording(language: str = "en") -> str:
-    return OPT_OUT_WORDING.get(language.split("-")[0].lower(), OPT_OUT_WORDING["en"])
+    return OPT_OUT_WORDING.get(parser_language(language), OPT_OUT_WORDING["en"])
 
 
 # What the gateway answers by itself, by language (the bot's own words are in domain.yml).
@@ -199,7 +201,7 @@ GATEWAY_REPLIES = {
 def gateway_reply(name: str, language: Optional[str] = None) -> str:
     """One of GATEWAY_REPLIES in the account's language (English when unknown)."""
     texts = GATEWAY_REPLIES[name]
-    return texts.get((language or "en").split("-")[0].lower(), texts["en"])
+    return texts.get(parser_language(language), texts["en"])
 
 
 def tells_how_to_opt_out(text: str) -> bool:

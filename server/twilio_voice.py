@@ -21,12 +21,13 @@ from typing import List, Optional
 
 from flask import Blueprint, Response, abort, request
 
+from bot.language.languages import parser_language
 from campaigns.attempts import record_status
 from server import services
 from server.gateway_state import thread_key
 from server.rasa_client import RasaUnavailable
 from server.signature import twilio_signed
-from server.twiml import Voice, ask, base_language, close, hangup, transfer, voicemail, whisper
+from server.twiml import Voice, ask, close, hangup, transfer, voicemail, whisper
 from server.voice_prompts import (
     START,
     YES_NO,
@@ -102,7 +103,7 @@ def _xml(twiml: str) -> Response:
 
 def _voice_for(language: str) -> Voice:
     voices = services().policy.voice.voices
-    return Voice(language=language, tts_voice=voices.get(base_language(language)) or voices.get("en"))
+    return Voice(language=language, tts_voice=voices.get(parser_language(language)) or voices.get("en"))
 
 
 def _voice(live: Live) -> Voice:

@@ -38,11 +38,6 @@ SAY_LANGUAGES = {"en": "en-US", "zh": "cmn-CN"}
 GATHER_LANGUAGES = {"en": "en-US", "zh": "cmn-Hans-CN"}
 
 
-def base_language(language: Optional[str]) -> str:
-    """'zh-CN' -> 'zh'; a language the calls do not speak -> 'en'."""
-    return parser_language(language)
-
-
 @dataclass(frozen=True)
 class Voice:
     """How the gateway sounds on a call: the account's language and the policy's voice."""
@@ -52,11 +47,11 @@ class Voice:
 
     @property
     def say_language(self) -> str:
-        return SAY_LANGUAGES.get(base_language(self.language), SAY_LANGUAGES["en"])
+        return SAY_LANGUAGES.get(parser_language(self.language), SAY_LANGUAGES["en"])
 
     @property
     def gather_language(self) -> str:
-        return GATHER_LANGUAGES.get(base_language(self.language), GATHER_LANGUAGES["en"])
+        return GATHER_LANGUAGES.get(parser_language(self.language), GATHER_LANGUAGES["en"])
 
 
 def _say(parent, texts: Iterable[str], voice: Voice) -> None:
