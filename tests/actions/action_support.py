@@ -82,6 +82,9 @@ def rendered(
     texts = []
     for message in dispatcher.messages:
         name = message.get("response")
+        if name is None:  # text the action rendered itself (the session start's introduction)
+            texts.append(message["text"])
+            continue
         template = domain["responses"][name][0]["text"]
         values = {**(slots or {}), **{k: v for k, v in message.items() if v is not None}}
 

@@ -57,6 +57,10 @@ def values(dispatcher, response: str) -> Dict[str, Any]:
 def test_session_start_sets_the_language_the_responses_choose_by(zh_conversation, dispatcher, domain):
     events = run(ActionSessionStart(), dispatcher, tracker(sender=zh_conversation), domain)
     assert slot_values(events)["language"] == "zh"  # the account says zh-CN
+    # The introduction is chosen with the slots being set (Rasa would render it with the
+    # slots from before the session started, still English): Chinese, and automated.
+    assert [m["text"] for m in dispatcher.messages] == [
+        "您好，我是Northwind Credit的智能客服机器人Nora。"]
 
 
 def test_the_debt_is_explained_in_yuan_and_chinese_dates(zh_conversation, dispatcher, domain):
