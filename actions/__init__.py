@@ -4,5 +4,5 @@ One module per feature. Every action finds the account through the Conversation 
 id is the Rasa sender id (account_context.py), never through anything the channel says, and
 nothing about a debt is said or put in a slot before the borrower is verified.
 
-Run with `rasa run actions --actions actions`.
+Run with `python -m actions.server` (rasa-sdk behind ACTION_SERVER_TOKEN, on loopback).
 """

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import store.db
 from actions import config
-from bot.language.languages import is_chinese
-from lending.policy import Policy, current_policy
+from bot.language.wording import addressed_name  # noqa: F401  (re-exported for the actions)
+from lending.identity import date_order
+from lending.policy import Jurisdiction, Policy, current_policy
 from store.accounts import get_account
 from store.conversations import get_conversation
 from store.models import Account, AccountStatus
@@ -42,13 +43,6 @@ def now_utc() -> dt.datetime:
     return config.frozen_now() or dt.datetime.now(dt.timezone.utc)
 
 
-def addressed_name(name: str, language: str) -> str:
-    """How the bot addresses the borrower: the first name in English; in Chinese the full
-    name as written, since a Chinese name starts with the surname and a lender does not use
-    the given name alone."""
-    return name.strip() if is_chinese(language) else name.split()[0]
-
-
 @dataclass(frozen=True)
 class AccountFacts:
     """A copy of the account taken when the action started (the session is closed after)."""
@@ -65,6 +59,7 @@ class AccountFacts:
     birth_date: dt.date
     id_last4: str
     status: str
+    jurisdiction: Optional[str] = None  # the profile it is contacted under; None: the policy's
 
     @classmethod
     def of(cls, account: Account) -> "AccountFacts":
@@ -81,6 +76,7 @@ class AccountFacts:
             birth_date=account.birth_date,
             id_last4=account.id_last4,
             status=account.status,
+            jurisdiction=account.jurisdiction,
         )
 
     @property
@@ -124,9 +120,19 @@ class AccountContext:
         return self.local_now.date()
 
     @property
+    def jurisdiction(self) -> str:
+        """The account's jurisdiction profile name (the policy's when it names none)."""
+        return (self.account.jurisdiction if self.account else None) or self.policy.jurisdiction
+
+    @property
+    def profile(self) -> Jurisdiction:
+        """The rules this borrower is contacted under: statements, hours, SMS amounts."""
+        return self.policy.profile_for(self.jurisdiction)
+
+    @property
     def date_order(self) -> str:
         """How the borrower writes "3/4": month first in the US, day first elsewhere."""
-        return "MDY" if self.policy.jurisdiction == "us" else "DMY"
+        return date_order(self.jurisdiction)
 
     @property
     def language(self) -> str:

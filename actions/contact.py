@@ -4,22 +4,23 @@ from __future__ import annotations
 from typing import Any, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-import store.db
-from actions.account_context import AccountContext, ensure_store, load_context
+from actions import safety
+from actions.account_context import AccountContext, load_context
 from actions.forms import Changes, CountingFormValidationAction
-from actions.records import record, set_account_status
-from actions.slots import IDENTITY_STATUS, cleared, end_active_loop
+from actions.records import record
+from actions.slots import cleared, end_active_loop
 from bot.language import parse_date
-from store.models import AccountStatus, OutcomeKind
-from store.outcomes import record_outcome, set_opt_out
+from store.models import OutcomeKind
 
 
 class ActionRecordOptOut(Action):
-    """"Stop texting me" in plain words: this channel stops at once, with one confirmation."""
+    """"Stop texting me" in plain words: the channel(s) named stop at once, with one
+    confirmation, and the consent ledger records the revocation ("plain_language");
+    whatever else the message said that must be honoured is too ("..., I dispute this")."""
 
     def name(self) -> Text:
         return "action_record_opt_out"
@@ -28,26 +29,14 @@ class ActionRecordOptOut(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         ctx = load_context(tracker.sender_id)
-        lender = ctx.policy.lender
-        if not (ctx.phone and ctx.channel):  # no gateway conversation: nothing to opt out
-            dispatcher.utter_message(
-                response="utter_call_support", lender_name=lender.name, support_phone=lender.support_phone
-            )
-            return end_active_loop(tracker)
-        ensure_store()
-        with store.db.session_scope() as session:
-            set_opt_out(session, ctx.phone, ctx.channel, True)
-            record_outcome(
-                session, OutcomeKind.OPT_OUT, account_id=ctx.account_id,
-                conversation_id=ctx.conversation_id, phone=ctx.phone, details={"channel": ctx.channel},
-            )
-        dispatcher.utter_message(response="utter_opted_out", lender_name=lender.name)
-        return end_active_loop(tracker)
+        safety.opt_out(ctx, dispatcher, (tracker.latest_message or {}).get("text") or "")
+        return safety.honour_also(ctx, dispatcher, tracker, {"opt_out"}) + end_active_loop(tracker)
 
 
 class ActionRecordWrongNumber(Action):
     """The phone does not reach the borrower: suppressed for good, and the person who
-    answered learns nothing about the account."""
+    answered learns nothing about the account. "Wrong person, stop texting me" also
+    records the opt-out."""
 
     def name(self) -> Text:
         return "action_record_wrong_number"
@@ -56,13 +45,8 @@ class ActionRecordWrongNumber(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         ctx = load_context(tracker.sender_id)
-        set_account_status(ctx, AccountStatus.WRONG_NUMBER, OutcomeKind.WRONG_NUMBER)
-        dispatcher.utter_message(response="utter_wrong_number")
-        return (
-            [SlotSet(IDENTITY_STATUS, "locked")]
-            + cleared("birth_date", "id_last4")
-            + end_active_loop(tracker)
-        )
+        events = safety.wrong_number(ctx, dispatcher)
+        return events + safety.honour_also(ctx, dispatcher, tracker, {"wrong_person"}) + end_active_loop(tracker)
 
 
 class ValidateCallbackForm(CountingFormValidationAction):

@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import safety
 from actions.account_context import AccountContext, load_context
 from actions.records import record, set_account_status
 from actions.slots import is_verified
@@ -25,7 +26,7 @@ def explain_debt(ctx: AccountContext, dispatcher: CollectingDispatcher, with_sta
     """The jurisdiction's statement (when asked for) and the itemised amount overdue."""
     account = ctx.account
     if with_statement:
-        statement = ctx.policy.profile.required_statement(ctx.language)
+        statement = ctx.profile.required_statement(ctx.language)
         if statement:
             dispatcher.utter_message(response="utter_required_statement", statement=statement)
     language = ctx.language
@@ -101,9 +102,8 @@ class ActionRecordDispute(VerifiedAction):
         return "action_record_dispute"
 
     def run_verified(self, ctx, dispatcher, tracker) -> List[EventType]:
-        set_account_status(ctx, AccountStatus.DISPUTED, OutcomeKind.DISPUTE)
-        dispatcher.utter_message(response="utter_dispute_noted")
-        return []
+        safety.dispute(ctx, tracker, dispatcher)
+        return safety.honour_also(ctx, dispatcher, tracker, {"dispute_debt", "request_human"})
 
 
 class ActionRecordAlreadyPaid(VerifiedAction):
@@ -125,9 +125,8 @@ class ActionRecordHardship(VerifiedAction):
         return "action_record_hardship"
 
     def run_verified(self, ctx, dispatcher, tracker) -> List[EventType]:
-        record(ctx, OutcomeKind.HARDSHIP, {"vulnerable": True})
-        dispatcher.utter_message(response="utter_hardship_noted")
-        return []
+        safety.hardship(ctx, tracker, dispatcher)
+        return safety.honour_also(ctx, dispatcher, tracker, {"hardship", "request_human"})
 
 
 class ActionRecordLegalProtection(Action):
@@ -142,10 +141,6 @@ class ActionRecordLegalProtection(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         ctx = load_context(tracker.sender_id)
-        details = {"verified": is_verified(tracker)}
-        if ctx.account and ctx.account.status != AccountStatus.WRONG_NUMBER:
-            set_account_status(ctx, AccountStatus.LEGAL, OutcomeKind.LEGAL, details)
-        else:  # a wrong number's words do not change the borrower's account
-            record(ctx, OutcomeKind.LEGAL, details)
-        dispatcher.utter_message(response="utter_legal_noted")
-        return []
+        safety.legal_protection(ctx, tracker, dispatcher)
+        # "My lawyer handles this, stop texting": the opt-out too (a person takes over next).
+        return safety.honour_also(ctx, dispatcher, tracker, {"legal_protection", "request_human"})

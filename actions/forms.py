@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import safety
 from actions.account_context import AccountContext, load_context
 from actions.handoff import hand_over
 from actions.slots import (
@@ -137,6 +138,10 @@ class CountingFormValidationAction(FormValidationAction, ABC):
 
         if requested not in form_slots:  # the form is starting
             apply(self._start_fresh(form_slots, candidates, tracker))
+            # "I lost my job, can I pay later": the request starts this form, the hardship
+            # said beside it is recorded too (actions/safety.py).
+            if "hardship" in safety.said(tracker) and not self._intent_is(tracker, "hardship"):
+                safety.hardship(ctx, tracker, dispatcher, response="utter_hardship_heard")
             if self.needs_verification and not (is_verified(tracker) and ctx.reachable):
                 apply(self.stop(StopReason.NO_ACCOUNT))
             else:
@@ -163,6 +168,10 @@ class CountingFormValidationAction(FormValidationAction, ABC):
             SlotSet(name, value) for name, value in updates.items()
             if name in answered or before.get(name) != value
         ]
+
+    @staticmethod
+    def _intent_is(tracker: Tracker, intent: str) -> bool:
+        return (tracker.latest_message.get("intent") or {}).get("name") == intent
 
     def _start_fresh(self, form_slots: List[str], candidates: Dict[str, Any], tracker: Tracker) -> Changes:
         """Drops values from an earlier attempt; keeps what this message's entities say."""

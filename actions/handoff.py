@@ -4,7 +4,8 @@ abuse after one calm answer, and two messages in a row it did not understand.
 A handoff records an `escalation` outcome with its reason, marks the Conversation as
 handled by a human (the gateway then stops passing messages to the bot), puts it in the
 agent console's queue with a priority and a summary (store/handoffs.py) and tells the
-borrower when a person will reply, from the lender's agent hours. Which reasons hand over
+borrower when a person will reply: the first time the desk for their language is at work
+and their contact hours allow a text. Which reasons hand over
 is the policy's `handoff.<reason>` switch.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ import store.db
 from actions.account_context import AccountContext, ensure_store, load_context
 from actions.slots import end_active_loop, is_verified
 from bot.language.wording import reply_when
-from lending.policy import WEEKDAYS, AgentHours
+from lending.policy import WEEKDAYS, AgentHours, Hours
 from store.conversations import get_conversation
 from store.handoffs import enqueue
 from store.models import OutcomeKind
@@ -66,13 +67,39 @@ def next_opening(now: dt.datetime, hours: AgentHours) -> Optional[dt.datetime]:
     return None
 
 
+def reply_opening(now: dt.datetime, desk: AgentHours, contact: Hours, borrower_zone: str) -> Optional[dt.datetime]:
+    """The first instant from `now` when the desk's agents are at work and the borrower's
+    contact hours allow a text: the two are weekly windows, so it is `now` or the start of
+    one of them."""
+    zone = ZoneInfo(borrower_zone)
+    local = now.astimezone(zone)
+    candidates = [now]
+    candidates += [
+        dt.datetime.combine(local.date() + dt.timedelta(days=ahead), contact.start, tzinfo=zone)
+        for ahead in range(9)
+    ]
+    opening = now
+    for _ in range(9):
+        opening = next_opening(opening, desk)
+        if opening is None:
+            break
+        candidates.append(opening)
+    for candidate in sorted(c for c in candidates if c >= now):
+        clock = candidate.astimezone(zone).time()
+        if agents_available(candidate, desk) and contact.start <= clock < contact.end:
+            return candidate
+    return None
+
+
 def reply_time(ctx: AccountContext) -> Optional[str]:
     """When a person will reply ('today after 9:00 AM', '于明天9:00以后'; bot.language.wording),
-    in the borrower's time zone and language; None while agents are at work."""
-    hours = ctx.policy.lender.agent_hours
-    if agents_available(ctx.now, hours):
+    in the borrower's time zone and language; None when they can reply now. The desk is
+    the one for the borrower's language, and the promise falls inside the borrower's
+    contact hours, when an agent's text is allowed to reach them."""
+    desk = ctx.policy.lender.hours_for(ctx.language)
+    opening = reply_opening(ctx.now, desk, ctx.profile.contact_hours, ctx.timezone)
+    if opening == ctx.now:
         return None
-    opening = next_opening(ctx.now, hours)
     local_opening = opening.astimezone(ZoneInfo(ctx.timezone)) if opening else None
     return reply_when(local_opening, ctx.today, language=ctx.language)
 
@@ -118,7 +145,12 @@ class ActionHandoff(Action):
     ) -> List[EventType]:
         ctx = load_context(tracker.sender_id)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        return hand_over(ctx, REASON_BY_INTENT.get(intent, "request_human"), dispatcher, tracker)
+        events: List[EventType] = []
+        if intent == "request_human":  # "I lost my job, I need to talk to someone": the hardship too
+            from actions import safety  # it hands over through this module
+
+            events = safety.honour_also(ctx, dispatcher, tracker, {"request_human"})
+        return events + hand_over(ctx, REASON_BY_INTENT.get(intent, "request_human"), dispatcher, tracker)
 
 
 class ActionHandleAbuse(Action):

@@ -15,8 +15,8 @@ one) before it replaces the file. Refused, with the reason a trainer can act on:
     characters ([ ] { });
   - the same sentence (compared without case, spacing, entity markup and final
     punctuation) already under another intent: file, line and intent are named;
-  - a sentence of the held-out test set (tests/nlu/heldout_*.yml), which must never be
-    trained on.
+  - a sentence of the held-out test sets (tests/nlu/heldout_*.yml, and the two-intent
+    messages of tests/nlu/multi_*.yml), which must never be trained on.
 The same sentence already under the same intent is not an error: nothing is written and
 `Written.already_present` says so.
 
@@ -102,14 +102,21 @@ def normalise(text: str) -> str:
     return text.strip(" .!?,;:…")
 
 
+# Intents only an NLU component predicts, never trained nor labelled: the safety layer's
+# yes-or-no question (bot/components/safety_patterns.py).
+COMPONENT_INTENTS = ("check_safety",)
+
+
 def taxonomy(domain: Path = DOMAIN) -> Tuple[List[str], List[str]]:
-    """The intents and the entities domain.yml declares, in its order."""
+    """The intents (those examples are labelled with) and the entities domain.yml declares,
+    in its order."""
     data = yaml.safe_load(domain.read_text()) or {}
 
     def names(items) -> List[str]:
         return [next(iter(i)) if isinstance(i, dict) else str(i) for i in items or []]
 
-    return names(data.get("intents")), names(data.get("entities"))
+    intents = [i for i in names(data.get("intents")) if i not in COMPONENT_INTENTS]
+    return intents, names(data.get("entities"))
 
 
 def markup(text: str, entities: Sequence[Entity] = ()) -> str:
@@ -121,6 +128,26 @@ def markup(text: str, entities: Sequence[Entity] = ()) -> str:
         at = entity.end
     out.append(text[at:])
     return "".join(out)
+
+
+def multi_intent_messages(path: Path) -> List[Tuple[str, List[str]]]:
+    """(text, intents) of each message of a two-intent held-out file (tests/nlu/multi_<lang>.yml:
+    a `multi_intent:` list of `text:` and `intents: [first, second]`); ValueError, naming the
+    item, when the file has another shape."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = data.get("multi_intent") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ValueError(f"{display_path(path)}: no `multi_intent:` list")
+    found = []
+    for number, item in enumerate(items, 1):
+        if not (isinstance(item, dict) and set(item) == {"text", "intents"}
+                and isinstance(item["text"], str) and item["text"].strip()
+                and isinstance(item["intents"], list) and len(item["intents"]) == 2
+                and all(isinstance(name, str) for name in item["intents"])):
+            raise ValueError(f"{display_path(path)}: item {number} needs `text:` and "
+                             "`intents: [first, second]` and nothing else")
+        found.append((item["text"].strip(), list(item["intents"])))
+    return found
 
 
 def _scan(path: Path) -> Tuple[List[str], List[_Block]]:
@@ -196,6 +223,9 @@ class NluData:
             for block in _scan(path)[1]:
                 if any(normalise(example) == wanted for _, example in block.examples):
                     return path
+        for path in sorted(self.heldout_dir.glob("multi_*.yml")):
+            if any(normalise(text) == wanted for text, _ in multi_intent_messages(path)):
+                return path
         return None
 
     def check(self, intent: str, text: str, entities: Sequence[Entity] = ()) -> str:

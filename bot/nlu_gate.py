@@ -10,7 +10,15 @@ and per-intent precision/recall/F1, and fails below tests/nlu/thresholds.yml:
     legal_protection (attorney or bankruptcy: stop and hand over), request_human,
     hardship (the softer path). Every one of them must have a floor.
 
-    python -m bot.nlu_gate [--lang en] [--model models/<file>.tar.gz]
+  and, for the safety layer (bot/components/safety_patterns.py; figures from bot/nlu_safety.py,
+  on the held-out set and the two-intent set tests/nlu/multi_<lang>.yml together), the
+  `safety` section's floors:
+  - `recall_floors`: a safety-critical intent's recall counting every safety intent the parse
+    lists (`safety_intents`), i.e. the share of messages that say it which the bot acts on;
+  - `precision_floors`: of the messages the bot acts on as that intent, the share that say it;
+  - `multi_floor`: the share of two-intent messages whose every safety intent is found.
+
+    python -m bot.nlu_gate [--lang en] [--model models/<file>.tar.gz] [--show-messages]
 
 The held-out set is never trained on, so these figures estimate what borrowers' real
 messages get. Rasa runs as a subprocess (bot/nlu_eval.py); without --model the current
@@ -27,7 +35,9 @@ from typing import List, Optional
 import yaml
 
 from bot.nlu_eval import Evaluation, per_intent
-from bot.training import ROOT
+from bot.nlu_safety import SafetyFigures, print_figures
+from bot.nlu_safety import measure as measure_safety
+from bot.training import ROOT, ensure_model
 
 THRESHOLDS = ROOT / "tests" / "nlu" / "thresholds.yml"
 SAFETY_CRITICAL = (
@@ -75,6 +85,23 @@ def check(report: dict, floors: dict) -> List[str]:
     return [str(c) for c in checks(report, floors) if not c.ok]
 
 
+def safety_checks(figures: SafetyFigures, floors: dict) -> List[Check]:
+    """The safety layer's figures, with their floors (the `safety` section)."""
+    section = floors.get("safety") or {}
+    found = []
+    for intent, floor in sorted((section.get("recall_floors") or {}).items()):
+        f = figures.intents.get(intent)
+        found.append(Check(f"{intent} safety recall", f.recall if f and f.support else None, floor))
+    for intent, floor in sorted((section.get("precision_floors") or {}).items()):
+        f = figures.intents.get(intent)
+        found.append(Check(f"{intent} safety precision", f.precision if f and f.support else None, floor))
+    if "multi_floor" in section:
+        found.append(Check("two-intent messages with every safety intent found",
+                           figures.multi_safety_score if figures.multi_total else None,
+                           section["multi_floor"]))
+    return found
+
+
 def print_report(evaluation: Evaluation) -> None:
     print(f"\nheld-out NLU ({evaluation.lang}, {evaluation.model}): "
           f"accuracy {evaluation.accuracy:.3f} on {evaluation.size} messages")
@@ -93,11 +120,18 @@ def main(argv=None) -> int:
     parser.add_argument("--lang", default="en")
     parser.add_argument("--model", type=Path, default=None,
                         help="evaluate this model (default: the current one, trained if needed)")
+    parser.add_argument("--show-messages", action="store_true",
+                        help="list the safety layer's missed and wrongly flagged messages")
     args = parser.parse_args(argv)
     floors = load_floors(args.lang)
-    evaluation, page = run(args.lang, args.model, floors)
+    model = args.model or ensure_model(args.lang)
+    evaluation, page = run(args.lang, model, floors)
     print_report(evaluation)
     failures = check(evaluation.report, floors)
+    if floors.get("safety"):
+        figures = measure_safety(args.lang, Path(model))
+        print_figures(figures, show_messages=args.show_messages)
+        failures += [str(c) for c in safety_checks(figures, floors) if not c.ok]
     for failure in failures:
         print(f"NLU gate FAILED: {failure}")
     if not failures:

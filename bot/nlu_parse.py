@@ -53,6 +53,9 @@ def parse(model: Path, texts: List[str]) -> List[dict]:
             "text": text,
             "intent": intent.get("name"),
             "confidence": round(float(intent.get("confidence") or 0.0), 4),
+            # the safety layer's (bot/components/safety_patterns.py)
+            "safety_intents": list(data.get("safety_intents") or []),
+            "safety_check": data.get("safety_check"),
             "ranking": ranking[: RUNNERS_UP + 2],
             "entities": [
                 {"entity": e["entity"], "value": e.get("value"), "text": text[e["start"]:e["end"]]}
@@ -65,11 +68,17 @@ def parse(model: Path, texts: List[str]) -> List[dict]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.nlu_parse")
-    parser.add_argument("texts", nargs="+", help="sentences to classify")
+    parser.add_argument("texts", nargs="*", help="sentences to classify")
+    parser.add_argument("--file", type=Path, default=None, help="also classify each line of this file")
     parser.add_argument("--model", type=Path, default=None, help="a model .tar.gz (default: newest)")
     parser.add_argument("--json", action="store_true", help="one JSON object per sentence")
     args = parser.parse_args(argv)
-    for result in parse(args.model or newest_model(), args.texts):
+    texts = list(args.texts)
+    if args.file:
+        texts += args.file.read_text(encoding="utf-8").splitlines()
+    if not texts:
+        parser.error("no sentences: give some, or --file")
+    for result in parse(args.model or newest_model(), texts):
         if args.json:
             print(json.dumps(result), flush=True)
             continue
@@ -78,6 +87,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             if r["intent"] != result["intent"]
         )[:200]
         print(f"{result['intent']:<20} {result['confidence']:.2f}  {result['text']}")
+        if result["safety_intents"] or result["safety_check"]:
+            print(f"{'':<26}safety: {', '.join(result['safety_intents']) or '-'}"
+                  + (f"; asks about {result['safety_check']}" if result["safety_check"] else ""))
         if others:
             print(f"{'':<26}then: {others}")
     return 0

@@ -29,8 +29,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from bot.annotation import NluData, _scan, display_path, normalise
-from bot.nlu_eval import Evaluation, evaluate, heldout_path
+from bot.annotation import NluData, _scan, display_path, multi_intent_messages, normalise
+from bot.nlu_eval import Evaluation, evaluate, heldout_path, multi_path
 from bot.nlu_gate import SAFETY_CRITICAL, checks, load_floors, print_report
 from bot.training import ROOT, ensure_model, nlu_dir
 
@@ -53,7 +53,8 @@ def run(lang: str, model: Optional[Path], floors: dict) -> Tuple[Evaluation, Pat
 
 
 def contamination(lang: str, data_dir: Optional[Path] = None) -> List[Tuple[str, str]]:
-    """(intent, sentence) of held-out sentences that also stand in the training data."""
+    """(intent, sentence) of held-out sentences (the two-intent ones too, as
+    "first+second") that also stand in the training data."""
     data = NluData(data_dir or nlu_dir(lang))
     training = {}
     for block in data.blocks():
@@ -64,6 +65,10 @@ def contamination(lang: str, data_dir: Optional[Path] = None) -> List[Tuple[str,
         for _, example in block.examples:
             if normalise(example) in training:
                 found.append((block.intent, example))
+    if multi_path(lang).exists():
+        for text, intents in multi_intent_messages(multi_path(lang)):
+            if normalise(text) in training:
+                found.append(("+".join(intents), text))
     return found
 
 

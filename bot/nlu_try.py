@@ -39,7 +39,7 @@ def quick_config(source: Path = ROOT / "config.yml") -> dict:
             component["model"] = str(SPACY_DIR)
         if component.get("dictionary_path"):
             component["dictionary_path"] = str(ROOT / component["dictionary_path"])
-        if component["name"] == "DIETClassifier":
+        if component["name"].endswith("DIETClassifier"):
             component.update(
                 epochs=min(int(component.get("epochs", QUICK_EPOCHS)), QUICK_EPOCHS),
                 number_of_transformer_layers=0,

@@ -26,13 +26,14 @@ from sqlalchemy.orm import Session
 
 from campaigns.config import Campaign
 from campaigns.delivery import CARRIER_OPT_OUT, PermanentError, TransientError, UnknownOutcome
+from campaigns.experiments import variant_for
 from campaigns.facts import AccountFacts, account_facts, aware, load_promises, naive
-from campaigns.gate import GateInputs
+from campaigns.gate import GateInputs, decide
 from campaigns.messages import render_message
 from campaigns.planning import fit_window, in_segment, next_slot
 from campaigns.queueing import push
 from campaigns.runtime import Runtime
-from lending.compliance import UTC, Decision, zone
+from lending.compliance import AGENT, AUTOMATED, UTC, Decision, Request, zone
 from store.db import session_scope
 from store.messages import record_outbound
 from store.models import (
@@ -142,18 +143,23 @@ def _decide(
     if facts is None or (attempt.campaign and campaign is None):
         return _cancel(session, attempt, "campaign_removed" if facts else "account_removed"), None
     attempt.phone = facts.phone  # the account's number now, should it have changed
-    profile = rt.policy.profile
-    inputs = GateInputs.load(session, attempt.channel, profile, now, [facts], exclude_attempt=attempt.id)
-    decision = inputs.check(facts, attempt.channel, now, profile)
+    verdict = decide(
+        session, rt.policy, now, channel=attempt.channel,
+        kind=AGENT if attempt.source == "agent" else AUTOMATED, actor=ACTOR,
+        account_id=attempt.account_id, exclude_attempt=attempt.id, path=f"attempt:{attempt.id}",
+    )
+    inputs, decision = verdict.inputs, verdict.decision
     if not decision.allowed:
-        return _hold(session, attempt, facts, campaign, inputs, decision, rt, now, pending), None
+        return _hold(session, attempt, facts, campaign, inputs, decision, rt, now, pending,
+                     AGENT if attempt.source == "agent" else AUTOMATED), None
     promise = None
     if campaign is not None:
         promise, reason = still_wanted(session, campaign, facts, attempt, now)
         if reason:
             return _cancel(session, attempt, reason), None
     body = attempt.body or render_message(
-        campaign, attempt.stage, facts, rt.policy, attempt.local_date, promise
+        campaign, attempt.stage, facts, rt.policy, attempt.local_date, promise,
+        variant_for(session, campaign, attempt.stage, facts.account_id),
     )
     attempt.body, attempt.tries = body, attempt.tries + 1
     if rt.provider is None:
@@ -200,6 +206,7 @@ def _cancel(session: Session, attempt: ContactAttempt, reason: str) -> str:
 def _hold(
     session: Session, attempt: ContactAttempt, facts: AccountFacts, campaign: Optional[Campaign],
     inputs: GateInputs, decision: Decision, rt: Runtime, now: dt.datetime, pending: Pending,
+    kind: str,
 ) -> str:
     """The gate said no: later if the rule allows and the attempt has not expired, else blocked."""
     attempt.rule, attempt.reason = decision.rule, decision.reason
@@ -211,7 +218,7 @@ def _hold(
             return fit_window(t, tz, campaign.schedule) if campaign else t
 
         def gate(t):
-            return inputs.check(facts, attempt.channel, t, rt.policy.profile)
+            return inputs.check(facts, attempt.channel, t, rt.policy, Request(kind))
 
         when, _ = next_slot(gate, decision.retry_at, fit, aware(attempt.expires_at))
     if when is None:
@@ -255,7 +262,8 @@ def _hand_over(rt: Runtime, attempt_id: int, handover, now: dt.datetime) -> str:
             attempt.state, attempt.reason = AttemptState.FAILED, str(exc)
             attempt.error_code = str(exc.code) if exc.code is not None else None
             if exc.opted_out:
-                set_opt_out(session, phone, channel, True)
+                set_opt_out(session, phone, channel, True, how="carrier_21610", recorded_by=ACTOR,
+                            account_id=attempt.account_id)
                 record_outcome(session, OutcomeKind.OPT_OUT, account_id=attempt.account_id,
                                conversation_id=None, phone=phone,
                                details={"channel": channel, "source": "carrier"})
@@ -292,7 +300,7 @@ def record_status(session: Session, params: Mapping[str, str], attempt_hint: Opt
     """Applies one status callback; returns what it matched (for the log and tests)."""
     sid = params.get("MessageSid") or params.get("CallSid") or ""
     status = (params.get("MessageStatus") or params.get("SmsStatus") or params.get("CallStatus") or "").lower()
-    error_code = params.get("ErrorCode") or None
+    error_code = (params.get("ErrorCode") or "")[: ContactAttempt.error_code.type.length] or None
     attempt = None
     if sid:
         attempt = session.execute(
@@ -311,7 +319,9 @@ def record_status(session: Session, params: Mapping[str, str], attempt_hint: Opt
             audit_attempt(session, attempt, "attempt_resolved", actor="twilio", sid=sid)
     matched = {"attempt": attempt.id if attempt else None, "status": status}
     if attempt is not None and status:
-        applied = STATUS_RANK.get(status, 0) >= STATUS_RANK.get(attempt.delivery or "", 0)
+        # Only the statuses Twilio documents, and only forward (callbacks repeat and cross).
+        applied = status in STATUS_RANK and (
+            STATUS_RANK[status] >= STATUS_RANK.get(attempt.delivery or "", 0))
         if applied:
             attempt.delivery = status
             if error_code:
@@ -322,7 +332,8 @@ def record_status(session: Session, params: Mapping[str, str], attempt_hint: Opt
             elif status in NOT_ANSWERED and attempt.channel == "voice":
                 attempt.answered = False
         if error_code and error_code.isdigit() and int(error_code) in CARRIER_OPT_OUT:
-            set_opt_out(session, attempt.phone, attempt.channel, True)
+            set_opt_out(session, attempt.phone, attempt.channel, True, how="carrier_21610",
+                        recorded_by="twilio", account_id=attempt.account_id)
         audit_attempt(session, attempt, "attempt_status", actor="twilio", delivery=status,
                error_code=error_code, applied=applied)
         matched["applied"] = applied

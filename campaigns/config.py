@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 import yaml
 from pydantic import BaseModel, Extra, ValidationError, conint, constr, root_validator, validator
 
+from campaigns.experiments import Experiment
 from campaigns.templates import base_language, template_problems
 from lending.policy import WEEKDAYS, Hours, Policy
 from server.sms_text import tells_how_to_opt_out
@@ -160,6 +161,7 @@ class Campaign(_Strict):
     templates: Dict[str, Dict[str, constr(min_length=1)]]
     opt_out_wording: Dict[str, str] = {}  # per language; the built-in wording otherwise
     schedule: Schedule
+    experiments: Dict[str, Experiment] = {}  # per stage: template variants (campaigns/experiments.py)
 
     @validator("channel")
     def _channel(cls, value):
@@ -193,13 +195,55 @@ class Campaign(_Strict):
             raise ValueError("templates: " + "; ".join(problems))
         return values
 
+    @root_validator(skip_on_failure=True)
+    def _experiments_match_stages(cls, values):
+        problems = []
+        for stage, experiment in values.get("experiments", {}).items():
+            if stage not in values["stages"]:
+                problems.append(f"no stage named {stage!r}")
+                continue
+            # A variant speaks every language the stage speaks, so no borrower falls
+            # back to another language because of the variant drawn.
+            languages = set(values["templates"].get(stage, {}))
+            for name, variant in experiment.variants.items():
+                if variant.templates is None:
+                    continue
+                missing, extra = languages - set(variant.templates), set(variant.templates) - languages
+                if missing:
+                    problems.append(f"{stage}.variants.{name}: no template in {', '.join(sorted(missing))}")
+                if extra:
+                    problems.append(
+                        f"{stage}.variants.{name}: {', '.join(sorted(extra))} has no template "
+                        "in the stage itself"
+                    )
+        if problems:
+            raise ValueError("experiments: " + "; ".join(problems))
+        return values
+
     @property
     def about_promises(self) -> bool:
         return any(stage.about_promise for stage in self.stages.values())
 
-    def template(self, stage: str, language: str) -> str:
+    def experiment_name(self, stage: str) -> str:
+        return self.experiments[stage].name or f"{self.id}.{stage}"
+
+    def template(self, stage: str, language: str, variant: Optional[str] = None) -> str:
         texts = self.templates[stage]
+        if variant is not None and stage in self.experiments:
+            chosen = self.experiments[stage].variants.get(variant)
+            if chosen is not None and chosen.templates is not None:
+                texts = chosen.templates
         return texts.get(base_language(language)) or texts[self.default_language]
+
+    def all_templates(self):
+        """(where, stage, language, text) for every text the campaign can send."""
+        for stage, texts in self.templates.items():
+            for language, text in texts.items():
+                yield f"templates.{stage}.{language}", stage, language, text
+        for stage, experiment in self.experiments.items():
+            for name, variant in experiment.variants.items():
+                for language, text in (variant.templates or {}).items():
+                    yield f"experiments.{stage}.variants.{name}.templates.{language}", stage, language, text
 
 
 def _explain(error: ValidationError) -> List[str]:
@@ -211,22 +255,25 @@ def _explain(error: ValidationError) -> List[str]:
 
 
 def _policy_problems(campaign: Campaign, policy: Policy) -> List[str]:
-    """What the jurisdiction profile forbids in an otherwise valid campaign."""
-    profile, problems = policy.profile, []
-    window, hours = campaign.schedule.send_window, profile.contact_hours
-    if window.start < hours.start or window.end > hours.end:
-        problems.append(
-            f"  - schedule.send_window: {window.start:%H:%M}-{window.end:%H:%M} is outside the "
-            f"{policy.jurisdiction} contact hours {hours.start:%H:%M}-{hours.end:%H:%M}"
-        )
-    for stage_name, texts in campaign.templates.items():
-        about_promise = campaign.stages[stage_name].about_promise
-        for language, text in texts.items():
+    """What a jurisdiction profile forbids in an otherwise valid campaign. A campaign may
+    reach accounts of every profile the lender ships, so each of them must allow it; every
+    variant of an experiment passes the same checks as the stage's own text."""
+    problems: List[str] = []
+    for name, profile in sorted(policy.all_profiles().items()):
+        window, hours = campaign.schedule.send_window, profile.contact_hours
+        if window.start < hours.start or window.end > hours.end:
+            problems.append(
+                f"  - schedule.send_window: {window.start:%H:%M}-{window.end:%H:%M} is outside the "
+                f"{name} contact hours {hours.start:%H:%M}-{hours.end:%H:%M}"
+            )
+        for where, stage_name, _language, text in campaign.all_templates():
+            about_promise = campaign.stages[stage_name].about_promise
             for problem in template_problems(
-                text, campaign.channel, about_promise, profile.sms_may_state_amount,
-                policy.jurisdiction,
+                text, campaign.channel, about_promise, profile.sms_may_state_amount, name,
             ):
-                problems.append(f"  - templates.{stage_name}.{language}: {problem}")
+                line = f"  - {where}: {problem}"
+                if line not in problems:
+                    problems.append(line)
     return problems
 
 
@@ -262,6 +309,14 @@ def load_campaigns(directory: Path, policy: Policy) -> Dict[str, Campaign]:
             campaigns[path.stem] = load_campaign(path, policy)
         except CampaignError as exc:
             errors.append(str(exc))
+    names: Dict[str, str] = {}
+    for campaign in campaigns.values():
+        for stage in campaign.experiments:
+            name = campaign.experiment_name(stage)
+            if name in names:
+                errors.append(f"{directory}: experiment {name!r} is named twice "
+                              f"({names[name]} and {campaign.id}.{stage})")
+            names[name] = f"{campaign.id}.{stage}"
     if errors:
         raise CampaignError("\n".join(errors))
     return campaigns

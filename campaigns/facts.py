@@ -30,6 +30,7 @@ class AccountFacts:
     due_date: dt.date
     status: str
     tags: FrozenSet[str] = frozenset()
+    jurisdiction: Optional[str] = None  # None: the policy's profile
 
     @property
     def borrower(self) -> Borrower:
@@ -58,7 +59,7 @@ def naive(value: dt.datetime) -> dt.datetime:
 _COLUMNS = (
     Account.account_id, Account.name, Account.phone, Account.timezone, Account.language,
     Account.currency, type_coerce(Account.principal, BigInteger), type_coerce(Account.interest, BigInteger),
-    type_coerce(Account.fees, BigInteger), Account.due_date, Account.status,
+    type_coerce(Account.fees, BigInteger), Account.due_date, Account.status, Account.jurisdiction,
 )
 
 
@@ -91,11 +92,12 @@ def iter_accounts(
     result = session.execute(query.execution_options(yield_per=chunk))
     for row in result:
         (account_id, name, phone, timezone, language, currency, principal, interest, fees,
-         due_date, status) = row
+         due_date, status, jurisdiction) = row
         yield AccountFacts(
             account_id=account_id, name=name, phone=phone, timezone=timezone, language=language,
             currency=currency, balance=(Decimal(principal + interest + fees) * CENT),
             due_date=due_date, status=status, tags=tags.get(account_id, empty),
+            jurisdiction=jurisdiction,
         )
 
 

@@ -11,44 +11,57 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts import AccountFacts, account_facts, aware, naive
 from lending.compliance import (
+    AUTOMATED,
+    AUTOMATED_CONTACT,
+    REPLY,
+    Blocked,
     CallbackRequest,
     Contact,
     Decision,
     Preferences,
+    Request,
     Window,
     check,
 )
-from lending.policy import WEEKDAYS, Jurisdiction
+from lending.policy import WEEKDAYS, Jurisdiction, Policy
+from store.consents import consented_phones
 from store.models import (
     AttemptState,
     ContactAttempt,
     ContactPreference,
     Conversation,
     InconvenientTime,
+    Message,
     Outcome,
     OutcomeKind,
 )
+from store.outcomes import audit
 
 # Attempts that count as contact made: handed over, or possibly handed over.
 CONTACTED = (AttemptState.SENT, AttemptState.SENDING, AttemptState.IN_DOUBT)
 CALLBACK_MEMORY_DAYS = 60
+# Attempts whose texts are automated (an agent's one-off text is a person's).
+AUTOMATED_SOURCES = ("campaign", "follow_up")
 
 
-def history_days(profile: Jurisdiction) -> int:
-    """How far back the call rules look, with a day to spare for time zones."""
-    return max(7, profile.frequency.quiet_days_after_conversation or 0) + 2
+def history_days(policy: Policy) -> int:
+    """How far back the call and SMS rules look, with a day to spare for time zones."""
+    quiet = max((p.frequency.quiet_days_after_conversation or 0) for p in policy.all_profiles().values())
+    return max(7, quiet) + 2
 
 
 @dataclass
 class GateInputs:
     opted_out: Set[str] = field(default_factory=set)  # phones opted out of the channel
+    consented: Set[str] = field(default_factory=set)  # phones with consent to automated contact
     calls_by_account: Dict[str, List[Contact]] = field(default_factory=dict)
     calls_by_phone: Dict[str, List[Contact]] = field(default_factory=dict)
     inconvenient: Dict[str, tuple] = field(default_factory=dict)
@@ -57,6 +70,7 @@ class GateInputs:
     def preferences(self, facts: AccountFacts, channel: str) -> Preferences:
         return Preferences(
             opted_out=frozenset((channel,)) if facts.phone in self.opted_out else frozenset(),
+            consented=frozenset((channel,)) if facts.phone in self.consented else frozenset(),
             inconvenient=self.inconvenient.get(facts.account_id, ()),
             callbacks=self.callbacks.get(facts.account_id, ()),
         )
@@ -69,14 +83,17 @@ class GateInputs:
         seen = {id(c) for c in by_account}
         return by_account + [c for c in by_phone if id(c) not in seen]
 
-    def check(self, facts: AccountFacts, channel: str, at: dt.datetime, profile: Jurisdiction) -> Decision:
+    def check(self, facts: AccountFacts, channel: str, at: dt.datetime, policy: Policy,
+              request: Request = AUTOMATED_CONTACT) -> Decision:
+        """The gate for this account, under the account's own jurisdiction profile."""
         return check(
-            facts.borrower, channel, at, self.history(facts), profile, self.preferences(facts, channel)
+            facts.borrower, channel, at, self.history(facts), policy.profile_for(facts.jurisdiction),
+            self.preferences(facts, channel), request,
         )
 
     @classmethod
     def load(
-        cls, session: Session, channel: str, profile: Jurisdiction, now: dt.datetime,
+        cls, session: Session, channel: str, policy: Policy, now: dt.datetime,
         accounts: Optional[Iterable[AccountFacts]] = None, exclude_attempt: Optional[int] = None,
     ) -> "GateInputs":
         """For every account (accounts=None) or for the ones given; `exclude_attempt` is
@@ -86,12 +103,16 @@ class GateInputs:
         phones = sorted({a.phone for a in accounts}) if accounts is not None else None
         inputs = cls()
         inputs.opted_out = _opted_out(session, channel, phones)
+        inputs.consented = consented_phones(session, channel, phones)
+        since = naive(now) - dt.timedelta(days=history_days(policy))
         if channel == "voice":
-            since = naive(now) - dt.timedelta(days=history_days(profile))
-            calls = _calls(session, since, ids, phones, exclude_attempt)
-            for contact in calls:
-                if contact.account_id:
-                    inputs.calls_by_account.setdefault(contact.account_id, []).append(contact)
+            contacts = _calls(session, since, ids, phones, exclude_attempt)
+        else:
+            contacts = _texts(session, since, ids, exclude_attempt)
+        for contact in contacts:
+            if contact.account_id:
+                inputs.calls_by_account.setdefault(contact.account_id, []).append(contact)
+            if channel == "voice":
                 inputs.calls_by_phone.setdefault(contact.phone, []).append(contact)
         inputs.inconvenient = _inconvenient(session, ids)
         inputs.callbacks = _callbacks(session, naive(now) - dt.timedelta(days=CALLBACK_MEMORY_DAYS), ids)
@@ -144,6 +165,27 @@ def _calls(session: Session, since: dt.datetime, ids, phones, exclude: Optional[
     return contacts
 
 
+def _texts(session: Session, since: dt.datetime, ids, exclude: Optional[int] = None) -> List[Contact]:
+    """Automated texts (campaign and follow-up attempts) since `since`: what the SMS caps count."""
+    sent_at = ContactAttempt.sent_at
+    query = select(
+        ContactAttempt.account_id, ContactAttempt.phone, ContactAttempt.sent_at, ContactAttempt.claimed_at,
+    ).where(
+        ContactAttempt.channel == "sms",
+        ContactAttempt.source.in_(AUTOMATED_SOURCES),
+        ContactAttempt.state.in_(CONTACTED),
+        or_(sent_at >= since, and_(sent_at.is_(None), ContactAttempt.claimed_at >= since)),
+    )
+    if ids is not None:
+        query = query.where(ContactAttempt.account_id.in_(ids))
+    if exclude is not None:
+        query = query.where(ContactAttempt.id != exclude)
+    return [
+        Contact(at=aware(sent or claimed), channel="sms", account_id=account_id, phone=phone)
+        for account_id, phone, sent, claimed in session.execute(query)
+    ]
+
+
 def _inconvenient(session: Session, ids) -> Dict[str, tuple]:
     query = select(InconvenientTime.account_id, InconvenientTime.weekdays, InconvenientTime.start,
                    InconvenientTime.end)
@@ -183,11 +225,111 @@ def _callbacks(session: Session, since: dt.datetime, ids) -> Dict[str, tuple]:
 
 
 def check_account(
-    session: Session, account_id: str, channel: str, now: dt.datetime, profile: Jurisdiction
+    session: Session, account_id: str, channel: str, now: dt.datetime, policy: Policy,
+    request: Request = AUTOMATED_CONTACT,
 ) -> Optional[Decision]:
-    """The gate for one account now (None: no such account): what an agent's console
-    asks before a call or a text."""
+    """The gate for one account now (None: no such account)."""
     facts = account_facts(session, account_id)
     if facts is None:
         return None
-    return GateInputs.load(session, channel, profile, now, [facts]).check(facts, channel, now, profile)
+    return GateInputs.load(session, channel, policy, now, [facts]).check(facts, channel, now, policy, request)
+
+
+# -- the one question every sender asks ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Override:
+    """A supervisor lets a refused contact through, where the profile allows it for the rule."""
+
+    by: str
+    reason: str
+
+
+@dataclass
+class Verdict:
+    decision: Decision
+    facts: AccountFacts
+    inputs: GateInputs
+    profile: Jurisdiction
+    overridden: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.decision) or self.overridden
+
+    def overridable(self) -> bool:
+        return not self.decision and self.decision.rule in self.profile.supervisor_may_override
+
+
+def _no_account(phone: str, policy: Policy) -> AccountFacts:
+    """A number no account reaches (e.g. a wrong number answering): the gate still applies
+    opt-outs and, in the lender's time zone, the default profile's hours."""
+    return AccountFacts(
+        account_id="", name="", phone=phone, timezone=policy.lender.agent_hours.timezone,
+        language="en", currency="", balance=Decimal(0), due_date=dt.date.min, status="active",
+    )
+
+
+def last_inbound(session: Session, conversation_id: Optional[str]) -> Optional[dt.datetime]:
+    """When the borrower last wrote (or spoke) in this conversation."""
+    if not conversation_id:
+        return None
+    found = session.execute(
+        select(func.max(Message.created_at)).where(
+            Message.conversation_id == conversation_id, Message.direction == "in"
+        )
+    ).scalar()
+    return aware(found)
+
+
+def decide(
+    session: Session, policy: Policy, now: dt.datetime, *, channel: str, kind: str, actor: str,
+    account_id: Optional[str] = None, phone: Optional[str] = None,
+    conversation_id: Optional[str] = None, override: Optional[Override] = None,
+    exclude_attempt: Optional[int] = None, path: Optional[str] = None,
+) -> Verdict:
+    """May this leave now? Asked by every sender (campaign workers, the bot's late answers,
+    agents' replies, the hand-back notice, texts during a call, calls) and written to the
+    audit trail, with the supervisor's override when one was given and the profile allows it.
+
+    `kind` is lending.compliance's AUTOMATED, AGENT or REPLY; a REPLY in a conversation
+    the borrower never wrote in is an AGENT's contact (a person) or AUTOMATED (the service)."""
+    facts = account_facts(session, account_id) if account_id else None
+    if facts is None:
+        if phone is None:
+            raise LookupError(f"no account {account_id}")
+        facts = _no_account(phone, policy)
+    profile = policy.profile_for(facts.jurisdiction)
+    request = Request(kind)
+    if kind == REPLY:
+        replying_to = last_inbound(session, conversation_id)
+        if replying_to is None:
+            request = Request(AUTOMATED if actor in ("gateway", "bot", "campaigns") else "agent")
+        else:
+            request = Request(REPLY, replying_to)
+    inputs = GateInputs.load(session, channel, policy, now, [facts], exclude_attempt=exclude_attempt)
+    decision = inputs.check(facts, channel, now, policy, request)
+    verdict = Verdict(decision, facts, inputs, profile)
+    details = {"channel": channel, "kind": request.kind, "path": path}
+    if decision:
+        action = "gate_allowed"
+    elif override is not None and verdict.overridable() and override.reason.strip():
+        verdict.overridden, action = True, "gate_overridden"
+        details.update(rule=decision.rule, supervisor=override.by, reason=override.reason.strip()[:500])
+    else:
+        action = "gate_refused"
+        details.update(rule=decision.rule,
+                       retry_at=decision.retry_at.isoformat() if decision.retry_at else None)
+    audit(session, actor, action, account_id=facts.account_id or None,
+          conversation_id=conversation_id, details=details)
+    return verdict
+
+
+def refusal_json(verdict: Verdict) -> dict:
+    """What the API and the console show of a refusal: the rule, why, and the first allowed time."""
+    decision: Blocked = verdict.decision
+    return {
+        "rule": decision.rule, "reason": decision.reason,
+        "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
+        "overridable": verdict.overridable(),
+    }

@@ -16,8 +16,9 @@ def lender_of(policy: Policy) -> Lender:
 
 def render_message(
     campaign: Campaign, stage: str, facts: AccountFacts, policy: Policy, local_date: dt.date,
-    promise: Optional[PromiseFacts] = None,
+    promise: Optional[PromiseFacts] = None, variant: Optional[str] = None,
 ) -> str:
+    """`variant`: the account's variant where the stage runs an experiment."""
     values = values_for(
         name=facts.name, language=facts.language, lender=lender_of(policy), due_date=facts.due_date,
         days_past_due=(local_date - facts.due_date).days, link=policy.payment_link(facts.account_id),
@@ -25,7 +26,7 @@ def render_message(
         promise_date=promise.promised_on if promise else None,
         promise_amount=promise.amount if promise else None,
     )
-    body = fill(campaign.template(stage, facts.language), values)
+    body = fill(campaign.template(stage, facts.language, variant), values)
     if campaign.channel == "sms":
         return sms_text(body, policy.lender.name, opt_out_wording(facts.language, campaign.opt_out_wording))
     return " ".join(body.split())

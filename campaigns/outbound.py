@@ -19,15 +19,16 @@ from campaigns.gate import check_account
 from campaigns.messages import one_off_sms
 from campaigns.queueing import push
 from campaigns.runtime import Runtime
-from lending.compliance import Decision, zone
+from lending.compliance import AGENT, Decision, Request, zone
 from store.db import session_scope
 from store.models import Account, AttemptState, ContactAttempt
 
+AGENT_CONTACT = Request(AGENT)
 ONE_OFF_VALID_HOURS = 24  # an agent's text not allowed within this long is blocked
 
 
 def check_now(session: Session, rt: Runtime, account_id: str, channel: str) -> Optional[Decision]:
-    return check_account(session, account_id, channel, utc_now(), rt.policy.profile)
+    return check_account(session, account_id, channel, utc_now(), rt.policy, AGENT_CONTACT)
 
 
 def queue_sms(

@@ -131,7 +131,6 @@ class Planner:
         only_accounts: Optional[Sequence[str]] = None,
     ):
         self.session, self.campaign, self.policy = session, campaign, policy
-        self.profile = policy.profile
         self.now = now.astimezone(UTC)
         self.only_accounts = only_accounts
         self.checks = 0  # compliance checks made
@@ -156,7 +155,7 @@ class Planner:
                 ContactAttempt.local_date <= today + dt.timedelta(days=1),
             )
         ).scalars())
-        self.inputs = GateInputs.load(session, campaign.channel, self.profile, self.now)
+        self.inputs = GateInputs.load(session, campaign.channel, self.policy, self.now)
 
     def _accounts(self) -> Iterator[AccountFacts]:
         campaign, today = self.campaign, self.now.date()
@@ -227,7 +226,7 @@ class Planner:
 
         def gate(at: dt.datetime) -> Decision:
             self.checks += 1
-            return self.inputs.check(facts, campaign.channel, at, self.profile)
+            return self.inputs.check(facts, campaign.channel, at, self.policy)
 
         when, first = next_slot(gate, planned, lambda t: fit_window(t, tz, schedule), expires)
         if when is not None and first is None:

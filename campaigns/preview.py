@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence
 from sqlalchemy.orm import Session
 
 from campaigns.config import Campaign
+from campaigns.experiments import variants_for
 from campaigns.messages import render_message
 from campaigns.planning import ALREADY, BLOCKED, DEFERRED, ELIGIBLE, SKIPPED, Planner
 from lending.policy import Policy
@@ -23,6 +24,7 @@ class Sample:
     language: str
     account_id: str
     text: str
+    variant: Optional[str] = None  # in a stage with an experiment
 
 
 @dataclass
@@ -38,6 +40,8 @@ class PreviewReport:
     skipped: Counter = field(default_factory=Counter)  # per reason
     already_scheduled: int = 0
     samples: List[Sample] = field(default_factory=list)
+    # Stages with an experiment: the accounts that would get a message, per variant.
+    variants: Dict[str, Counter] = field(default_factory=dict)
     checks: int = 0  # compliance checks made
     seconds: float = 0.0
 
@@ -53,6 +57,7 @@ class PreviewReport:
             "blocked": dict(self.blocked), "skipped": dict(self.skipped),
             "already_scheduled": self.already_scheduled,
             "samples": [vars(sample) for sample in self.samples],
+            "variants": {stage: dict(counts) for stage, counts in self.variants.items()},
             "compliance_checks": self.checks, "seconds": round(self.seconds, 3),
         }
 
@@ -69,11 +74,19 @@ class PreviewReport:
             out.append(f"  {title:<22}{sum(counts.values()):>7}")
             out += [f"    {rule:<20}{count:>7}" for rule, count in sorted(counts.items())]
         out.append(f"  already scheduled     {self.already_scheduled:>7}")
+        for stage, counts in self.variants.items():
+            total = sum(counts.values())
+            split = ", ".join(
+                f"{name} {count} ({count / total:.0%})" if total else f"{name} 0"
+                for name, count in counts.items()
+            )
+            out.append(f"  experiment in {stage}: {split}")
         out.append(f"  ({self.checks} compliance checks in {self.seconds:.2f} s)")
         if self.samples:
             out.append("sample messages")
             for sample in self.samples:
-                out.append(f"  [{sample.stage} / {sample.language}] {sample.account_id}")
+                variant = f" / variant {sample.variant}" if sample.variant else ""
+                out.append(f"  [{sample.stage} / {sample.language}{variant}] {sample.account_id}")
                 out.append(f"    {sample.text}")
         return out
 
@@ -87,8 +100,10 @@ def preview(
     planner = Planner(session, campaign, policy, now, only_accounts)
     report = PreviewReport(campaign.id, campaign.name, campaign.channel, planner.now)
     report.stages = {name: 0 for name in campaign.stages}
+    report.variants = {stage: Counter({name: 0 for name in experiment.variants})
+                       for stage, experiment in campaign.experiments.items()}
     shown: Counter = Counter()
-    for plan in planner.plans():
+    for plan, variant in _with_variants(session, campaign, planner.plans()):
         report.stages[plan.stage] += 1
         if plan.outcome == ELIGIBLE:
             report.eligible += 1
@@ -100,11 +115,42 @@ def preview(
             report.skipped[plan.rule] += 1
         elif plan.outcome == ALREADY:
             report.already_scheduled += 1
-        sample_key = (plan.stage, plan.facts.language)
-        if plan.outcome in (ELIGIBLE, DEFERRED) and shown[sample_key] < samples:
+        if plan.outcome not in (ELIGIBLE, DEFERRED):
+            continue
+        if variant is not None:
+            report.variants[plan.stage][variant] += 1
+        sample_key = (plan.stage, plan.facts.language, variant)
+        if shown[sample_key] < samples:
             shown[sample_key] += 1
-            text = render_message(campaign, plan.stage, plan.facts, policy, plan.local_date, plan.promise)
-            report.samples.append(Sample(plan.stage, plan.facts.language, plan.facts.account_id, text))
+            text = render_message(campaign, plan.stage, plan.facts, policy, plan.local_date,
+                                  plan.promise, variant)
+            report.samples.append(
+                Sample(plan.stage, plan.facts.language, plan.facts.account_id, text, variant))
     report.checks = planner.checks
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _with_variants(session: Session, campaign: Campaign, plans, batch: int = 1000):
+    """(plan, the account's variant or None): the stored variant, else the hash's;
+    nothing is written."""
+    if not campaign.experiments:
+        yield from ((plan, None) for plan in plans)
+        return
+    pending = []
+
+    def flush():
+        for stage in campaign.experiments:
+            ids = [plan.facts.account_id for plan in pending if plan.stage == stage]
+            found = variants_for(session, campaign, stage, ids, store=False) if ids else {}
+            for plan in pending:
+                if plan.stage == stage:
+                    yield plan, found[plan.facts.account_id]
+        yield from ((plan, None) for plan in pending if plan.stage not in campaign.experiments)
+        pending.clear()
+
+    for plan in plans:
+        pending.append(plan)
+        if len(pending) >= batch:
+            yield from flush()
+    yield from flush()

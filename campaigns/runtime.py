@@ -19,6 +19,7 @@ import store.db
 from campaigns.config import Campaign, CampaignError, load_campaigns
 from campaigns.delivery import TwilioProvider
 from campaigns.ratelimit import SendLimiter
+from deployment import WORKER_SECRETS, require_secrets
 from lending.policy import Policy, load_policy
 from server.config import Settings
 
@@ -87,6 +88,8 @@ def runtime() -> Runtime:
     """This process's runtime, built from the environment on first use."""
     if _current is not None and _current[0] == os.getpid():
         return _current[1]
+    # Without this, a worker missing its Twilio token in production would quietly fill the outbox.
+    require_secrets(os.environ, WORKER_SECRETS, "A campaign worker")
     settings = Settings.from_env()
     store.db.connect(settings.database_url)
     return install(Runtime.build(settings))

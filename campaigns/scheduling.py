@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from campaigns import promises
 from campaigns.config import Campaign
+from campaigns.experiments import variants_for
 from campaigns.facts import naive
 from campaigns.planning import ALREADY, BLOCKED, DEFERRED, ELIGIBLE, SKIPPED, Plan, Planner
 from campaigns.queueing import push
@@ -89,6 +90,15 @@ def _row(plan: Plan, campaign: Campaign, run_id: str, source: str, now: dt.datet
     }
 
 
+def _assign(session: Session, campaign: Campaign, rows: List[Dict]) -> None:
+    """Stores the variant of every account a run schedules in a stage with an experiment,
+    so that later runs (and the results) keep it whatever the weights become."""
+    for stage in campaign.experiments:
+        ids = [row["account_id"] for row in rows if row["stage"] == stage]
+        if ids:
+            variants_for(session, campaign, stage, ids, store=True)
+
+
 def schedule(
     rt: Runtime, campaign: Campaign, now: dt.datetime,
     only_accounts: Optional[Sequence[str]] = None, actor: str = "cli", queue: bool = True,
@@ -122,9 +132,11 @@ def schedule(
             rows.append(_row(plan, campaign, run_id, source, now))
             if len(rows) >= BATCH:
                 _write(session, statement, rows)
+                _assign(session, campaign, rows)
                 rows = []
         if rows:
             _write(session, statement, rows)
+            _assign(session, campaign, rows)
         report.checks = planner.checks
         audit(session, actor, "campaign_run", details={
             "run_id": run_id, "campaign": campaign.id, "scheduled": report.scheduled,

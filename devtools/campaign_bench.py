@@ -48,6 +48,7 @@ from server.config import Settings
 from store.models import (
     Account,
     AccountStatus,
+    ConsentEvent,
     ContactAttempt,
     ContactPreference,
     InconvenientTime,
@@ -85,7 +86,8 @@ def populate(count: int, seed: int = 7) -> None:
     """N fictional accounts and the contact facts the gate reads."""
     rng = random.Random(seed)
     today = dt.date.today()
-    accounts, opt_outs, windows, callbacks = [], [], [], []
+    accounts, opt_outs, windows, callbacks, grants, revocations = [], [], [], [], [], []
+    consented_at = dt.datetime(2026, 1, 5, 10)
     for n in range(count):
         account_id = f"BENCH-{n:07d}"
         phone = f"+1555{n:07d}"
@@ -103,8 +105,14 @@ def populate(count: int, seed: int = 7) -> None:
             "due_date": today - dt.timedelta(days=rng.randint(-5, 60)),
             "birth_date": dt.date(1980, 1, 1), "id_last4": "0000", "status": status,
         })
+        # Every borrower consented to automated texts with the loan; an opt-out revokes it.
+        grants.append({"phone": phone, "channel": "sms", "granted": True, "at": consented_at,
+                       "source": "accounts_file", "recorded_by": "bench"})
         if rng.random() < 0.02:
             opt_outs.append({"phone": phone, "channel": "sms", "opted_out": True})
+            revocations.append({"phone": phone, "channel": "sms", "granted": False,
+                                "at": consented_at + dt.timedelta(days=30), "source": "keyword",
+                                "recorded_by": "bench"})
         if rng.random() < 0.02:
             windows.append({"account_id": account_id, "weekdays": "mon,tue,wed,thu,fri",
                             "start": dt.time(9), "end": dt.time(17)})
@@ -113,7 +121,8 @@ def populate(count: int, seed: int = 7) -> None:
                               "details": {"date": (today + dt.timedelta(days=2)).isoformat()}})
     with store.db.session_scope() as session:
         for table, rows in ((Account, accounts), (ContactPreference, opt_outs),
-                            (InconvenientTime, windows), (Outcome, callbacks)):
+                            (InconvenientTime, windows), (Outcome, callbacks),
+                            (ConsentEvent, grants), (ConsentEvent, revocations)):
             for start in range(0, len(rows), 5000):
                 session.execute(insert(table), rows[start:start + 5000])
 

@@ -9,8 +9,13 @@
 Every line you type travels as a signed Twilio webhook through the gateway (GATEWAY_URL,
 default http://127.0.0.1:5000), exactly as a real SMS or call would. On a call you type
 what you would say, or keys (a line of digits, * or #), or nothing (silence); you read
-what the bot would say. Replies sent later (a redelivery, an agent, a text during a
-call) are read from the outbox.
+what the bot would say. Texts sent later (a redelivered answer, an agent's reply from
+the console, a text during a call) are read from the outbox as they arrive.
+
+When the service stays silent or refuses, the chat says why and what to do, in a hint
+marked as not from the bot. It reads why from the store (opt-out, a person holding the
+thread, a failed identity check, messages waiting for redelivery) and the gateway's
+/healthz (whose language's Rasa is down), never from the bot's words.
 """
 from __future__ import annotations
 
@@ -20,15 +25,33 @@ import datetime as dt
 import os
 import re
 import sys
+import threading
+from dataclasses import dataclass
 from typing import List, Optional
 
+import requests
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.language.languages import is_chinese, parser_language
 from bot.training import ROOT
+from devtools import terminal
+from devtools.stack import ConsoleSignIn
 from devtools.twilio_sim import CallTurn, SimulatedCall, SimulatedTwilio
 from server.config import DEV_TWILIO_AUTH_TOKEN
+from store.accounts import find_by_phone
 from store.db import session_scope
-from store.models import OutboxMessage, VoiceCall
+from store.identity import active_lock
+from store.models import (
+    Conversation,
+    Message,
+    MessageStatus,
+    OutboxMessage,
+    Outcome,
+    OutcomeKind,
+    VoiceCall,
+)
+from store.outcomes import is_opted_out
 
 KEYS = re.compile(r"^[0-9*#]+$")
 UNSURE_CONFIDENCE = 0.3  # "?words": speech the recogniser is not sure of
@@ -61,7 +84,7 @@ def _print_outbox(phone: str, after_id: int, label: str = "bot (later)") -> int:
             .order_by(OutboxMessage.id)
         ).scalars().all()
         for row in rows:
-            print(f"  {label} > {row.body}")
+            terminal.show(f"  {label} > {row.body}")
             after_id = row.id
     return after_id
 
@@ -71,29 +94,152 @@ def _latest_outbox_id() -> int:
         return session.execute(select(func.max(OutboxMessage.id))).scalar() or 0
 
 
-def chat(gateway_url: str, account_id: Optional[str] = None) -> None:
+# --- why the service is silent --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThreadState:
+    """What the store says about a phone's SMS thread."""
+
+    opted_out: bool = False
+    held_by_person: bool = False
+    identity_locked: bool = False  # the identity check failed in the current conversation
+    account_locked: bool = False  # too many wrong identity answers: the account is locked
+    waiting: bool = False  # messages of the borrower wait for redelivery
+
+
+def thread_state(phone: str) -> ThreadState:
+    with session_scope() as session:
+        conversation = session.execute(
+            select(Conversation).where(Conversation.phone == phone, Conversation.channel == "sms")
+            .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+        ).scalars().first()
+        locked = conversation is not None and session.execute(
+            select(Outcome.id).where(
+                Outcome.conversation_id == conversation.id,
+                Outcome.kind.in_((OutcomeKind.IDENTITY_FAILED, OutcomeKind.WRONG_NUMBER)))
+        ).first() is not None
+        account = find_by_phone(session, phone)
+        account_locked = account is not None and active_lock(session, account.account_id) is not None
+        waiting = session.execute(
+            select(Message.id).where(
+                Message.phone == phone, Message.channel == "sms", Message.direction == "in",
+                Message.status.in_((MessageStatus.DEFERRED, MessageStatus.RECEIVED)))
+        ).first() is not None
+        return ThreadState(
+            opted_out=is_opted_out(session, phone, "sms"),
+            held_by_person=conversation is not None and conversation.handled_by == "human",
+            identity_locked=locked, account_locked=account_locked, waiting=waiting,
+        )
+
+
+def _bot_is_down(gateway_url: str, language: str) -> Optional[bool]:
+    """Whether the gateway finds `language`'s Rasa down (None: the gateway cannot say)."""
+    try:
+        health = requests.get(f"{gateway_url}/healthz", timeout=3).json()
+        return health["rasa"][parser_language(language)] == "down"
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return None
+
+
+def hints(state: ThreadState, language: str, console: ConsoleSignIn,
+          bot_down: Optional[bool] = None) -> List[str]:
+    """Why the service is silent or refuses, and what to do about it. `bot_down`: whether
+    the gateway finds the language's Rasa down (asked only when messages wait)."""
+    said = []
+    if state.opted_out:
+        start = "START (or 订阅)" if is_chinese(language) else "START"
+        said.append("this phone opted out of texts (STOP, or a word like QUIT or CANCEL), so "
+                    f"the service stays silent. Send {start} to opt back in.")
+    elif state.held_by_person:
+        password = console.password or "the one ./repay demo printed"
+        said.append(f"a person holds this conversation, so the bot stays silent. Answer as the "
+                    f"agent: open {console.url}, sign in as '{console.agent}' (password "
+                    f"{password}); the agent's replies appear here.")
+    elif state.account_locked:
+        said.append("too many wrong identity answers (by text or call) locked this account for "
+                    "the policy's cool-off (identity.lockout_minutes): every channel only gives "
+                    "the lender's number until it ends. To start over, quit and run ./repay demo "
+                    "again (without --keep).")
+    elif state.identity_locked:
+        said.append("the identity check failed (or the phone was said to be a wrong number), "
+                    "so the bot will not discuss this account in this conversation. To start "
+                    "over, quit and run ./repay demo again (without --keep).")
+    if state.waiting and not state.opted_out and not state.held_by_person:
+        name = "Chinese" if is_chinese(language) else "English"
+        if bot_down:
+            said.append(f"the {name} model is not up yet (still training or loading: see "
+                        "var/log/); your messages wait, and their answers appear here when it is.")
+        else:
+            said.append("your messages wait for the bot; their answers appear here shortly.")
+    return [f"  (demo hint, not from the bot: {line})" for line in said]
+
+
+class OutboxWatcher:
+    """Shows the texts sent to a phone (into the outbox) as they arrive: a redelivered
+    answer, an agent's reply from the console."""
+
+    def __init__(self, phone: str, interval: float = 0.5):
+        self.phone = phone
+        self.interval = interval
+        self.seen = _latest_outbox_id()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+
+    def __enter__(self) -> "OutboxWatcher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                label = "agent" if thread_state(self.phone).held_by_person else "bot (later)"
+                self.seen = _print_outbox(self.phone, self.seen, label)
+            except SQLAlchemyError:  # e.g. SQLite busy a moment: the next look finds them
+                continue
+
+
+def chat(gateway_url: str, account_id: Optional[str] = None,
+         console: Optional[ConsoleSignIn] = None) -> None:
     borrower = _demo_borrower(account_id)
+    phone, language = borrower["phone"], borrower["language"]
+    console = console or ConsoleSignIn(f"{gateway_url}/console/")
     token = os.environ.get("TWILIO_AUTH_TOKEN") or DEV_TWILIO_AUTH_TOKEN
     twilio = SimulatedTwilio(gateway_url, token)
     print(
         "\nYou are the borrower of a demo account. Text as you would reply to a reminder.\n"
-        f"  name {borrower['name']}, phone {borrower['phone']}, born {borrower['birth_date']},"
+        f"  name {borrower['name']}, phone {phone}, born {borrower['birth_date']},"
         f" ID ending {borrower['id_last4']}\n"
         f"  try: {_things_to_try(borrower)}\n"
         "  /quit to leave (./repay demo --account DEMO-1005 chats in Chinese)\n"
+        "  Lines marked 'demo hint' come from this chat, not from the bot.\n"
     )
-    seen = _latest_outbox_id()
-    while True:
-        try:
-            text = input("you > ")
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return
-        if text.strip() == "/quit":
-            return
-        for reply in twilio.sms(borrower["phone"], text):
-            print(f"  bot > {reply}")
-        seen = _print_outbox(borrower["phone"], seen)
+
+    def explain(state: ThreadState) -> None:
+        bot_down = _bot_is_down(gateway_url, language) if state.waiting else None
+        for line in hints(state, language, console, bot_down):
+            terminal.show(line)
+
+    state = thread_state(phone)
+    explain(state)
+    with OutboxWatcher(phone):
+        while True:
+            try:
+                text = terminal.ask("you > ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return
+            if text.strip() == "/quit":
+                return
+            replies = twilio.sms(phone, text)
+            for reply in replies:
+                terminal.show(f"  bot > {reply}")
+            before, state = state, thread_state(phone)
+            if not replies or state != before:
+                explain(state)
 
 
 # --- calls ---------------------------------------------------------------------------------

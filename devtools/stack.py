@@ -1,13 +1,18 @@
 """Starts Rasa (one server per language), the action server and the gateway as child
 processes, and stops them.
 
-    python -m devtools.stack serve   # run until Ctrl-C
-    python -m devtools.stack demo    # run, load the demo accounts, chat as a borrower
+    python -m devtools.stack serve          # run until Ctrl-C
+    python -m devtools.stack demo [--keep]  # run, load the demo accounts, chat as a borrower
 
 Embedded defaults need no outside server: the store and Rasa's trackers are SQLite
-files under var/, and outbound SMS land in the outbox. REDIS_URL switches Rasa's
-tracker and lock stores and the gateway's state to Redis; DATABASE_URL moves the
-store to PostgreSQL. Logs go to var/log/<process>.log.
+files under var/ (emptied by each demo unless --keep), and outbound SMS land in the
+outbox. REDIS_URL switches Rasa's tracker and lock stores and
+the gateway's state to Redis; DATABASE_URL moves the store to PostgreSQL. Logs go to
+var/log/<process>.log.
+
+English comes up first: serve and demo train (if need be) and start every other
+language's model in the background once the rest runs; until then that language's
+accounts get the holding reply and their messages wait for redelivery.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +31,27 @@ from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlparse
 
 import requests
+from sqlalchemy.engine import make_url
 
-from bot.training import LANGUAGES, ROOT, ensure_models, rasa_env
+from bot.language.languages import ENGLISH
+from bot.training import LANGUAGES, ROOT, ensure_models, model_path, rasa_env
+from deployment import GATEWAY_SECRETS, ConfigError, require_secrets
+from devtools import terminal
 
 VAR = ROOT / "var"
+PROGRESS_EVERY = 30  # seconds between "still waiting" lines while the stack starts
 
 # Tests and benchmarks must never reach Twilio, whatever the developer's shell holds.
 OFFLINE_TWILIO = {
     "TWILIO_AUTH_TOKEN": "", "TWILIO_ACCOUNT_SID": "", "TWILIO_FROM_NUMBER": "",
     "TWILIO_MESSAGING_SERVICE_SID": "", "PUBLIC_URL": "",
 }
+
+
+def start_wait_seconds() -> float:
+    """How long a process may take to answer its health check once started: 180 s, or
+    REPAY_STACK_WAIT_SECONDS on a busy machine (Rasa loads its model slowly there)."""
+    return float(os.environ.get("REPAY_STACK_WAIT_SECONDS") or 180)
 
 
 @dataclass
@@ -49,6 +66,9 @@ class StackConfig:
     log_dir: Path = VAR / "log"
     extra_env: Dict[str, str] = field(default_factory=dict)
     languages: Tuple[str, ...] = LANGUAGES  # whose dialogue models run
+    # Of those, the ones whose model, when not built yet, is trained in the background
+    # after the rest is up (their accounts wait for redelivery meanwhile).
+    later: Tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "StackConfig":
@@ -83,6 +103,24 @@ class StackConfig:
         return self.gateway_port + self.gateway_names.index(name)
 
 
+def _end(process: subprocess.Popen) -> None:
+    """SIGTERM to the process's group, SIGKILL when it lingers."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _shown(path: Path) -> str:
+    """A path as a user in the repository's root would type it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _redis_env(url: str) -> Dict[str, str]:
     parsed = urlparse(url)
     return {
@@ -99,9 +137,19 @@ class Stack:
     def __init__(self, config: StackConfig):
         self.config = config
         self.processes: Dict[str, subprocess.Popen] = {}
-        self.models = ensure_models(config.languages)
-        # One key for every gateway process, so a console sign-in works on any of them.
-        self.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+        self.models = ensure_models(
+            lang for lang in config.languages
+            if lang not in config.later or model_path(lang).exists()
+        )
+        # `later` languages without a model: trained, then started, by a thread each.
+        self.background: Dict[str, threading.Thread] = {}
+        self.training: Dict[str, subprocess.Popen] = {}
+        self._guard = threading.Lock()  # starting a process vs stopping the stack
+        self._stopping = False
+        # One value per run for every process: a console sign-in works on any gateway, the
+        # gateway's calls reach Rasa's HTTP API, Rasa's reach the action server.
+        self.secrets = {name: os.environ.get(name) or secrets.token_hex(32)
+                        for name in ("SECRET_KEY", "RASA_TOKEN", "ACTION_SERVER_TOKEN")}
 
     def env(self) -> Dict[str, str]:
         c = self.config
@@ -114,7 +162,7 @@ class Stack:
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
             RASA_TRACKER_DB=c.tracker_db,
             PYTHONPATH=str(ROOT),
-            SECRET_KEY=self.secret_key,
+            **self.secrets,
         )
         if c.redis_url:
             env["REDIS_URL"] = c.redis_url
@@ -127,17 +175,18 @@ class Stack:
         bin_dir = Path(sys.executable).parent
         endpoints = "endpoints.redis.yml" if c.redis_url else "endpoints.yml"
         commands = {
-            "actions": [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
-                        "--port", str(c.actions_port)],
+            "actions": [sys.executable, "-m", "actions.server", "--port", str(c.actions_port)],
         }
-        for lang in c.languages:
+        for lang in self.models:
             commands[c.rasa_name(lang)] = [
                 str(bin_dir / "rasa"), "run", "--enable-api", "--port", str(c.rasa_port_of(lang)),
                 "--model", str(self.models[lang]), "--endpoints", endpoints,
-                "--credentials", "credentials.yml", "--interface", "127.0.0.1"]
+                "--credentials", "credentials.yml", "--interface", "127.0.0.1",
+                "--auth-token", self.secrets["RASA_TOKEN"]]
         for name in c.gateway_names:
             commands[name] = [
-                str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{c.gateway_port_of(name)}",
+                str(bin_dir / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+                "--bind", f"127.0.0.1:{c.gateway_port_of(name)}",
                 "--workers", "1", "--threads", "16", "--timeout", "30", "server:create_app()",
             ]
         return commands
@@ -147,7 +196,7 @@ class Stack:
         if name.startswith("gateway"):
             return f"http://127.0.0.1:{c.gateway_port_of(name)}/healthz"
         if name.startswith("rasa"):
-            return f"http://127.0.0.1:{self._port(name)}/status"
+            return f"http://127.0.0.1:{self._port(name)}/status?token={self.secrets['RASA_TOKEN']}"
         return f"http://127.0.0.1:{c.actions_port}/health"
 
     def _port(self, name: str) -> int:
@@ -157,7 +206,12 @@ class Stack:
         ports = {c.rasa_name(lang): c.rasa_port_of(lang) for lang in c.languages}
         return {"actions": c.actions_port, **ports}[name]
 
-    def start(self, name: str, timeout: float = 180) -> None:
+    def start(self, name: str, timeout: Optional[float] = None) -> None:
+        self.launch(name)
+        self.wait_healthy([name], timeout or start_wait_seconds())
+
+    def launch(self, name: str) -> None:
+        """Starts the process, without waiting for it to answer."""
         # Another stack on the same port would answer our health check and our
         # requests: refuse rather than talk to the wrong service.
         with socket.socket() as probe:
@@ -165,48 +219,124 @@ class Stack:
                 raise RuntimeError(f"{name}: port {self._port(name)} is already in use")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         Path(self.config.tracker_db).parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.config.log_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            self._commands()[name], cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.wait_healthy(name, timeout)
+        with self._guard, open(self.config.log_dir / f"{name}.log", "ab") as log:
+            if self._stopping:
+                raise RuntimeError(f"{name}: not started, the stack is stopping")
+            env = self.env()
+            if name.startswith("gateway"):
+                # Each gateway's gunicorn workers add up their metrics in a directory of its own.
+                env["PROMETHEUS_MULTIPROC_DIR"] = str(self.config.log_dir / "metrics" / name)
+            self.processes[name] = subprocess.Popen(
+                self._commands()[name], cwd=ROOT, env=env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
 
-    def wait_healthy(self, name: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        url = self._health_url(name)
-        while time.monotonic() < deadline:
-            process = self.processes[name]
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited with {process.returncode}; see {self.config.log_dir / name}.log"
-                )
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"{name} not healthy after {timeout:.0f} s; see its log")
+    def _healthy(self, name: str) -> bool:
+        process = self.processes.get(name)
+        if process is None:
+            raise RuntimeError(f"{name} was stopped")
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{name} exited with {process.returncode}; see {self.config.log_dir / name}.log"
+            )
+        try:
+            return requests.get(self._health_url(name), timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def wait_healthy(self, names: List[str], timeout: float, progress: bool = False) -> None:
+        """Until every process named answers its health check; with `progress`, a line as
+        each is up and every 30 s while Rasa loads its model."""
+        started = time.monotonic()
+        waiting, told = list(names), 0
+        up: List[str] = []  # said to be up
+        while waiting:
+            waiting = [name for name in waiting if not self._healthy(name)]
+            elapsed = time.monotonic() - started
+            if progress:
+                for name in names:
+                    if name not in waiting and name not in up:
+                        print(f"stack: {name} up in {elapsed:.0f} s", flush=True)
+                        up.append(name)
+                if waiting and elapsed >= told + PROGRESS_EVERY:
+                    told += PROGRESS_EVERY
+                    print(f"stack: waiting for {', '.join(waiting)} ({told} s)", flush=True)
+            if waiting and elapsed > timeout:
+                raise RuntimeError(f"{', '.join(waiting)} not healthy after {timeout:.0f} s; "
+                                   f"see {_shown(self.config.log_dir)}/")
+            if waiting:
+                time.sleep(0.5)
+
+    def check_secrets(self) -> None:
+        """ConfigError when the gateway would refuse to start (its log would be all that said why)."""
+        require_secrets(self.env(), GATEWAY_SECRETS, "The gateway")
 
     def start_all(self) -> None:
-        rasas = [self.config.rasa_name(lang) for lang in self.config.languages]
-        for name in ["actions", *rasas, *self.config.gateway_names]:
-            print(f"stack: starting {name}", flush=True)
-            self.start(name)
+        """Starts every process at once (Rasa loading its model takes longest) and waits
+        for all; then the `later` languages' models in the background."""
+        self.check_secrets()
+        names = ["actions", *(self.config.rasa_name(lang) for lang in self.models),
+                 *self.config.gateway_names]
+        print(f"stack: starting {', '.join(names)}", flush=True)
+        for name in names:
+            self.launch(name)
+        self.wait_healthy(names, timeout=start_wait_seconds(), progress=True)
+        for lang in self.config.languages:
+            if lang not in self.models:
+                self.background[lang] = threading.Thread(
+                    target=self._train_then_start, args=(lang,), name=f"train-{lang}",
+                    daemon=True)
+                self.background[lang].start()
+
+    @staticmethod
+    def training_command(lang: str) -> List[str]:
+        return [sys.executable, "-m", "bot.training", lang]
+
+    def _train_then_start(self, lang: str) -> None:
+        """Trains `lang`'s model in the background, then starts its Rasa."""
+        name, started = self.config.rasa_name(lang), time.monotonic()
+        log_path = self.config.log_dir / f"training-{lang}.log"
+        terminal.show(f"stack: training the {lang} model in the background (log: "
+                      f"{_shown(log_path)}); its accounts get the holding reply until it is up")
+        with self._guard, open(log_path, "ab") as log:
+            if self._stopping:
+                return
+            self.training[lang] = subprocess.Popen(
+                self.training_command(lang), cwd=ROOT, env=rasa_env(),
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        try:
+            if self.training[lang].wait() != 0:
+                raise RuntimeError(f"training the {lang} model failed; see {_shown(log_path)}")
+            with self._guard:  # start() reads the models under it
+                self.models[lang] = model_path(lang)
+            self.start(name, timeout=300)
+        except RuntimeError as exc:
+            if not self._stopping:
+                terminal.show(f"stack: {exc}")
+            return
+        terminal.show(f"stack: {lang} model up on {self.config.rasa_url_of(lang)}, "
+                      f"{time.monotonic() - started:.0f} s after the stack; waiting messages "
+                      "are answered now")
+
+    def children(self, name: str) -> List[int]:
+        """The pids of a process's children: a gateway's gunicorn workers (Linux)."""
+        pid = self.processes[name].pid
+        return [int(child) for child in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        _end(process)
 
     def stop_all(self) -> None:
+        with self._guard:  # nothing starts after this
+            self._stopping = True
+        for training in self.training.values():
+            if training.poll() is None:
+                _end(training)
         for name in list(self.processes)[::-1]:
             self.stop(name)
 
@@ -234,6 +364,16 @@ def load_demo_accounts(database_url: str) -> None:
 
 
 DEMO_AGENTS = {"demo": "agent", "demo-lead": "supervisor", "demo-trainer": "trainer"}
+SQLITE_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+@dataclass(frozen=True)
+class ConsoleSignIn:
+    """Where an agent answers a conversation a person holds, for the chat's hints."""
+
+    url: str
+    password: Optional[str] = None  # None: the one `./repay demo` printed
+    agent: str = "demo"
 
 
 def create_demo_agents(database_url: str) -> str:
@@ -249,26 +389,56 @@ def create_demo_agents(database_url: str) -> str:
     return password
 
 
+def use_demo_state(config: StackConfig, keep: bool) -> None:
+    """Empties the embedded store and Rasa's trackers first unless `keep`: every demo
+    starts its borrowers afresh (no opt-out, lock or handoff left over from an earlier
+    run). A DATABASE_URL of the user's own is never emptied."""
+    if os.environ.get("DATABASE_URL"):
+        print("stack: DATABASE_URL is set: the demo keeps that store's state")
+        return
+    if keep:
+        print("stack: the demo keeps its previous state")
+        return
+    store_file = Path(make_url(config.database_url).database or "")
+    for path in (store_file, Path(config.tracker_db)):
+        for leftover in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES)):
+            leftover.unlink(missing_ok=True)
+    print(f"stack: the demo starts afresh (empty {_shown(store_file)} and Rasa trackers; "
+          "./repay demo --keep keeps the previous state)")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.stack")
     parser.add_argument("mode", choices=["serve", "demo"])
     parser.add_argument("--account", default=None, metavar="ACCOUNT_ID",
                         help="demo: chat as this demo account (DEMO-1005 writes Chinese)")
+    parser.add_argument("--keep", action="store_true",
+                        help="demo: keep the previous demo's conversations, opt-outs and "
+                             "trackers instead of starting afresh")
     args = parser.parse_args(argv)
     config = StackConfig.from_env()
+    config.later = tuple(lang for lang in config.languages if lang != ENGLISH)
+    if args.mode == "demo":
+        use_demo_state(config, args.keep)
     load_demo_accounts(config.database_url)
     password = create_demo_agents(config.database_url)
-    with Stack(config) as stack:
+    stack = Stack(config)
+    try:
+        stack.check_secrets()
+    except ConfigError as exc:
+        sys.exit(f"stack: {exc}")
+    with stack:
         rasas = ", ".join(f"{lang} on {config.rasa_url_of(lang)}" for lang in config.languages)
         print(f"stack: gateway on {config.gateway_url}/twilio/sms, Rasa {rasas}")
+        console = ConsoleSignIn(f"{config.gateway_url}/console/", password)
         print(
-            f"stack: agent console on {config.gateway_url}/console/ - sign in as 'demo' (agent), "
+            f"stack: agent console on {console.url} - sign in as 'demo' (agent), "
             f"'demo-lead' (supervisor) or 'demo-trainer' (trainer), password {password}"
         )
         if args.mode == "demo":
             from devtools.chat import chat
 
-            chat(stack.config.gateway_url, args.account)
+            chat(stack.config.gateway_url, args.account, console)
         else:
             try:
                 signal.pause()

@@ -9,6 +9,17 @@ time-based rule would allow (None: no waiting helps, e.g. an opt-out or a disput
 
 Days and hours are the borrower's own: contact hours, "per day" and "in 7 days" are
 read in the account's time zone, daylight saving included.
+
+What is being sent matters (`kind`):
+- AUTOMATED: contact the service starts by itself (a campaign text, a call in the
+  assistant's voice). It needs the consent the profile asks for, and texts count
+  against the SMS caps.
+- AGENT: a person's own text or call, not an answer: contact hours, states and
+  opt-outs apply; no automated-contact consent, no SMS cap.
+- REPLY: an answer in a conversation the borrower started (the bot's answer sent late,
+  an agent's reply, the hand-back notice, a text the caller asked for). No consent
+  needed beyond their own message, never counted; outside contact hours only within
+  the profile's `reply_window_minutes` of the borrower's latest message.
 """
 from __future__ import annotations
 
@@ -22,6 +33,8 @@ from lending.policy import Jurisdiction
 
 UTC = dt.timezone.utc
 CHANNELS = ("sms", "voice")
+AUTOMATED, AGENT, REPLY = "automated", "agent", "reply"
+KINDS = (AUTOMATED, AGENT, REPLY)
 _NEVER = None  # a Blocked.retry_at saying that waiting does not help
 
 
@@ -41,6 +54,9 @@ class Rule:
     QUIET_AFTER_CONVERSATION = "quiet_after_conversation"
     CONNECTED_CALLS_PER_DAY = "connected_calls_per_day"
     UNANSWERED_CALLS_PER_DAY = "unanswered_calls_per_day"
+    SMS_PER_DAY = "sms_per_day"
+    SMS_PER_7_DAYS = "sms_per_7_days"
+    NO_CONSENT = "no_consent"
 
 
 # Account states (store.models.AccountStatus values) that stop all contact.
@@ -70,7 +86,8 @@ class Contact:
     Voice: `answered` is True once the call connected, False when it did not, None while
     nobody knows yet (counted as unanswered); `conversation` is True when the call was
     a conversation with the borrower (US: it starts the quiet period). `by_borrower`
-    marks contact the borrower started, which never counts against a cap."""
+    marks contact the borrower started, which never counts against a cap. SMS: only
+    automated texts are given (the SMS caps count them)."""
 
     at: dt.datetime
     channel: str
@@ -103,6 +120,7 @@ class CallbackRequest:
 @dataclass(frozen=True)
 class Preferences:
     opted_out: FrozenSet[str] = frozenset()  # channels this phone opted out of
+    consented: FrozenSet[str] = frozenset()  # channels with consent to automated contact on record
     inconvenient: Tuple[Window, ...] = ()
     callbacks: Tuple[CallbackRequest, ...] = ()
 
@@ -145,6 +163,18 @@ def local_start(day: dt.date, clock: dt.time, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Request:
+    """What is being sent: `kind` (AUTOMATED, AGENT, REPLY) and, for a REPLY, when the
+    borrower's latest message arrived."""
+
+    kind: str = AUTOMATED
+    replying_to: Optional[dt.datetime] = None
+
+
+AUTOMATED_CONTACT = Request()
+
+
 def check(
     borrower: Borrower,
     channel: str,
@@ -152,15 +182,22 @@ def check(
     history: Sequence[Contact],
     profile: Jurisdiction,
     preferences: Preferences = NO_PREFERENCES,
+    request: Request = AUTOMATED_CONTACT,
 ) -> Decision:
     """Allowed, or Blocked by the first rule broken, with the earliest instant that
     passes every time-based rule (None when only a person or the borrower can lift it)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
+    if request.kind not in KINDS:
+        raise ValueError(f"unknown kind of contact {request.kind!r}")
     if at.tzinfo is None:
         raise ValueError("`at` must be an aware datetime")
-    calls = _counted_calls(borrower, channel, history, profile)
-    first = _first_block(borrower, channel, at, calls, profile, preferences)
+    if channel == "voice":
+        counted = _counted_calls(borrower, channel, history, profile)
+    else:  # automated texts about this account (the SMS caps count per account)
+        counted = [c for c in history if c.channel == "sms" and c.account_id == borrower.account_id
+                   and not c.by_borrower]
+    first = _first_block(borrower, channel, at, counted, profile, preferences, request)
     if first is None:
         return ALLOWED
     retry = first.retry_at
@@ -169,7 +206,7 @@ def check(
     for _ in range(32):
         if retry is None:
             break
-        later = _first_block(borrower, channel, retry, calls, profile, preferences)
+        later = _first_block(borrower, channel, retry, counted, profile, preferences, request)
         if later is None:
             break
         if later.retry_at is None:
@@ -182,22 +219,39 @@ def check(
 
 
 def _first_block(
-    borrower: Borrower, channel: str, at: dt.datetime, calls: List[Contact],
-    profile: Jurisdiction, preferences: Preferences,
+    borrower: Borrower, channel: str, at: dt.datetime, counted: List[Contact],
+    profile: Jurisdiction, preferences: Preferences, request: Request,
 ) -> Optional[Blocked]:
     state = _account_state(borrower)
     if state is not None:
         return state
     if channel in preferences.opted_out:
         return Blocked(Rule.OPTED_OUT, f"the borrower opted out of {channel}", _NEVER)
+    if (request.kind == AUTOMATED and profile.consent.required(channel)
+            and channel not in preferences.consented):
+        what = "automated texts" if channel == "sms" else "automated or AI-voice calls"
+        return Blocked(Rule.NO_CONSENT, f"no consent to {what} on record for this number", _NEVER)
     tz = zone(borrower.timezone)
     local = at.astimezone(tz)
-    for rule in (_contact_hours, _inconvenient_time, _callback_requested):
+    if request.kind == REPLY:
+        # The borrower's own conversation: a callback they asked for does not stop an
+        # answer, and a fresh message may be answered outside hours where the profile says.
+        window = dt.timedelta(minutes=profile.reply_window_minutes)
+        if window and request.replying_to is not None and at - request.replying_to <= window:
+            return None
+        rules = (_contact_hours, _inconvenient_time)
+    else:
+        rules = (_contact_hours, _inconvenient_time, _callback_requested)
+    for rule in rules:
         blocked = rule(local, tz, at, profile, preferences)
         if blocked is not None:
             return blocked
+    if request.kind == REPLY:
+        return None
     if channel == "voice":
-        return _call_frequency(local, tz, calls, profile)
+        return _call_frequency(local, tz, counted, profile)
+    if request.kind == AUTOMATED:
+        return _sms_frequency(local, tz, counted, profile)
     return None
 
 
@@ -267,6 +321,47 @@ def _counted_calls(
     ]
 
 
+def _sms_frequency(
+    local: dt.datetime, tz: ZoneInfo, texts: List[Contact], profile: Jurisdiction
+) -> Optional[Blocked]:
+    """Automated texts per account: per day and per 7 days, in the borrower's days."""
+    caps = profile.frequency
+    today = local.date()
+    at = local.astimezone(UTC)
+    days = [c.at.astimezone(tz).date() for c in texts if c.at <= at]
+    if caps.sms_per_7_days:
+        blocked = _seven_day_cap(today, tz, days, caps.sms_per_7_days, Rule.SMS_PER_7_DAYS, "automated texts")
+        if blocked is not None:
+            return blocked
+    if caps.sms_per_day:
+        sent = sum(1 for d in days if d == today)
+        if sent >= caps.sms_per_day:
+            return Blocked(
+                Rule.SMS_PER_DAY, f"{sent} automated texts today (at most {caps.sms_per_day})",
+                local_start(today + dt.timedelta(days=1), dt.time(0), tz),
+            )
+    return None
+
+
+def _seven_day_cap(
+    today: dt.date, tz: ZoneInfo, days: List[dt.date], cap: int, rule: str, what: str
+) -> Optional[Blocked]:
+    """Blocked while the last 7 days (today included) hold `cap` or more of `days`, until
+    the first day the window holds fewer."""
+    first_day = today - dt.timedelta(days=6)
+    recent = [d for d in days if d >= first_day]
+    if len(recent) < cap:
+        return None
+    for ahead in range(1, 8):
+        window_start = first_day + dt.timedelta(days=ahead)
+        if sum(1 for d in recent if d >= window_start) < cap:
+            break
+    return Blocked(
+        rule, f"{len(recent)} {what} in the last 7 days (at most {cap})",
+        local_start(today + dt.timedelta(days=ahead), dt.time(0), tz),
+    )
+
+
 def _call_frequency(
     local: dt.datetime, tz: ZoneInfo, calls: List[Contact], profile: Jurisdiction
 ) -> Optional[Blocked]:
@@ -293,20 +388,10 @@ def _call_frequency(
                 )
     placed = [day_of(c) for c in past if not c.by_borrower]
     if caps.call_attempts_per_7_days:
-        cap = caps.call_attempts_per_7_days
-        first_day = today - dt.timedelta(days=6)
-        recent = [d for d in placed if d >= first_day]
-        if len(recent) >= cap:
-            # The first day the 7-day window holds fewer than `cap` calls.
-            for ahead in range(1, 8):
-                window_start = first_day + dt.timedelta(days=ahead)
-                if sum(1 for d in recent if d >= window_start) < cap:
-                    break
-            return Blocked(
-                Rule.CALLS_PER_7_DAYS,
-                f"{len(recent)} calls in the last 7 days (at most {cap})",
-                local_start(today + dt.timedelta(days=ahead), dt.time(0), tz),
-            )
+        blocked = _seven_day_cap(today, tz, placed, caps.call_attempts_per_7_days,
+                                 Rule.CALLS_PER_7_DAYS, "calls")
+        if blocked is not None:
+            return blocked
     tomorrow = local_start(today + dt.timedelta(days=1), dt.time(0), tz)
     todays = [c for c in past if not c.by_borrower and day_of(c) == today]
     if caps.connected_calls_per_day:

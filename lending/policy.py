@@ -84,7 +84,14 @@ class Lender(_Strict):
     name: str
     assistant_name: str
     support_phone: str
-    agent_hours: AgentHours
+    agent_hours: AgentHours  # the default desk
+    # Desks by language ("zh": the Chinese-speaking agents); a language without one goes
+    # to agent_hours.
+    desks: Dict[str, AgentHours] = {}
+
+    def hours_for(self, language: str) -> AgentHours:
+        """The hours of the desk that answers borrowers writing in this language."""
+        return self.desks.get(parser_language(language)) or self.agent_hours
 
 
 class Payments(_Strict):
@@ -142,12 +149,37 @@ class Hardship(_Strict):
 
 
 class Identity(_Strict):
+    """Right-party verification across every conversation with an account: wrong answers
+    count per account (SMS, calls, the console) within `window_minutes`; at `max_attempts`
+    the account is locked for `lockout_minutes` (store/identity.py)."""
+
     max_attempts: conint(ge=1, le=5)
+    window_minutes: conint(ge=1, le=43200) = 1440  # 30 days at most
+    lockout_minutes: conint(ge=1, le=43200) = 1440
 
 
 class Conversation(_Strict):
     session_expiry_minutes: conint(ge=5)
     rasa_timeout_seconds: conint(ge=1, le=12)  # Twilio gives up on a webhook at 15 s
+
+
+# Outcomes after which the bot may ask "How did we do?": agreements only. Never after an
+# opt-out, a dispute (or "already paid"), legal steps, hardship, a wrong person or abuse.
+FEEDBACK_OUTCOMES = ("promise", "plan", "deferral", "payment_link")
+
+
+class Feedback(_Strict):
+    """One short question after a conversation reaches an agreement (server/feedback.py)."""
+
+    ask: bool = False
+    after: List[str] = list(FEEDBACK_OUTCOMES)  # outcome kinds that earn the question
+    reply_window_minutes: conint(ge=5, le=1440) = 120  # a digit later is a normal message
+
+    @validator("after", each_item=True)
+    def _agreement(cls, value):
+        if value not in FEEDBACK_OUTCOMES:
+            raise ValueError(f"{value!r}: the question follows only {', '.join(FEEDBACK_OUTCOMES)}")
+        return value
 
 
 class Voicemail(_Strict):
@@ -214,21 +246,51 @@ class Exceptions(_Strict):
 
 
 class Frequency(_Strict):
-    """Caps on outbound calls (lending/compliance.py applies them). Calls the borrower
-    starts never count; `calls_counted_per` says whether calls to the same debt
-    (US Reg F) or to the same phone number (China) are counted together."""
+    """Caps on outbound calls and automated texts (lending/compliance.py applies them).
+    Contact the borrower starts, and answers in a conversation they started, never count;
+    `calls_counted_per` says whether calls to the same debt (US Reg F) or to the same
+    phone number (China) are counted together. SMS caps count per account, in the
+    borrower's days."""
 
     call_attempts_per_7_days: Optional[conint(ge=1)]
     quiet_days_after_conversation: Optional[conint(ge=1)]
     connected_calls_per_day: Optional[conint(ge=1)]
     unanswered_attempts_per_day: Optional[conint(ge=1)]
     calls_counted_per: Literal["debt", "number"] = "debt"
+    sms_per_day: Optional[conint(ge=1)] = None
+    sms_per_7_days: Optional[conint(ge=1)] = None
+
+
+class Consent(_Strict):
+    """Which automated contact needs the borrower's recorded consent (the consent ledger,
+    store/consents.py). US TCPA: automated texts and calls with an artificial or AI voice
+    to a mobile number need prior express consent."""
+
+    automated_sms: bool = True
+    automated_voice: bool = True
+
+    def required(self, channel: str) -> bool:
+        return self.automated_sms if channel == "sms" else self.automated_voice
+
+
+# Gate rules (lending.compliance.Rule) a profile may let a supervisor override, with a
+# reason. Attorney or bankruptcy, opt-outs, consent and wrong numbers are never overridable.
+OVERRIDABLE_CONTACT_RULES = (
+    "account_disputed", "contact_hours", "inconvenient_time", "callback_requested",
+    "sms_per_day", "sms_per_7_days",
+)
 
 
 class Jurisdiction(_Strict):
     name: str
     contact_hours: Hours
     frequency: Frequency
+    # An answer to the borrower's own message within this many minutes of it may go
+    # outside contact hours (0: never). US Reg F lets a collector respond to a
+    # consumer-initiated communication at that time, through the same medium.
+    reply_window_minutes: conint(ge=0, le=120) = 0
+    consent: Consent = Consent()
+    supervisor_may_override: List[str] = []
     sms_may_state_amount: bool
     required_statements: Dict[str, str]
     audit_retention_years: conint(ge=1)
@@ -242,6 +304,12 @@ class Jurisdiction(_Strict):
                 raise ValueError(f"{language!r} is not a language code like 'en' or 'zh'")
             if not text.strip() or "{" in text or "}" in text:
                 raise ValueError(f"the {language!r} statement must be plain text without {{placeholders}}")
+        return value
+
+    @validator("supervisor_may_override", each_item=True)
+    def _overridable(cls, value):
+        if value not in OVERRIDABLE_CONTACT_RULES:
+            raise ValueError(f"{value!r} is not one of {list(OVERRIDABLE_CONTACT_RULES)}")
         return value
 
     def required_statement(self, language: str) -> Optional[str]:
@@ -264,10 +332,29 @@ class Policy(_Strict):
     handoff: Handoff
     exceptions: Exceptions = Exceptions()
     voice: Voice = Voice()
-    profile: Jurisdiction
+    feedback: Feedback = Feedback()
+    profile: Jurisdiction  # the default profile: accounts without a jurisdiction of their own
+    jurisdictions: Dict[str, Jurisdiction] = {}  # every profile in lender/jurisdictions/
 
     def payment_link(self, account_ref: str) -> str:
         return self.payments.link_template.format(account_ref=account_ref)
+
+    def profile_for(self, jurisdiction: Optional[str]) -> Jurisdiction:
+        """The account's profile; the policy's own for an account without one. An unknown
+        name is refused: contact under the wrong rules is worse than none."""
+        if not jurisdiction or jurisdiction == self.jurisdiction:
+            return self.profile
+        try:
+            return self.jurisdictions[jurisdiction]
+        except KeyError:
+            raise PolicyError(f"no jurisdiction profile {jurisdiction!r}") from None
+
+    def all_profiles(self) -> Dict[str, Jurisdiction]:
+        return {**self.jurisdictions, self.jurisdiction: self.profile}
+
+    def account_import_options(self) -> dict:
+        """What loading accounts needs from the policy (store.accounts.import_records)."""
+        return {"jurisdictions": set(self.all_profiles()), "default_jurisdiction": self.jurisdiction}
 
 
 def _explain(error: ValidationError, source: Path) -> str:
@@ -297,8 +384,13 @@ def load_policy(path: Optional[Path] = None) -> Policy:
     name = data.get("jurisdiction")
     if not isinstance(name, str) or not name.isidentifier():
         raise PolicyError(f"{path}: 'jurisdiction' must name a profile, e.g. 'us'")
-    profile_path = path.parent / "jurisdictions" / f"{name}.yml"
-    data["profile"] = _read_yaml(profile_path)
+    folder = path.parent / "jurisdictions"
+    data["profile"] = _read_yaml(folder / f"{name}.yml")
+    # Every profile ships beside it: accounts name theirs (store column `jurisdiction`).
+    data["jurisdictions"] = {
+        other.stem: _read_yaml(other) for other in sorted(folder.glob("*.yml"))
+        if other.stem.isidentifier()
+    }
     try:
         return Policy(**data)
     except ValidationError as exc:

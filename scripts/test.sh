@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every check, in the order that fails fastest: lint, data validation, dialogue
-# test stories, the held-out NLU gates, then the pytest suite (unit, store, gateway,
-# actions, end to end). Each language has its own model (README, "One model per
-# language"): each is validated and passes its own gate. The test stories run against
+# Every check, in the order that fails fastest: lint, then the checks of the models (data
+# validation, dialogue test stories, the held-out NLU gates), then the pytest suite (unit,
+# store, gateway, actions, end to end). Each language has its own model (README, "One model
+# per language"): each is validated and passes its own gate. The test stories run against
 # the English model: every language's dialogue policies are the same files
 # (tests/unit/test_model_configs.py compares them). Extra arguments go to pytest.
 set -euo pipefail
@@ -10,24 +10,89 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres:postgres@127.0.0.1:5432/repay_test}"
+started=$SECONDS
 
 scripts/services.sh
 
 echo "== lint"
 .venv/bin/ruff check .
 
-echo "== rasa data validate"
-.venv/bin/python -m bot.validate
-
+# The model checks do not depend on each other and spend much of their time loading Rasa:
+# they run side by side, each into its own log, shown in full when it ends.
 model=$(.venv/bin/python -c "from bot.training import model_path; print(model_path('en'))")
-echo "== dialogue test stories"
-.venv/bin/rasa test core --stories tests/stories --model "$model" --fail-on-prediction-errors \
-  --out build/core-report
-
+checks=build/checks
+rm -rf "$checks" && mkdir -p "$checks"
+declare -A check_pids=()
+check() {
+  local name=$1; shift
+  ( "$@" ) > "$checks/$name.log" 2>&1 &
+  check_pids[$name]=$!
+}
+check "rasa-data-validate" .venv/bin/python -m bot.validate
+check "dialogue-test-stories" .venv/bin/python -m bot.rasa_cli test core --stories tests/stories \
+  --model "$model" --fail-on-prediction-errors --out build/core-report
 for lang in en zh; do
-  echo "== held-out NLU gate, $lang (and its report: build/nlu-report/$lang/report.html)"
-  .venv/bin/python -m bot.nlu_gate --lang "$lang"
+  # Each gate leaves its report: build/nlu-report/<lang>/report.html.
+  check "held-out-nlu-gate-$lang" .venv/bin/python -m bot.nlu_gate --lang "$lang"
 done
+failed=()
+for name in rasa-data-validate dialogue-test-stories held-out-nlu-gate-en held-out-nlu-gate-zh; do
+  status=0; wait "${check_pids[$name]}" || status=$?
+  echo "== $name ($((SECONDS - started)) s)"
+  grep -v "Processed story blocks\|Processed trackers\|Processed actions\|^\s*$" "$checks/$name.log" || true
+  [[ $status -eq 0 ]] || failed+=("$name")
+done
+if (( ${#failed[@]} )); then
+  echo "FAILED: ${failed[*]} (logs in $checks/)" >&2
+  exit 1
+fi
 
-echo "== pytest"
-.venv/bin/python -m pytest "$@"
+echo "== pytest ($((SECONDS - started)) s)"
+if (( $# )); then
+  .venv/bin/python -m pytest --basetemp build/test-run "$@"
+else
+  # The end-to-end tests spend most of their time waiting on Rasa, the rest on the CPU: two
+  # pytest processes side by side, each with its own Redis database and temporary folder.
+  # The retrained-model test (a minute of training, no shared server) goes with the end to
+  # end ones to even them out; only the rest use PostgreSQL. Output shown as each ends.
+  side=(tests/e2e tests/trainers/test_retrained_model.py)
+  side_redis="${TEST_REDIS_URL%/*}/$(( ${TEST_REDIS_URL##*/} - 1 ))"
+  pytest_part() {
+    local name=$1; shift
+    .venv/bin/python -m pytest --basetemp "build/test-run/$name" \
+      --junitxml "$checks/pytest-$name.xml" "$@" > "$checks/pytest-$name.log" 2>&1
+  }
+  mkdir -p build/test-run  # pytest makes its --basetemp, not the folders above it
+  TEST_REDIS_URL=$side_redis pytest_part side "${side[@]}" & side_pid=$!
+  pytest_part rest "${side[@]/#/--ignore=}" & rest_pid=$!
+  pytest_failed=0
+  for part in rest side; do
+    pid_var="${part}_pid"
+    wait "${!pid_var}" || pytest_failed=1
+    echo "== pytest: $( [[ $part == side ]] && echo "${side[*]}" || echo "the rest") ($((SECONDS - started)) s)"
+    cat "$checks/pytest-$part.log"
+  done
+fi
+
+# The processes the tests started logged under pytest's --basetemp: none of it may hold
+# a test account's phone, birth date, ID digits or name (devtools/log_scan.py).
+echo "== personal data in the test run's logs"
+.venv/bin/python -m devtools.log_scan build/test-run --postgres "$TEST_POSTGRES_URL"
+
+if (( ! $# )); then
+  echo "== done in $((SECONDS - started)) s"
+  # Both pytest processes' counts in one closing line.
+  .venv/bin/python - "$checks"/pytest-*.xml <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for path in sys.argv[1:]:
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        for key in totals:
+            totals[key] += int(suite.get(key, 0))
+passed = totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"]
+print(f"pytest: {passed} passed, {totals['failures'] + totals['errors']} failed, "
+      f"{totals['skipped']} skipped")
+PY
+  exit $pytest_failed
+fi

@@ -1,7 +1,8 @@
 """The Flask gateway: Twilio webhooks in, TwiML out, the operations API.
 
     flask --app server run            # development server
-    gunicorn 'server:create_app()'    # production
+    gunicorn 'server:create_app()'    # production (reads gunicorn.conf.py from the working
+                                      # directory: it starts the background work)
 
 Nothing happens at import time; `create_app` reads the environment
 (server/config.py), validates the lender's policy, connects the store and
@@ -16,13 +17,18 @@ from typing import TYPE_CHECKING, Optional
 from flask import Flask, current_app
 
 import store.db
+from deployment import GATEWAY_SECRETS, require_secrets
 from lending.policy import Policy, load_policy
+from server.api_input import RowIdConverter
 from server.config import ENV_VARS, Settings
 from server.gateway_state import GatewayState, make_gateway_state
 from server.rasa_client import RasaServers
 
 if TYPE_CHECKING:
     from server.sender import SmsSender
+
+
+REDELIVERY = "repay.redelivery"  # app.extensions key of the RedeliveryWorker
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,10 @@ def create_app(config: Optional[dict] = None) -> Flask:
         campaigns_api,
         cli,
         console,
+        http_security,
+        metrics_endpoint,
         nlu_review,
+        results_api,
         twilio_sms,
         twilio_voice,
     )
@@ -59,38 +68,59 @@ def create_app(config: Optional[dict] = None) -> Flask:
 
     config = dict(config or {})
     overrides = {name: config.pop(name) for name in ENV_VARS if name in config}
-    settings = Settings.from_env({**os.environ, **overrides})
+    environ = {**os.environ, **overrides}
+    settings = Settings.from_env(environ)
+    require_secrets(environ, GATEWAY_SECRETS, "The gateway")  # ConfigError: nothing starts
     policy = load_policy(settings.policy_file)  # a bad policy stops start-up with PolicyError
 
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_mapping(MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     app.config.update(config)
     if settings.uses_dev_auth_token:
         app.logger.warning(
             "TWILIO_AUTH_TOKEN is not set: webhooks must be signed with the development "
-            "token (fine locally, never in production)"
+            "token (local use only: anything that looks like production refuses to start)"
         )
+    http_security.init_app(app, settings)  # trusted proxies; headers on every response
 
     store.db.connect(settings.database_url)
     app.extensions["repay"] = Services(
         settings=settings,
         policy=policy,
         state=make_gateway_state(settings.redis_url),
-        rasa=RasaServers(settings.rasa_urls, timeout=policy.conversation.rasa_timeout_seconds),
-        sender=SmsSender(settings),
+        rasa=RasaServers(settings.rasa_urls, timeout=policy.conversation.rasa_timeout_seconds,
+                         token=settings.rasa_token),
+        sender=SmsSender(settings, policy=policy),
     )
 
     app.register_blueprint(twilio_sms.bp)
     app.register_blueprint(twilio_voice.bp)  # calls: webhooks and status callbacks
     app.register_blueprint(api.bp)
     app.register_blueprint(campaigns_api.bp)  # campaigns, payments, SMS status callbacks
+    app.register_blueprint(results_api.bp)  # what the contacts achieved
     calls.register(app)  # placing calls (API, CLI)
     console.init_app(app, settings)  # agents and trainers
     cli.register(app)
+    metrics_endpoint.init_app(app)  # GET /metrics, and each request's time
     nlu_review.init_app(app, settings, services(app).rasa)  # the trainers' inbox, off the reply's path
 
     if settings.redelivery_interval_seconds > 0:
-        worker = RedeliveryWorker(app, settings.redelivery_interval_seconds)
-        app.extensions["repay.redelivery"] = worker
-        app.before_request(worker.start_once)
+        app.extensions[REDELIVERY] = RedeliveryWorker(app, settings.redelivery_interval_seconds)
     return app
+
+
+def start_background_work(app: Flask) -> None:
+    """Starts what a serving process runs besides answering requests: redelivery of
+    deferred messages and the trainers' inbox capture. Once per serving process, when it
+    starts (gunicorn.conf.py: every worker), so a restarted gateway answers what waits
+    without anyone texting first. `flask --app server run` does not call it: run
+    `flask --app server redeliver --loop` beside it."""
+    from server import nlu_review
+
+    worker = app.extensions.get(REDELIVERY)
+    if worker is not None:
+        worker.start()
+    capture = app.extensions.get(nlu_review.EXTENSION)
+    if capture is not None:
+        capture.start()

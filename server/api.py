@@ -1,13 +1,16 @@
-"""The operations API (accounts in) and the health check."""
+"""The operations API (accounts and consents in) and the health check."""
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 
 from flask import Blueprint, jsonify, request
 
 from server import services
-from store.accounts import import_records
+from server.api_input import BadInput, parse_instant, request_json
+from store.accounts import E164, grant_once, import_records
+from store.consents import CHANNELS, REVOKED_BY, consent_state, latest, revoke
 from store.db import session_scope
 from store.outcomes import audit
 
@@ -37,18 +40,25 @@ def _authorised():
     return None
 
 
+@bp.app_errorhandler(BadInput)
+def _bad_input(error: BadInput):
+    """Any route's unreadable input (server/api_input.py): a 400 that says why."""
+    return _error(400, error.message)
+
+
 @bp.post("/api/accounts")
 def import_accounts():
     refusal = _authorised()
     if refusal is not None:
         return refusal
-    data = request.get_json(force=True, silent=True)
+    data = request_json(BODY_HELP)
     if isinstance(data, dict) and "accounts" in data:
         data = data["accounts"]
     if not isinstance(data, list):
         return _error(400, f"body is not valid JSON or has the wrong shape: {BODY_HELP}")
     with session_scope() as session:
-        report = import_records(session, data)
+        report = import_records(session, data, recorded_by="api",
+                                **services().policy.account_import_options())
         audit(
             session, "api", "accounts_import",
             details={
@@ -61,6 +71,73 @@ def import_accounts():
         report.created, report.updated, len(report.errors),
     )
     return jsonify(report.as_dict())
+
+
+CONSENT_HELP = (
+    'expected {"phone": "+15551234567", "channel": "sms" or "voice", "action": "grant" or '
+    '"revoke", "at": ISO time (grants; default now), "source": where it came from (grants), '
+    '"how": one of ' + ", ".join(REVOKED_BY) + ' (revocations)}, or a list of them'
+)
+
+
+def _consent_item(session, item, now) -> str:
+    """Records one grant or revocation; returns what happened, or raises ValueError."""
+    if not isinstance(item, dict):
+        raise ValueError("expected an object")
+    phone, channel = str(item.get("phone") or "").strip(), item.get("channel")
+    action = item.get("action", "grant")
+    problems = []
+    if not E164.match(phone):
+        problems.append("phone: must be in E.164 form, e.g. +15551234567")
+    if channel not in CHANNELS:
+        problems.append("channel: sms (automated texts) or voice (automated or AI-voice calls)")
+    if action not in ("grant", "revoke"):
+        problems.append("action: grant or revoke")
+    if problems:
+        raise ValueError("; ".join(problems))
+    if action == "revoke":
+        how = item.get("how", "api")
+        if how not in REVOKED_BY:
+            raise ValueError(f"how: one of {', '.join(REVOKED_BY)}")
+        revoke(session, phone, channel, how, recorded_by="api", account_id=item.get("account_id"))
+        return "revoked"
+    try:
+        at = parse_instant(item.get("at"), "at", now)
+    except BadInput as exc:
+        raise ValueError(exc.message) from None
+    if at > now + dt.timedelta(minutes=5):
+        raise ValueError("at: consent cannot be given in the future")
+    source = str(item.get("source") or "api").strip()[:40]
+    if grant_once(session, phone, channel, at.astimezone(dt.timezone.utc).replace(tzinfo=None),
+                  item.get("account_id"), source):
+        return "granted"
+    known = latest(session, phone, channel)
+    return "already granted" if known.granted else "refused: a later revocation is on record"
+
+
+@bp.post("/api/consents")
+def record_consents():
+    """Consent to automated contact, given or revoked, into the consent ledger."""
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    data = request_json(CONSENT_HELP)
+    items = data if isinstance(data, list) else [data]
+    now = dt.datetime.now(dt.timezone.utc)
+    results, errors = [], []
+    with session_scope() as session:
+        for number, item in enumerate(items, start=1):
+            try:
+                outcome = _consent_item(session, item, now)
+            except ValueError as exc:
+                errors.append({"row": number, "errors": [str(exc)]})
+                continue
+            results.append({"row": number, "phone": item["phone"].strip(), "channel": item["channel"],
+                            "result": outcome, "consent": consent_state(session, item["phone"].strip())})
+        audit(session, "api", "consents_recorded",
+              details={"recorded": len(results), "rejected": len(errors)})
+    status = 200 if results or not errors else 400
+    return jsonify({"results": results, "errors": errors}), status
 
 
 @bp.get("/healthz")

@@ -1,8 +1,9 @@
 """Placing an outbound call to an account: `POST /api/calls` (bearer API_KEY) and
 `flask --app server calls place ACCOUNT_ID`.
 
-Every call passes the compliance gate first (campaigns/gate.py over lending/compliance.py:
-the account's state, opt-outs, the borrower's contact hours, the call caps) and is then
+Every call passes the compliance gate first (campaigns.gate.decide over lending/compliance.py:
+the account's state and jurisdiction, opt-outs, consent to automated or AI-voice calls in
+the consent ledger, the borrower's contact hours, the call caps) and is then
 counted as a call attempt (campaigns.outbound.record_call), so the caps see it at once;
 Twilio's status callbacks later say whether a person answered (server/twilio_voice.py).
 
@@ -21,7 +22,7 @@ from typing import Optional
 
 import click
 import requests
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, jsonify
 from flask.cli import AppGroup
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
@@ -29,11 +30,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from campaigns.attempts import utc_now
-from campaigns.gate import check_account
+from campaigns.gate import decide
 from campaigns.outbound import record_call
-from lending.compliance import Blocked
+from lending.compliance import AUTOMATED, Blocked
 from server import services
 from server.api import _authorised, _error
+from server.api_input import request_json
 from server.config import Settings
 from store.db import session_scope
 from store.models import (
@@ -56,6 +58,7 @@ STATUS_PATH = "/twilio/voice/status"
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 MACHINE_DETECTION = "DetectMessageEnd"
 RING_SECONDS = 30
+CALL_HELP = 'expected {"account_id": "..."}'
 HTTP_TIMEOUT_SECONDS = 15
 
 
@@ -94,13 +97,14 @@ def place_call(account_id: str, placed_by: str, http_client: Optional[HttpClient
         account = session.get(Account, account_id)
         if account is None:
             raise LookupError(f"no account {account_id}")
-        decision = check_account(session, account_id, "voice", now, svc.policy.profile)
-        if not decision:
-            session.rollback()
+        # The assistant speaks: an automated call with an artificial voice.
+        verdict = decide(session, svc.policy, now, channel="voice", kind=AUTOMATED, actor=placed_by,
+                         account_id=account_id, path="call")
+        if not verdict.allowed:
             audit(session, placed_by, "call_blocked", account_id=account_id,
-                  details={"rule": decision.rule})
+                  details={"rule": verdict.decision.rule})
             session.commit()  # kept, though the call is refused
-            raise CallRefused(decision)
+            raise CallRefused(verdict.decision)
         attempt = record_call(session, account_id=account_id, answered=False,
                               placed_by=placed_by, at=now)
         # Unanswered until Twilio says otherwise; its callbacks update the attempt.
@@ -185,10 +189,10 @@ def api_place_call():
     refusal = _authorised()
     if refusal is not None:
         return refusal
-    data = request.get_json(force=True, silent=True)
+    data = request_json(CALL_HELP)
     account_id = data.get("account_id") if isinstance(data, dict) else None
     if not isinstance(account_id, str) or not account_id.strip():
-        return _error(400, 'expected {"account_id": "..."}')
+        return _error(400, CALL_HELP)
     try:
         placed = place_call(account_id.strip(), placed_by="api")
     except LookupError:

@@ -5,6 +5,7 @@ and a borrower's inconvenient times.
     POST /twilio/status                          signed by Twilio
     GET  /api/campaigns                          the configured campaigns
     GET  /api/campaigns/<id>/preview?at=&samples=
+    GET  /api/campaigns/<id>/experiments?stage=   A/B tests: results per variant, verdicts
     POST /api/campaigns/<id>/run                 {"at": ISO instant, optional}
     GET  /api/campaigns/runs/<run_id>            attempts of a run per state
     POST /api/payments                           JSON list of payments (or {"payments": [...]})
@@ -26,6 +27,7 @@ from sqlalchemy import delete
 
 from campaigns.attempts import progress, record_status, utc_now
 from campaigns.config import Campaign, CampaignError, load_campaigns
+from campaigns.experiment_results import campaign_results
 from campaigns.payments import import_payments
 from campaigns.preview import preview
 from campaigns.runtime import Runtime
@@ -33,6 +35,7 @@ from campaigns.scheduling import follow_up_promises, schedule
 from lending.policy import WEEKDAYS
 from server import services
 from server.api import _authorised, _error
+from server.api_input import parse_instant, request_json, row_id
 from server.signature import twilio_signed
 from store.db import session_scope
 from store.models import Account, InconvenientTime
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("campaigns", __name__)
 
+RUN_HELP = 'expected {"at": "<ISO instant>"} or no body'
+PAYMENTS_HELP = 'expected a JSON list of payments, or {"payments": [...]}'
+WINDOWS_HELP = 'expected a JSON list like [{"weekdays": ["mon"], "start": "09:00", "end": "17:00"}]'
 CAMPAIGNS = "repay.campaigns"
 RUNTIME = "repay.campaigns.runtime"
 
@@ -65,20 +71,12 @@ def campaign_runtime(app: Optional[Flask] = None) -> Runtime:
     return app.extensions[RUNTIME]
 
 
-def parse_instant(raw: Optional[str]) -> dt.datetime:
-    """An ISO instant (UTC when it has no offset), or now."""
-    if not raw:
-        return utc_now()
-    value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-
 # -- Twilio ------------------------------------------------------------------------------
 
 @bp.post("/twilio/status")
 @twilio_signed
 def status_callback() -> Response:
-    hint = request.args.get("attempt", type=int)
+    hint = request.args.get("attempt", type=row_id)
     with session_scope() as session:
         matched = record_status(session, request.form, hint)
     log.info("status callback: attempt %s -> %s", matched.get("attempt"), matched.get("status"))
@@ -114,14 +112,28 @@ def preview_campaign(campaign_id: str):
     campaign, missing = _campaign_or_404(campaign_id)
     if missing is not None:
         return missing
-    try:
-        at = parse_instant(request.args.get("at"))
-    except ValueError:
-        return _error(400, "at: expected an ISO instant, e.g. 2026-11-25T15:00:00Z")
+    at = parse_instant(request.args.get("at"), now=utc_now())
     samples = min(max(request.args.get("samples", default=1, type=int), 0), 10)
     with session_scope() as session:
         report = preview(session, campaign, services().policy, at, samples=samples)
     return jsonify(report.as_dict())
+
+
+@bp.get("/api/campaigns/<campaign_id>/experiments")
+def campaign_experiments(campaign_id: str):
+    refusal = _authorised()
+    if refusal is not None:
+        return refusal
+    campaign, missing = _campaign_or_404(campaign_id)
+    if missing is not None:
+        return missing
+    stage = request.args.get("stage") or None
+    if stage is not None and stage not in campaign.experiments:
+        return _error(404, f"no experiment in stage {stage!r}; stages with one: "
+                           f"{', '.join(campaign.experiments) or 'none'}")
+    with session_scope() as session:
+        results = campaign_results(session, campaign, utc_now(), stage)
+    return jsonify({"campaign": campaign.id, "experiments": results})
 
 
 @bp.post("/api/campaigns/<campaign_id>/run")
@@ -132,11 +144,10 @@ def run_campaign(campaign_id: str):
     campaign, missing = _campaign_or_404(campaign_id)
     if missing is not None:
         return missing
-    body = request.get_json(force=True, silent=True) or {}
-    try:
-        at = parse_instant(body.get("at") if isinstance(body, dict) else None)
-    except ValueError:
-        return _error(400, "at: expected an ISO instant, e.g. 2026-11-25T15:00:00Z")
+    body = request_json(RUN_HELP, required=False) or {}
+    if not isinstance(body, dict):
+        return _error(400, RUN_HELP)
+    at = parse_instant(body.get("at"), now=utc_now())
     try:
         rt = campaign_runtime()
     except CampaignError as exc:
@@ -163,13 +174,13 @@ def post_payments():
     refusal = _authorised()
     if refusal is not None:
         return refusal
-    data = request.get_json(force=True, silent=True)
+    data = request_json(PAYMENTS_HELP)
     if isinstance(data, dict) and "payments" in data:
         data = data["payments"]
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        return _error(400, 'expected a JSON list of payments, or {"payments": [...]}')
+        return _error(400, PAYMENTS_HELP)
     now = utc_now()
     with session_scope() as session:
         report = import_payments(session, data, "api", now)
@@ -225,9 +236,9 @@ def put_inconvenient_times(account_id: str):
     refusal = _authorised()
     if refusal is not None:
         return refusal
-    data = request.get_json(force=True, silent=True)
+    data = request_json(WINDOWS_HELP)
     if not isinstance(data, list):
-        return _error(400, 'expected a JSON list like [{"weekdays": ["mon"], "start": "09:00", "end": "17:00"}]')
+        return _error(400, WINDOWS_HELP)
     if not all(isinstance(item, dict) for item in data):
         return _error(400, "each inconvenient time is an object with weekdays, start and end")
     try:

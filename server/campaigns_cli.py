@@ -2,6 +2,7 @@
 
     flask --app server campaigns list
     flask --app server campaigns preview reminders [--at 2026-11-25T15:00Z] [--samples 2] [--json]
+    flask --app server campaigns experiment reminders [--stage S] [--json]   # A/B results
     flask --app server campaigns run reminders [--no-wait]      # schedules, then a progress bar
     flask --app server campaigns status RUN_ID
     flask --app server campaigns worker [--burst]               # one per core, on any machine
@@ -20,12 +21,15 @@ from rq import Worker
 
 from campaigns.attempts import progress, utc_now
 from campaigns.config import CampaignError
+from campaigns.experiment_results import campaign_results, result_lines
 from campaigns.jobs import run_worker, sweep
 from campaigns.payments import import_payments_csv
 from campaigns.preview import preview
 from campaigns.scheduling import follow_up_promises, schedule
 from server import services
-from server.campaigns_api import campaign_runtime, campaigns, parse_instant
+from server.api_input import BadInput, parse_instant
+from server.campaigns_api import campaign_runtime, campaigns
+from server.cli import read_csv_file
 from store.db import session_scope
 from store.outcomes import audit
 
@@ -35,9 +39,9 @@ payments = AppGroup("payments", help="Payments reported by the lender.")
 
 def _instant(value):
     try:
-        return parse_instant(value)
-    except ValueError:
-        raise click.BadParameter("expected an ISO instant, e.g. 2026-11-25T15:00:00Z") from None
+        return parse_instant(value, now=utc_now())
+    except BadInput as exc:
+        raise click.BadParameter(exc.message) from None
 
 
 def _campaign(campaign_id: str):
@@ -76,6 +80,33 @@ def preview_command(campaign_id: str, at, samples: int, as_json: bool) -> None:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(report.lines()))
+
+
+@group.command("experiment")
+@click.argument("name")
+@click.option("--stage", default=None, help="Only the experiment in this stage.")
+@click.option("--json", "as_json", is_flag=True, help="As the API returns it.")
+def experiment_command(name: str, stage, as_json: bool) -> None:
+    """A/B test results per variant with the significance test and a verdict. NAME is a
+    campaign (all its experiments) or an experiment's name."""
+    found = campaigns().get(name)
+    if found is None:
+        for campaign in campaigns().values():
+            for stage_name in campaign.experiments:
+                if campaign.experiment_name(stage_name) == name:
+                    found, stage = campaign, stage_name
+    if found is None:
+        raise click.UsageError(f"no campaign or experiment named {name!r}")
+    if stage is not None and stage not in found.experiments:
+        raise click.UsageError(f"campaign {found.id} has no experiment in stage {stage!r}")
+    if not found.experiments:
+        raise click.UsageError(f"campaign {found.id} runs no experiment")
+    with session_scope() as session:
+        results = campaign_results(session, found, utc_now(), stage)
+    if as_json:
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join("\n".join(result_lines(result)) for result in results))
 
 
 @group.command("run")
@@ -179,7 +210,7 @@ def review_command() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def load_payments(path: str) -> None:
     """Record payments from a CSV file: account_id,amount,paid_on,reference[,currency]."""
-    with open(path, newline="", encoding="utf-8-sig") as stream, session_scope() as session:
+    with read_csv_file(path) as stream, session_scope() as session:
         report = import_payments_csv(session, stream, "cli", utc_now())
         audit(session, "cli", "payments_import", details={
             "created": report.created, "duplicates": report.duplicates, "rejected": len(report.errors),

@@ -1,6 +1,9 @@
 """Commands for operators and developers: `flask --app server <command>`."""
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -16,13 +19,27 @@ from store.outcomes import audit
 accounts = AppGroup("accounts", help="Borrowers' accounts.")
 
 
+def read_csv_file(path: str) -> io.StringIO:
+    """The file's text, for csv: UTF-8, with or without a byte-order mark (spreadsheets often
+    write one). Anything else stops the command before a row is read, saying where."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise click.ClickException(
+            f"{path} is not UTF-8 text (line {line}, byte {exc.start}): save it as "
+            "UTF-8 (\"CSV UTF-8\" in a spreadsheet; a byte-order mark is fine) and load it again"
+        ) from None
+    return io.StringIO(text, newline="")
+
+
 @accounts.command("load")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def load_accounts(path: str) -> None:
     """Create or update accounts from a CSV file (see lender/demo_accounts.csv)."""
-    # utf-8-sig: spreadsheets often save a byte-order mark first.
-    with open(path, newline="", encoding="utf-8-sig") as stream, session_scope() as session:
-        report = import_csv(session, stream)
+    with read_csv_file(path) as stream, session_scope() as session:
+        report = import_csv(session, stream, **services().policy.account_import_options())
         audit(
             session, "cli", "accounts_import",
             details={

@@ -10,17 +10,31 @@ Tests pass overrides to `create_app({...})` using the same names.
 | RASA_URL                      | http://localhost:5005 (English model)   |
 | RASA_URL_ZH                   | http://localhost:5006: the Chinese      |
 |                               | model, for accounts whose language is zh|
-| TWILIO_AUTH_TOKEN             | DEV_TWILIO_AUTH_TOKEN (local use only)  |
+| TWILIO_AUTH_TOKEN             | DEV_TWILIO_AUTH_TOKEN (local use only); |
+|                               | production: required                    |
 | TWILIO_ACCOUNT_SID            | unset: outbound SMS go to the outbox    |
 | TWILIO_FROM_NUMBER            | unset                                   |
 | TWILIO_MESSAGING_SERVICE_SID  | unset (used instead of FROM when set)   |
 | PUBLIC_URL                    | unset: signatures checked on request.url|
 | API_KEY                       | unset: the accounts API answers 503     |
+| METRICS_TOKEN                 | unset: /metrics takes API_KEY (neither  |
+|                               | set: 503); Prometheus' bearer token     |
 | REDIS_URL                     | unset: in-process locks and dedup       |
 | REDELIVERY_INTERVAL_SECONDS   | 5 (0 turns the background thread off)   |
 | SECRET_KEY                    | unset: random per process (console      |
 |                               | sign-ins last until a restart and are   |
-|                               | not shared by several processes)        |
+|                               | not shared by several processes);       |
+|                               | production: required, 32+ characters   |
+| RASA_TOKEN                    | unset: Rasa's HTTP API called without a |
+|                               | token; production: required, the value  |
+|                               | of `rasa run --auth-token`              |
+| TRUSTED_PROXIES               | 0: how many proxies in front of the     |
+|                               | gateway set X-Forwarded-For/-Proto/-Host|
+|                               | (client address, https, signed URL)     |
+| REPAY_ENV                     | unset; "production" applies the rule    |
+|                               | below even without the other signals    |
+| CONSOLE_IDLE_MINUTES          | 30: a console session unused this long  |
+|                               | is ended (sign in again)                |
 | CAMPAIGNS_DIR                 | lender/campaigns                        |
 | CAMPAIGN_QUEUE                | campaigns (the RQ queue workers serve)  |
 | SEND_RATE_PER_NUMBER          | 1/second (per sending number, shared by |
@@ -40,6 +54,13 @@ Tests pass overrides to `create_app({...})` using the same names.
 | NLU_DATA_DIR                  | data/nlu: where approved examples are   |
 |                               | written (into its en/ or zh/ folder, by |
 |                               | the message's language)                 |
+
+ACTION_SERVER_TOKEN, the secret Rasa sends the action server, is read there (actions/config.py).
+
+Production (deployment.py): PUBLIC_URL, any TWILIO_ACCOUNT_SID / TWILIO_FROM_NUMBER /
+TWILIO_MESSAGING_SERVICE_SID, or REPAY_ENV=production make TWILIO_AUTH_TOKEN (not the
+development one), SECRET_KEY and RASA_TOKEN mandatory: `create_app` raises ConfigError
+naming what is missing, and the gateway does not start.
 """
 from __future__ import annotations
 
@@ -50,15 +71,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Mapping, Optional
 
+from deployment import DEV_TWILIO_AUTH_TOKEN, ConfigError
 from lending.policy import LENDER_DIR
 from store.db import DEFAULT_URL
 
 NLU_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
 
-# Webhook signatures are always checked. Without TWILIO_AUTH_TOKEN the gateway
-# expects this well-known development token, which the local simulator signs
-# with too. It is public, so a deployment facing Twilio must set the real one.
-DEV_TWILIO_AUTH_TOKEN = "repay-local-development-token"
+__all__ = ["DEV_TWILIO_AUTH_TOKEN", "ENV_VARS", "ConfigError", "Settings"]
 
 ENV_VARS = (
     "DATABASE_URL",
@@ -71,9 +90,14 @@ ENV_VARS = (
     "TWILIO_MESSAGING_SERVICE_SID",
     "PUBLIC_URL",
     "API_KEY",
+    "METRICS_TOKEN",
     "REDIS_URL",
     "REDELIVERY_INTERVAL_SECONDS",
     "SECRET_KEY",
+    "RASA_TOKEN",
+    "TRUSTED_PROXIES",
+    "REPAY_ENV",
+    "CONSOLE_IDLE_MINUTES",
     "CAMPAIGNS_DIR",
     "CAMPAIGN_QUEUE",
     "SEND_RATE_PER_NUMBER",
@@ -88,10 +112,6 @@ ENV_VARS = (
 _RATE = re.compile(r"^\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?$")
 
 
-class ConfigError(ValueError):
-    """An environment variable holds a value the gateway cannot use."""
-
-
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
@@ -104,9 +124,14 @@ class Settings:
     twilio_messaging_service_sid: Optional[str] = None
     public_url: Optional[str] = None
     api_key: Optional[str] = None
+    metrics_token: Optional[str] = None  # GET /metrics (server/metrics_endpoint.py)
     redis_url: Optional[str] = None
     redelivery_interval_seconds: float = 5.0
     secret_key: Optional[str] = None  # signs the agent console's session cookies
+    rasa_token: Optional[str] = None  # Rasa's HTTP API (`rasa run --auth-token`)
+    trusted_proxies: int = 0  # proxies whose X-Forwarded-* headers are believed
+    repay_env: Optional[str] = None  # "production": deployment.py's rule (it reads the environment)
+    console_idle_minutes: float = 30.0
     campaigns_dir: str = str(LENDER_DIR / "campaigns")
     campaign_queue: str = "campaigns"
     send_rate_per_number: str = "1/second"
@@ -133,6 +158,12 @@ class Settings:
         if "campaign_lease_seconds" in values:
             values["campaign_lease_seconds"] = _seconds(
                 "CAMPAIGN_LEASE_SECONDS", values["campaign_lease_seconds"]
+            )
+        if "trusted_proxies" in values:
+            values["trusted_proxies"] = _count("TRUSTED_PROXIES", values["trusted_proxies"])
+        if "console_idle_minutes" in values:
+            values["console_idle_minutes"] = _minutes(
+                "CONSOLE_IDLE_MINUTES", values["console_idle_minutes"]
             )
         for name in ("nlu_review_confidence", "nlu_review_sample_rate"):
             if name in values:
@@ -177,6 +208,22 @@ def _share(name: str, raw: str) -> float:
         raise ConfigError(f"{name} must be a number from 0 to 1, got {raw!r}") from None
     if not 0 <= value <= 1:
         raise ConfigError(f"{name} must be from 0 to 1, got {raw!r}")
+    return value
+
+
+def _count(name: str, raw: str) -> int:
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), got {raw!r}")
+    return int(raw)
+
+
+def _minutes(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of minutes, got {raw!r}") from None
+    if not 0 < value <= 24 * 60:  # also refuses nan and inf
+        raise ConfigError(f"{name} must be more than 0 and at most 1440 minutes, got {raw!r}")
     return value
 
 

@@ -35,10 +35,11 @@ from bot.annotation import Entity, NluData, Written, display_path, normalise
 from bot.language.languages import parser_language
 from bot.redaction import redact
 from server.config import Settings
-from server.rasa_client import RasaServers, RasaUnavailable
+from server.rasa_client import RasaRefusedToken, RasaServers, RasaUnavailable
 from store import reviews
 from store.db import session_scope
-from store.models import ReviewItem, ReviewReason, ReviewStatus
+from store.identity import is_identity_answer
+from store.models import Message, ReviewItem, ReviewReason, ReviewStatus
 from store.outcomes import audit
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,10 @@ def judge(parse: dict, low_confidence: float, sample_rate: float, key: str) -> O
 
 class ReviewCapture:
     """The background half: a bounded queue and two daemon threads, started with the
-    first capture (so `flask` commands and gunicorn's parent never start them). Daemon
-    threads: a process that stops loses what is still queued, never waits for it."""
+    serving process (server.start_background_work), or by the first capture of an app
+    that was not started so (tests). Never by create_app: `flask` commands and
+    gunicorn's parent build the app too. Daemon threads: a process that stops loses
+    what is still queued, never waits for it."""
 
     def __init__(self, rasa: RasaServers, low_confidence: float, sample_rate: float,
                  workers: int = 2):
@@ -106,14 +109,14 @@ class ReviewCapture:
         self._guard = threading.Lock()
 
     def submit(self, conversation_id: str, message_id: int, text: str, channel: str) -> None:
-        self._start_once()
+        self.start()
         try:
             self._queue.put_nowait((conversation_id, message_id, text, channel))
         except queue.Full:
             log.warning("nlu review: %d captures waiting, message %s not captured",
                         MAX_WAITING, message_id)
 
-    def _start_once(self) -> None:
+    def start(self) -> None:
         if self._started:
             return
         with self._guard:
@@ -141,9 +144,18 @@ class ReviewCapture:
             )
 
     def capture(self, conversation_id: str, message_id: int, text: str, channel: str) -> bool:
-        """Reads the parse and files the message if it qualifies; True when filed."""
+        """Reads the parse and files the message if it qualifies; True when filed. An
+        identity answer never is: the transcript holds a placeholder for it, and its text
+        (a birth date, ID digits) must not reach the trainers in any form."""
+        with session_scope() as session:
+            message = session.get(Message, message_id)
+            if message is None or is_identity_answer(message):
+                return False
         try:
             parse = self.rasa.for_conversation(conversation_id).latest_message(conversation_id)
+        except RasaRefusedToken as exc:
+            log.warning("nlu review: message %s not captured: %s", message_id, exc)
+            return False
         except RasaUnavailable as exc:
             log.info("nlu review: tracker of %s unavailable (%s)", conversation_id, exc)
             return False

@@ -17,16 +17,22 @@ from typing import Optional, Set
 
 from flask import Flask
 
+from campaigns.gate import decide
+from lending.compliance import REPLY
 from server import services
 from server.gateway_state import thread_key
 from server.nlu_review import after_bot_answer
 from server.rasa_client import RasaAnsweredNothing, RasaUnavailable
 from server.sms_text import reply_bodies
-from store.conversations import get_conversation
+from server.twilio_sms import locked_reply
+from store.conversations import conversation_language, get_conversation
 from store.db import session_scope
+from store.handoffs import enqueue
+from store.identity import active_lock, set_pending_question, text_for_bot
 from store.messages import (
     claim_deferred,
     claim_stale,
+    defer_until,
     deferred_messages,
     set_status,
     stale_received,
@@ -48,13 +54,17 @@ MAX_EMPTY_ANSWERS = 3
 class RedeliveryReport:
     answered: int = 0
     still_deferred: int = 0
-    dropped: int = 0  # opted out, handed to a person, or nothing to say
+    dropped: int = 0  # opted out, handed to a person, nothing to say, or the gate refused for good
+    held: int = 0  # the gate said not now (e.g. the borrower's night): asked again later
     conversations_waiting: Set[str] = field(default_factory=set)
+    # Rasa servers (one per language) found down in this pass: not asked again in it, while
+    # the other languages' messages carry on (a model still loading holds up only its own).
+    bots_down: Set[str] = field(default_factory=set)
 
     def __str__(self) -> str:
         return (
             f"answered {self.answered}, still deferred {self.still_deferred}, "
-            f"dropped {self.dropped}"
+            f"held by the gate {self.held}, dropped {self.dropped}"
         )
 
 
@@ -67,8 +77,8 @@ class _Waiting:
     channel: str
 
 
-class _BotDown(Exception):
-    """Ends the pass: retrying other messages now would only wait on Rasa again."""
+class _SendingFailed(Exception):
+    """Ends the pass: the next answers would fail to go out too."""
 
 
 def redeliver_once(app: Flask) -> RedeliveryReport:
@@ -88,7 +98,7 @@ def redeliver_once(app: Flask) -> RedeliveryReport:
                 continue
             try:
                 _redeliver(message, report)
-            except _BotDown:
+            except _SendingFailed:
                 break
     if waiting:
         log.info("redelivery pass: %s", report)
@@ -97,6 +107,10 @@ def redeliver_once(app: Flask) -> RedeliveryReport:
 
 def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
     svc = services()
+    bot = svc.rasa.for_conversation(waiting.conversation_id or "")
+    if bot.base_url in report.bots_down:
+        report.conversations_waiting.add(waiting.conversation_id)
+        return
     key = thread_key(waiting.channel, waiting.phone)
     with svc.state.conversation_lock(key, wait=0) as locked:
         if not locked:  # a webhook is answering this phone right now
@@ -120,10 +134,44 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
                 report.dropped += 1
                 log.info("message %s: not redelivered (opted out or with a person)", waiting.id)
                 return
-            body, attempts = message.body, message.attempts
+            locked = active_lock(session, conversation.account_id) is not None
+            if locked:
+                set_status(session, waiting.id, MessageStatus.HANDLED)
+            language = conversation_language(session, conversation.id)
+            body, attempts = text_for_bot(session, message), message.attempts
+            if not locked:
+                # The answer would leave as an SMS: the gate first, before Rasa hears the message
+                # (so a held message is not put into the dialogue twice).
+                verdict = decide(
+                    session, svc.policy, dt.datetime.now(dt.timezone.utc), channel="sms", kind=REPLY,
+                    actor="gateway", account_id=conversation.account_id, phone=waiting.phone,
+                    conversation_id=conversation.id, path="bot_answer",
+                )
+                if not verdict.allowed:
+                    rule, retry_at = verdict.decision.rule, verdict.decision.retry_at
+                    if retry_at is None:  # collection has stopped: a person answers, not the bot
+                        set_status(session, waiting.id, MessageStatus.HANDLED)
+                        enqueue(session, conversation, "contact_rule")
+                        report.dropped += 1
+                    else:
+                        # Deferred again, as it was: no pass looks at it before retry_at (the
+                        # passes pick deferred messages by updated_at), and the claim's try
+                        # is given back, as the bot was never asked.
+                        defer_until(session, waiting.id, retry_at, give_back_try=True)
+                        report.held += 1
+                        report.conversations_waiting.add(waiting.conversation_id)
+                    log.info("message %s: not answered now (%s)", waiting.id, rule)
+                    return
 
+        if locked:
+            # Too many wrong identity answers meanwhile: the lender's number, not the bot.
+            svc.sender.send_sms(waiting.phone, locked_reply(svc.policy, language), conversation.id,
+                                actor="gateway", path="identity_locked")
+            report.dropped += 1
+            log.info("message %s: not redelivered (account locked)", waiting.id)
+            return
         try:
-            texts = svc.rasa.for_conversation(conversation.id).send(conversation.id, body)
+            answer = bot.reply(conversation.id, body, waiting.id)
         except RasaAnsweredNothing:
             if attempts >= MAX_EMPTY_ANSWERS:
                 _finish(waiting, MessageStatus.ANSWERED, "bot had nothing to say")
@@ -136,16 +184,20 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
         except RasaUnavailable as exc:
             _finish(waiting, MessageStatus.DEFERRED, f"bot unavailable ({exc})")
             report.still_deferred += 1
-            raise _BotDown() from exc
+            report.bots_down.add(bot.base_url)
+            return
 
+        with session_scope() as session:
+            set_pending_question(session, conversation.id, answer.identity_question)
         try:
-            for part in reply_bodies(texts):
-                svc.sender.send_sms(waiting.phone, part, conversation.id)
+            for part in reply_bodies(answer.texts):
+                svc.sender.send_sms(waiting.phone, part, conversation.id, actor="gateway",
+                                    path="bot_answer")
         except Exception as exc:
             log.exception("message %s: sending the answer failed", waiting.id)
             _finish(waiting, MessageStatus.DEFERRED, "sending failed")
             report.still_deferred += 1
-            raise _BotDown() from exc
+            raise _SendingFailed() from exc
         _finish(waiting, MessageStatus.ANSWERED, "answered by SMS")
         report.answered += 1
         after_bot_answer(conversation.id, waiting.id, body, waiting.channel)  # background
@@ -167,8 +219,9 @@ def _finish(waiting: _Waiting, status: str, why: str) -> None:
 class RedeliveryWorker:
     """Runs a pass every `interval` seconds in a daemon thread of a serving process.
 
-    Started by the first request rather than at start-up, so `flask` commands
-    (which build the app too) and gunicorn's preloading parent never run it."""
+    Started when the serving process starts (server.start_background_work, called by
+    gunicorn's post_worker_init hook in gunicorn.conf.py), not by create_app: `flask`
+    commands build the app too, and gunicorn's preloading parent must not run it."""
 
     def __init__(self, app: Flask, interval: float):
         self.app = app
@@ -177,7 +230,7 @@ class RedeliveryWorker:
         self._started = False
         self._guard = threading.Lock()
 
-    def start_once(self) -> None:
+    def start(self) -> None:
         if self._started:
             return
         with self._guard:

@@ -20,6 +20,7 @@ from typing import Iterable, List, Optional
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.language.languages import parser_language
+from server.twiml_render import render
 
 # GSM 03.38 default alphabet, in table order (0x1B, the escape to the
 # extension table, is left out: it is not a character of its own).
@@ -195,13 +196,19 @@ GATEWAY_REPLIES = {
               "zh": "我们收到了一条空白短信，请用文字回复。"},
     "media": {"en": "We can't read pictures or files here. Please reply in words.",
               "zh": "这里无法查看图片或文件，请用文字回复。"},
+    # An account locked after too many wrong identity answers: the lender's number, nothing
+    # more (no identity question, nothing about any account). {lender_name} {support_phone}
+    "identity_locked": {"en": "Please call {lender_name} on {support_phone}.",
+                        "zh": "请致电{lender_name}：{support_phone}。"},
 }
 
 
-def gateway_reply(name: str, language: Optional[str] = None) -> str:
-    """One of GATEWAY_REPLIES in the account's language (English when unknown)."""
+def gateway_reply(name: str, language: Optional[str] = None, **values: str) -> str:
+    """One of GATEWAY_REPLIES in the account's language (English when unknown), filled
+    with `values`."""
     texts = GATEWAY_REPLIES[name]
-    return texts.get(parser_language(language), texts["en"])
+    text = texts.get(parser_language(language), texts["en"])
+    return text.format(**values) if values else text
 
 
 def tells_how_to_opt_out(text: str) -> bool:
@@ -226,7 +233,7 @@ def twiml(bodies: Iterable[str]) -> str:
     response = MessagingResponse()
     for body in bodies:
         response.message(body)
-    return str(response)
+    return render(response)
 
 
 def reply_bodies(texts: Iterable[str]) -> List[str]:

@@ -3,6 +3,11 @@
 The reply goes back as TwiML in the webhook response. When the bot cannot
 answer in time the borrower gets a holding reply and the message is DEFERRED;
 server/redelivery.py answers it later by outbound SMS.
+
+Identity: an account locked after too many wrong identity answers (store/identity.py) gets
+the lender's phone number from the gateway itself, and the bot is not asked. A message that
+answers the identity question the bot's last reply asked is stored as a placeholder; its
+text is held apart for the bot (and a redelivery) and deleted once the bot has read it.
 """
 from __future__ import annotations
 
@@ -11,20 +16,32 @@ import logging
 from dataclasses import dataclass
 from typing import List, Optional
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, current_app, g, request
 
-from server import services
+from campaigns.gate import decide
+from lending.compliance import REPLY
+from server import feedback, services
 from server.gateway_state import thread_key
 from server.keywords import Keyword, classify, normalise, reply_for, reply_language
+from server.metrics import DEFERRED
 from server.nlu_review import after_bot_answer
-from server.rasa_client import RasaUnavailable
+from server.rasa_client import BotReply, RasaUnavailable
 from server.signature import twilio_signed
 from server.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
+from server.webhook_input import twilio_field
 from store.accounts import get_account
 from store.conversations import current_conversation
 from store.db import session_scope
-from store.messages import has_deferred_before, record_inbound, record_outbound, set_status
-from store.models import MessageStatus, OutcomeKind
+from store.handoffs import enqueue
+from store.identity import active_lock, hold_answer, pending_question, set_pending_question
+from store.messages import (
+    defer_until,
+    has_deferred_before,
+    record_inbound,
+    record_outbound,
+    set_status,
+)
+from store.models import MessageStatus, OutcomeKind, utcnow
 from store.outcomes import is_opted_out, record_outcome, set_opt_out
 
 log = logging.getLogger(__name__)
@@ -78,11 +95,9 @@ def _count(value: Optional[str]) -> int:
 @twilio_signed
 def inbound_sms() -> Response:
     form = request.form
-    if not form.get("MessageSid") or not form.get("From"):
-        abort(400, "MessageSid and From are required")
     inbound = Inbound(
-        sid=form["MessageSid"], phone=form["From"], body=form.get("Body") or "",
-        num_media=_count(form.get("NumMedia")),
+        sid=twilio_field("MessageSid", required=True), phone=twilio_field("From", required=True),
+        body=form.get("Body") or "", num_media=_count(form.get("NumMedia")),
     )
     state = services().state
     # Twilio retries a webhook it thinks failed: a copy arriving while the first
@@ -91,10 +106,23 @@ def inbound_sms() -> Response:
         log.info("message %s: duplicate delivery while in flight", inbound.sid)
         return _xml([])
     try:
-        return _xml(handle_inbound(inbound))
+        response = _xml(handle_inbound(inbound))
     except BaseException:
         state.release_message_sid(inbound.sid)  # let Twilio's retry through
         raise
+    conversation_id = g.pop("bot_answered", None)
+    if conversation_id is not None:
+        # After the reply has gone, so the question never arrives before the answer.
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _ask_feedback(app, conversation_id, inbound.phone))
+    return response
+
+
+def _ask_feedback(app, conversation_id: str, phone: str) -> None:
+    try:
+        feedback.ask_after_turn(app, conversation_id, phone)
+    except Exception:  # the borrower's reply is out; the question is optional
+        log.exception("conversation %s: feedback question failed", conversation_id)
 
 
 def handle_inbound(inbound: Inbound) -> List[str]:
@@ -106,20 +134,27 @@ def handle_inbound(inbound: Inbound) -> List[str]:
         if route.reply is not None:
             return route.reply
         try:
-            texts = svc.rasa.for_conversation(route.conversation_id).send(route.conversation_id, inbound.body)
+            answer = svc.rasa.for_conversation(route.conversation_id).reply(
+                route.conversation_id, inbound.body, route.message_id,
+            )
         except RasaUnavailable as exc:
             log.warning(
                 "conversation %s message %s: bot unavailable (%s), deferred",
                 route.conversation_id, inbound.sid, exc,
             )
+            DEFERRED.labels("bot_unavailable").inc()
             return _reply(inbound, route, MessageStatus.DEFERRED,
                           [gateway_reply("holding", route.language)])
         after_bot_answer(route.conversation_id, route.message_id, inbound.body)  # background
-        return _reply(inbound, route, MessageStatus.ANSWERED, reply_bodies(texts))
+        g.bot_answered = route.conversation_id
+        return _reply(inbound, route, MessageStatus.ANSWERED, reply_bodies(answer.texts), answer)
 
 
-def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str]) -> List[str]:
+def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str],
+           answer: Optional[BotReply] = None) -> List[str]:
     with session_scope() as session:
+        if answer is not None:
+            set_pending_question(session, route.conversation_id, answer.identity_question)
         return _record_reply(
             session, inbound, route.conversation_id, route.message_id, status, bodies,
             route.language,
@@ -161,6 +196,11 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
 
         language = _account_language(session, conversation)
         keyword = classify(inbound.body)
+        held: Optional[_Held] = None
+        if keyword is None and inbound.body.strip() and conversation.handled_by == "bot" \
+                and pending_question(session, conversation.id):
+            # The answer to the bot's identity question: never in the transcript in clear.
+            hold_answer(session, message, inbound.body)
         if keyword is not None:
             _apply_keyword(session, keyword, inbound, conversation)
             language = reply_language(inbound.body, language)
@@ -173,14 +213,62 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
         elif conversation.handled_by == "human":
             # A person answers from the console; the gateway stays silent.
             status, reply = MessageStatus.HANDLED, []
+        elif active_lock(session, conversation.account_id) is not None:
+            # Too many wrong identity answers: the lender's number, nothing more.
+            log.info("conversation %s message %s: account locked, support phone given",
+                     conversation.id, inbound.sid)
+            status, reply = MessageStatus.HANDLED, [locked_reply(policy, language)]
+        elif (answered := feedback.take_answer(session, conversation, inbound.body, utcnow())) is not None:
+            status, reply = MessageStatus.HANDLED, answered  # a rating of the conversation
+        elif (held := _gate_holds_answer(session, policy, conversation)) is not None:
+            # The bot's answer leaves like any text: the gate first. Held until a time, the
+            # message waits for redelivery, which asks the gate again; held for good, a person
+            # has the conversation.
+            status = MessageStatus.DEFERRED if held.retry_at else MessageStatus.HANDLED
+            reply = []
+            if held.retry_at:
+                DEFERRED.labels("contact_rules").inc()
         elif not may_ask_bot or has_deferred_before(session, conversation.id, message.id):
             # Busy thread or earlier messages still waiting: keep the order.
             status, reply = MessageStatus.DEFERRED, [gateway_reply("holding", language)]
+            DEFERRED.labels("thread_busy" if not may_ask_bot else "earlier_waiting").inc()
         else:
             return Route(conversation.id, message.id, None, language)
 
         reply = _record_reply(session, inbound, conversation.id, message.id, status, reply, language)
+        if held is not None and held.retry_at is not None:
+            defer_until(session, message.id, held.retry_at)
         return Route(conversation.id, message.id, reply, language)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """The gate refuses the bot's answer now: until `retry_at` (the borrower's night, a time
+    they said does not suit them), or for good (None: a dispute, an attorney, a paid account)."""
+
+    retry_at: Optional[dt.datetime]
+
+
+def _gate_holds_answer(session, policy, conversation) -> Optional[_Held]:
+    verdict = decide(
+        session, policy, dt.datetime.now(dt.timezone.utc), channel=CHANNEL, kind=REPLY,
+        actor="gateway", account_id=conversation.account_id, phone=conversation.phone,
+        conversation_id=conversation.id, path="bot_answer",
+    )
+    if verdict.allowed:
+        return None
+    if verdict.decision.retry_at is None:
+        # Collection has stopped on this account (DOMAIN: a dispute pauses it until a person
+        # resolves it; an attorney or bankruptcy hands over): a person answers, not the bot.
+        enqueue(session, conversation, "contact_rule")
+        log.info("conversation %s: %s, handed to a person", conversation.id, verdict.decision.rule)
+    return _Held(verdict.decision.retry_at)
+
+
+def locked_reply(policy, language: Optional[str]) -> str:
+    """What an account under an identity lock is told, on any message."""
+    return gateway_reply("identity_locked", language, lender_name=policy.lender.name,
+                         support_phone=policy.lender.support_phone)
 
 
 def _account_language(session, conversation) -> Optional[str]:
@@ -192,7 +280,8 @@ def _apply_keyword(session, keyword: Keyword, inbound: Inbound, conversation) ->
     if keyword is Keyword.HELP:
         return
     opted_out = keyword is Keyword.OPT_OUT
-    set_opt_out(session, inbound.phone, CHANNEL, opted_out)
+    set_opt_out(session, inbound.phone, CHANNEL, opted_out, how="keyword",
+                account_id=conversation.account_id)
     record_outcome(
         session, OutcomeKind.OPT_OUT if opted_out else OutcomeKind.OPT_IN,
         account_id=conversation.account_id, conversation_id=conversation.id,

@@ -7,9 +7,12 @@
     POST /twilio/voice/whisper   what the agent hears before the borrower is put through
     POST /twilio/voice/status    the call's status callbacks: the end of the call
 
-Every request must carry Twilio's signature. A call is one conversation, keyed by the call
+Every request must carry Twilio's signature, and every one is safe to replay
+(server/voice_replay.py: Twilio retries). A call is one conversation, keyed by the call
 and bound to an account (store/calls.py); its turns go to Rasa over HTTP with the
-conversation id as sender, like SMS. What the last question expects, re-prompt counts and
+conversation id as sender, like SMS. An account under an identity lock (too many wrong
+identity answers on any channel, store/identity.py) hears the lender's number and the call
+ends, before the bot is asked anything. What the last question expects, re-prompt counts and
 the gateway's own yes/no questions live in the gateway state under the CallSid
 (server/voice_prompts.py), so any gateway process can take the next webhook.
 """
@@ -19,16 +22,17 @@ import logging
 from dataclasses import dataclass
 from typing import List, Optional
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 
 from bot.language.languages import parser_language
 from campaigns.attempts import record_status
-from server import services
-from server.gateway_state import thread_key
+from server import feedback, services
+from server.api_input import row_id
 from server.rasa_client import RasaUnavailable
 from server.signature import twilio_signed
 from server.twiml import Voice, ask, close, hangup, transfer, voicemail, whisper
 from server.voice_prompts import (
+    FEEDBACK_KEYS,
     START,
     YES_NO,
     CallState,
@@ -42,10 +46,21 @@ from server.voice_prompts import (
     transcribed,
     words_for,
 )
+from server.voice_replay import action_step, answer_step, call_lock, replayable, xml
 from server.voice_text import speakable
-from store.calls import call_conversation, end_call, find_call, inbound_call, is_machine
+from server.webhook_input import twilio_field
+from store.calls import (
+    advance_status,
+    call_conversation,
+    end_call,
+    find_call,
+    inbound_call,
+    is_machine,
+    note_answered_by,
+)
 from store.db import session_scope
 from store.handoffs import open_handoff
+from store.identity import active_lock
 from store.messages import record_inbound, record_outbound
 from store.models import Account, AccountStatus, Handoff, MessageStatus, VoiceCall
 from store.outcomes import audit, is_opted_out
@@ -57,7 +72,6 @@ bp = Blueprint("twilio_voice", __name__, url_prefix="/twilio/voice")
 CHANNEL = "voice"
 ACTOR = "gateway"
 CALL_STATE_SECONDS = 4 * 3600  # longer than any call
-LOCK_WAIT_SECONDS = 3  # Twilio sends a call's webhooks one at a time; this only covers races
 
 # What the gateway says to the caller itself is in server/voice_prompts.WORDS, in the
 # account's language (the bot's words are in domain.yml). The whisper below is for the
@@ -87,6 +101,7 @@ class Live:
     phone: str
     account_id: Optional[str]
     state: CallState
+    step: int  # this webhook's step: the questions it asks name it (server/voice_replay.py)
 
     @property
     def conversation_id(self) -> Optional[str]:
@@ -95,10 +110,6 @@ class Live:
     @property
     def words(self) -> Words:
         return words_for(self.state.language)
-
-
-def _xml(twiml: str) -> Response:
-    return Response(twiml, mimetype="text/xml")
 
 
 def _voice_for(language: str) -> Voice:
@@ -118,10 +129,6 @@ def _lender() -> dict:
     }
 
 
-def _call_lock(call_sid: str):
-    return services().state.conversation_lock(thread_key(CHANNEL, call_sid), wait=LOCK_WAIT_SECONDS)
-
-
 def _save(live: Live) -> None:
     services().state.save_call(live.call_sid, live.state.to_dict(), CALL_STATE_SECONDS)
 
@@ -130,36 +137,36 @@ def _save(live: Live) -> None:
 
 @bp.post("")
 @twilio_signed
-def call_answered() -> Response:
+@replayable(answer_step)
+def call_answered(step: int) -> str:
     form = request.form
-    call_sid = form.get("CallSid")
-    if not call_sid or not form.get("From"):
-        abort(400, "CallSid and From are required")
+    call_sid, phone = twilio_field("CallSid", required=True), twilio_field("From", required=True)
     answered_by = form.get("AnsweredBy") or None
-    with _call_lock(call_sid):
-        with session_scope() as session:
-            call = find_call(session, call_sid, request.args.get("call", type=int))
-            if call is None:
-                # A call to the lender's number (an outbound call we did not place is
-                # treated the same: the bot learns nothing from its caller ID but the
-                # account the number reaches, and verifies before saying anything).
-                call = inbound_call(session, call_sid, form["From"])
-            call.status = form.get("CallStatus") or "in-progress"
-            if answered_by:
-                call.answered_by = answered_by
-            if is_machine(answered_by):
-                return _xml(_machine(session, call))
-            conversation = call_conversation(session, call)
-            account = session.get(Account, call.account_id) if call.account_id else None
-            audit(session, ACTOR, "call_answered", account_id=call.account_id,
-                  conversation_id=conversation.id,
-                  details={"call_id": call.id, "direction": call.direction})
-            live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
-                conversation_id=conversation.id, language=account.language if account else "en",
-            ))
-        log.info("call %s: answered (%s), conversation %s", live.call_id, call.direction,
-                 live.conversation_id)
-        return _xml(_ask_bot(live, START, None))
+    with session_scope() as session:
+        call = find_call(session, call_sid, request.args.get("call", type=row_id))
+        if call is None:
+            # A call to the lender's number (an outbound call we did not place is
+            # treated the same: the bot learns nothing from its caller ID but the
+            # account the number reaches, and verifies before saying anything).
+            call = inbound_call(session, call_sid, phone)
+        if call.ended_at is not None:
+            log.warning("call %s: answer webhook after the call ended", call.id)
+            return hangup()
+        advance_status(call, form.get("CallStatus") or "in-progress")
+        note_answered_by(call, answered_by)
+        if is_machine(call.answered_by):
+            return _machine(session, call)
+        conversation = call_conversation(session, call)
+        account = session.get(Account, call.account_id) if call.account_id else None
+        audit(session, ACTOR, "call_answered", account_id=call.account_id,
+              conversation_id=conversation.id,
+              details={"call_id": call.id, "direction": call.direction})
+        live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
+            conversation_id=conversation.id, language=account.language if account else "en",
+        ), step)
+    log.info("call %s: answered (%s), conversation %s", live.call_id, call.direction,
+             live.conversation_id)
+    return _ask_bot(live, START, None)
 
 
 def _machine(session, call: VoiceCall) -> str:
@@ -190,22 +197,20 @@ def _machine(session, call: VoiceCall) -> str:
 
 @bp.post("/turn")
 @twilio_signed
-def call_turn() -> Response:
-    form = request.form
-    call_sid = form.get("CallSid")
-    if not call_sid:
-        abort(400, "CallSid is required")
-    with _call_lock(call_sid):
-        live = _live(call_sid)
-        if live is None or live.state.finished:
-            log.warning("a turn for an unknown or finished call")
-            return _xml(hangup())
-        heard = Heard.of(form)
-        step = next_step(live.state, heard, services().policy.voice.min_speech_confidence)
-        return _xml(_answer(live, step, transcribed(live.state, heard)))
+@replayable(action_step("turn"))
+def call_turn(step: int) -> str:
+    live = _live(twilio_field("CallSid", required=True), step)
+    if live is None or live.state.finished:
+        log.warning("a turn for an unknown or finished call")
+        return hangup()
+    heard = Heard.of(request.form)
+    if (live.state.pending or {}).get("kind") == "feedback":
+        return _feedback_answer(live, heard)
+    next_ = next_step(live.state, heard, services().policy.voice.min_speech_confidence)
+    return _answer(live, next_, transcribed(live.state, heard))
 
 
-def _live(call_sid: str) -> Optional[Live]:
+def _live(call_sid: str, step: int) -> Optional[Live]:
     """The call and its state. The state is rebuilt from the store when the gateway lost
     it (a restart with in-memory state): the call goes on with an open question."""
     with session_scope() as session:
@@ -215,7 +220,7 @@ def _live(call_sid: str) -> Optional[Live]:
         account = session.get(Account, call.account_id) if call.account_id else None
         live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
             conversation_id=call.conversation_id, language=account.language if account else "en",
-        ))
+        ), step)
     saved = services().state.load_call(call_sid)
     if saved:
         live.state = CallState.from_dict(saved)
@@ -251,7 +256,7 @@ def _answer(live: Live, step: Step, heard: Optional[str]) -> str:
         return _anything_else(live, [], [words.sent if sent else words.sms_refused])
     if kind == "anything_else":
         if not yes:
-            return _close(live, [words.goodbye])
+            return _close_or_ask_feedback(live, [words.goodbye])
         state.prompt = Prompt(say=[words.go_ahead])
         return _question(live, [], [words.go_ahead])
     return _ask_again(live, [words.unrecognised], count=True)
@@ -273,6 +278,10 @@ def _ask_again(live: Live, lead: List[str], count: bool) -> str:
 def _ask_bot(live: Live, text: str, heard: Optional[str]) -> str:
     """One turn with Rasa. `heard` is this webhook's answer as the transcript keeps it
     (None at the call's start, or when it was recorded already)."""
+    if _locked(live):
+        _transcript_in(live, heard)
+        log.info("call %s: account locked, support phone given", live.call_id)
+        return _close(live, [live.words.identity_locked.format(**_lender())])
     try:
         answers = services().rasa.for_language(live.state.language).converse(live.conversation_id, text)
     except RasaUnavailable as exc:
@@ -285,6 +294,15 @@ def _ask_bot(live: Live, text: str, heard: Optional[str]) -> str:
     return _bot_said(live, bot_turn(answers))
 
 
+def _locked(live: Live) -> bool:
+    """Whether the call's account is under an identity lock (checked before every turn:
+    a lock may come from another channel while the call goes on)."""
+    if not live.account_id:
+        return False
+    with session_scope() as session:
+        return active_lock(session, live.account_id) is not None
+
+
 def _bot_said(live: Live, said: List[Said]) -> str:
     """TwiML for what the bot said: a question to answer, a goodbye, or a transfer."""
     flags = {key for item in said for key, value in item.voice.items() if value is True}
@@ -294,7 +312,7 @@ def _bot_said(live: Live, said: List[Said]) -> str:
     if "sms_follow_up" in flags:
         _follow_up(live)
     if "hangup" in flags or not said:
-        return _close(live, texts or [live.words.goodbye])
+        return _close_or_ask_feedback(live, texts or [live.words.goodbye])
     before, inside = _split(said)
     last = said[-1]
     if last.voice.get("sms_offer"):
@@ -329,7 +347,8 @@ def _question(live: Live, before: List[str], inside: List[str]) -> str:
     prompt = YES_NO if live.state.pending else live.state.prompt
     _transcript_out(live, before + inside)
     _save(live)
-    return ask(before, inside, prompt, _voice(live), services().policy.voice.input_timeout_seconds)
+    return ask(before, inside, prompt, _voice(live), services().policy.voice.input_timeout_seconds,
+               live.step)
 
 
 # -- ending the call, transfers, text messages -------------------------------------------------
@@ -339,6 +358,29 @@ def _close(live: Live, texts: List[str]) -> str:
     _transcript_out(live, texts)
     _save(live)
     return close(texts, _voice(live))
+
+
+def _close_or_ask_feedback(live: Live, texts: List[str]) -> str:
+    """A conversation that ends well: after an agreement the caller may rate it on the
+    keypad before the goodbye (server/feedback.py)."""
+    question = feedback.voice_question(live.conversation_id, live.state.language) \
+        if live.conversation_id else None
+    if question is None:
+        return _close(live, texts)
+    live.state.pending = {"kind": "feedback", "say": [question]}
+    _transcript_out(live, texts + [question])
+    _save(live)
+    return ask(texts, [question], FEEDBACK_KEYS, _voice(live),
+               services().policy.voice.input_timeout_seconds, live.step)
+
+
+def _feedback_answer(live: Live, heard: Heard) -> str:
+    live.state.pending = None
+    keyed = heard.digits or heard.speech
+    _transcript_in(live, keyed or None)
+    rated = feedback.take_keyed_answer(live.conversation_id, keyed) if keyed else False
+    thanks = [feedback.words(feedback.THANKS, live.state.language)] if rated else []
+    return _close(live, thanks + [live.words.bye])  # the goodbye was said before the question
 
 
 def _close_with_follow_up(live: Live, lead: List[str]) -> str:
@@ -369,13 +411,13 @@ def _transfer(live: Live, said: List[Said]) -> str:
     _save(live)
     log.info("call %s: put through to the agents' line (handoff %s)", live.call_id, handoff_id)
     return transfer(texts, _voice(live), settings.agent_phone,
-                    services().policy.voice.transfer_timeout_seconds, handoff_id)
+                    services().policy.voice.transfer_timeout_seconds, handoff_id, live.step)
 
 
 def _follow_up(live: Live) -> bool:
     """Texts the borrower so they can carry on by SMS: once per call, only to a phone that
-    reaches an account (not a wrong number), never after an SMS opt-out. A reply within
-    the borrower's own conversation, not a new contact attempt: no campaign gate."""
+    reaches an account (not a wrong number), and only where the gate allows an answer in
+    the borrower's own conversation (opt-outs, the account's state, contact hours)."""
     if live.state.texted:
         return True
     with session_scope() as session:
@@ -389,8 +431,10 @@ def _follow_up(live: Live) -> bool:
 
 
 def _send_sms(live: Live, body: str, kind: str) -> bool:
-    # The sender adds the opt-out wording in the conversation's language ("回复TD退订").
-    result = services().sender.send_sms(live.phone, body, live.conversation_id)
+    # The sender asks the gate (an answer in the caller's conversation) and adds the
+    # opt-out wording in the conversation's language ("回复TD退订").
+    result = services().sender.send_sms(live.phone, body, live.conversation_id, actor=ACTOR,
+                                        path=f"call_text:{kind}")
     with session_scope() as session:
         audit(session, ACTOR, "call_sms", account_id=live.account_id,
               conversation_id=live.conversation_id,
@@ -427,24 +471,22 @@ def _transcript_out(live: Live, texts: List[str]) -> None:
 
 @bp.post("/dial")
 @twilio_signed
-def transfer_ended() -> Response:
+@replayable(action_step("dial"))
+def transfer_ended(step: int) -> str:
     """The agents' line answered and the conversation is over, or nobody answered."""
-    form = request.form
-    call_sid = form.get("CallSid") or ""
-    status = (form.get("DialCallStatus") or "").lower()
-    with _call_lock(call_sid):
-        live = _live(call_sid)
-        if live is None:
-            return _xml(hangup())
-        connected = status in ("completed", "answered")
-        with session_scope() as session:
-            audit(session, ACTOR, "transfer_connected" if connected else "transfer_failed",
-                  account_id=live.account_id, conversation_id=live.conversation_id,
-                  details={"call_id": live.call_id, "dial_status": status})
-        if connected:
-            return _xml(hangup())
-        log.info("call %s: nobody answered the agents' line (%s)", live.call_id, status)
-        return _xml(_close_with_follow_up(live, [live.words.no_agent.format(**_lender())]))
+    status = (request.form.get("DialCallStatus") or "").lower()
+    live = _live(twilio_field("CallSid", required=True), step)
+    if live is None:
+        return hangup()
+    connected = status in ("completed", "answered")
+    with session_scope() as session:
+        audit(session, ACTOR, "transfer_connected" if connected else "transfer_failed",
+              account_id=live.account_id, conversation_id=live.conversation_id,
+              details={"call_id": live.call_id, "dial_status": status[:40]})
+    if connected:
+        return hangup()
+    log.info("call %s: nobody answered the agents' line", live.call_id)
+    return _close_with_follow_up(live, [live.words.no_agent.format(**_lender())])
 
 
 @bp.post("/whisper")
@@ -454,7 +496,7 @@ def agent_whisper() -> Response:
     comes and whether the bot verified the borrower (the console has the rest)."""
     lender = _lender()
     text = WHISPER_NO_SUMMARY.format(**lender)
-    handoff_id = request.args.get("handoff", type=int)
+    handoff_id = request.args.get("handoff", type=row_id)
     if handoff_id is not None:
         with session_scope() as session:
             handoff = session.get(Handoff, handoff_id)
@@ -465,7 +507,7 @@ def agent_whisper() -> Response:
                     verified="Identity verified" if verified else "Identity not verified",
                     **lender,
                 )
-    return _xml(whisper(text, _voice_for(AGENT_LANGUAGE)))
+    return xml(whisper(text, _voice_for(AGENT_LANGUAGE)))
 
 
 @bp.post("/status")
@@ -475,12 +517,12 @@ def call_status() -> Response:
     call ended in the audit trail; the call attempt (campaigns) learns whether a person
     answered, which the call caps count."""
     form = request.form
-    call_sid = form.get("CallSid") or ""
+    call_sid = twilio_field("CallSid", required=True)
     status = (form.get("CallStatus") or "").lower()
-    with _call_lock(call_sid):
-        saved = services().state.load_call(call_sid) if call_sid else None
+    with call_lock(call_sid):
+        saved = services().state.load_call(call_sid)
         with session_scope() as session:
-            call = find_call(session, call_sid, request.args.get("call", type=int))
+            call = find_call(session, call_sid, request.args.get("call", type=row_id))
             if call is None:
                 log.info("status callback for an unknown call: %s", status)
                 return Response(status=204)

@@ -6,7 +6,8 @@ checks every document the gateway emits against Twilio's lists):
   bargeIn actionOnEmptyResult numDigits finishOnKey>  <Redirect method>  <Pause length>
   <Dial action method timeout><Number url method>  <Hangup>
 Text passes through server/voice_text.speakable(), in the call's language, on its way
-into <Say>; the hints are that language's too.
+into <Say>; the hints are that language's too. Every document is written by
+server/twiml_render.render(), which drops what XML cannot carry.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Iterable, Optional
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from bot.language.languages import parser_language
+from server.twiml_render import render
 from server.voice_prompts import Prompt
 from server.voice_text import hints_for, speakable
 
@@ -65,16 +67,22 @@ def _say(parent, texts: Iterable[str], voice: Voice) -> None:
         parent.say(spoken, **options)
 
 
+def _step_url(path: str, step: int) -> str:
+    """An action URL naming the step that asked (server/voice_replay.py)."""
+    return f"{path}?step={step}"
+
+
 def ask(heard_first: Iterable[str], question: Iterable[str], prompt: Prompt, voice: Voice,
-        timeout: int) -> str:
+        timeout: int, step: int) -> str:
     """Says `heard_first` in full, then `question` inside a <Gather> the caller may
     interrupt (barge-in) with speech or keys. Twilio posts the answer, or its absence
-    (actionOnEmptyResult), to the turn URL; the <Redirect> after the <Gather> is reached
-    only if a Gather ends without calling it, and reads as silence."""
+    (actionOnEmptyResult), to the turn URL of this `step`; the <Redirect> after the
+    <Gather> is reached only if a Gather ends without calling it, and reads as silence."""
     response = VoiceResponse()
     _say(response, heard_first, voice)
+    action = _step_url(TURN_PATH, step)
     options = dict(
-        input="dtmf speech", action=TURN_PATH, method="POST", language=voice.gather_language,
+        input="dtmf speech", action=action, method="POST", language=voice.gather_language,
         speech_timeout="auto", timeout=timeout, barge_in=True, action_on_empty_result=True,
         hints=hints_for(prompt.expect, prompt.keys.values(), voice.language),
     )
@@ -84,8 +92,8 @@ def ask(heard_first: Iterable[str], question: Iterable[str], prompt: Prompt, voi
         options["finish_on_key"] = prompt.finish_on_key
     gather = response.gather(**options)
     _say(gather, question, voice)
-    response.redirect(TURN_PATH, method="POST")
-    return str(response)
+    response.redirect(action, method="POST")
+    return render(response)
 
 
 def close(texts: Iterable[str], voice: Voice) -> str:
@@ -93,21 +101,21 @@ def close(texts: Iterable[str], voice: Voice) -> str:
     response = VoiceResponse()
     _say(response, texts, voice)
     response.hangup()
-    return str(response)
+    return render(response)
 
 
 def transfer(texts: Iterable[str], voice: Voice, agent_phone: str, timeout: int,
-             handoff_id: Optional[int]) -> str:
+             handoff_id: Optional[int], step: int) -> str:
     """Says the texts, then rings the agents' line. The agent first hears why the call
     comes (the whisper URL, run on the agent's leg before the two are connected); how the
     transfer ended comes to the dial URL."""
     response = VoiceResponse()
     _say(response, texts, voice)
-    dial = Dial(action=DIAL_PATH, method="POST", timeout=timeout)
+    dial = Dial(action=_step_url(DIAL_PATH, step), method="POST", timeout=timeout)
     whisper = WHISPER_PATH if handoff_id is None else f"{WHISPER_PATH}?handoff={handoff_id}"
     dial.number(agent_phone, url=whisper, method="POST")
     response.append(dial)
-    return str(response)
+    return render(response)
 
 
 def voicemail(text: str, voice: Voice) -> str:
@@ -117,17 +125,26 @@ def voicemail(text: str, voice: Voice) -> str:
     response.pause(length=1)
     _say(response, [text], voice)
     response.hangup()
-    return str(response)
+    return render(response)
 
 
 def whisper(text: str, voice: Voice) -> str:
     """What the agent hears before the borrower is connected."""
     response = VoiceResponse()
     _say(response, [text], voice)
-    return str(response)
+    return render(response)
 
 
 def hangup() -> str:
     response = VoiceResponse()
     response.hangup()
-    return str(response)
+    return render(response)
+
+
+def hold_on(path: str) -> str:
+    """For a webhook's copy that came while the first is still being worked on: a short
+    pause, then the same URL again, by when the first one's answer is kept."""
+    response = VoiceResponse()
+    response.pause(length=1)
+    response.redirect(path, method="POST")
+    return render(response)

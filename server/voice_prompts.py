@@ -106,6 +106,7 @@ class Prompt:
 # The gateway's own yes/no questions: next_step() reads 1 and 2 (and a spoken yes or no in
 # the call's language) itself, so the keys carry no words, which would be English hints.
 YES_NO = Prompt(expect="yes_no")
+FEEDBACK_KEYS = Prompt(expect="open", digits=1)  # "how did we do?": one key, 1 to 5
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class Words:
     bye: str  # the last word after a close with a follow-up
     text_promise: str  # a follow-up text message is on its way
     call_us: str  # {lender_name} {support_phone}: when no text can be sent
+    identity_locked: str  # {lender_name} {support_phone}: an account under an identity lock
     silent_close: str  # too many re-prompts
     trouble: str  # the bot is down
     no_agent: str  # {lender_name}: nobody at the agents' line
@@ -152,6 +154,7 @@ WORDS: Dict[str, Words] = {
         bye="Goodbye.",
         text_promise="I'll send you a text message, so you can reply whenever suits you.",
         call_us="You can call {lender_name} on {support_phone} at any time.",
+        identity_locked="Please call {lender_name} on {support_phone}. Goodbye.",
         silent_close="I'm sorry, I still can't hear you, so I'll end the call here.",
         trouble="I'm sorry, I'm having trouble on this line right now.",
         no_agent="I'm sorry, no one can take your call right now. A person from {lender_name} "
@@ -179,6 +182,7 @@ WORDS: Dict[str, Words] = {
         bye="再见。",
         text_promise="我会给您发一条短信，您方便的时候回复即可。",
         call_us="您可以随时拨打{support_phone}联系{lender_name}。",
+        identity_locked="请致电{lender_name}，电话{support_phone}。再见。",
         silent_close="抱歉，我还是听不到您的声音，本次通话先到这里。",
         trouble="抱歉，当前线路出现了问题。",
         no_agent="抱歉，目前没有工作人员可以接听。{lender_name}的工作人员会尽快与您联系。",

@@ -6,13 +6,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Iterable, List, Mapping, Optional
+from typing import IO, Collection, Iterable, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Extra, ValidationError, condecimal, constr, validator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from store.consents import latest, record_consent
 from store.models import Account, AccountStatus, AccountTag
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -41,6 +42,13 @@ class AccountRecord(BaseModel):
     # Optional labels for campaign segments: "vip;new" in a CSV cell, or a JSON list.
     # Left out, an account keeps the tags it has.
     tags: Optional[List[constr(strip_whitespace=True, regex=r"^[a-z0-9_-]{1,40}$")]] = None
+    # The jurisdiction profile (lender/jurisdictions/<name>.yml); left out, a new account
+    # gets the policy's and an existing one keeps its own.
+    jurisdiction: Optional[constr(strip_whitespace=True, regex=r"^[a-z][a-z0-9_]{0,15}$")] = None
+    # When the borrower consented to automated texts / automated or AI-voice calls (ISO
+    # time; without a zone, UTC). Left out or empty: nothing is recorded.
+    consent_sms: Optional[dt.datetime] = None
+    consent_voice: Optional[dt.datetime] = None
 
     class Config:
         extra = Extra.forbid
@@ -50,6 +58,19 @@ class AccountRecord(BaseModel):
         if isinstance(value, str):
             return [tag.strip().lower() for tag in re.split(r"[;|,]", value) if tag.strip()]
         return value
+
+    @validator("jurisdiction", "consent_sms", "consent_voice", pre=True)
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @validator("consent_sms", "consent_voice")
+    def _consent_in_past(cls, value):
+        if value is None:
+            return value
+        at = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        if at > dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5):
+            raise ValueError("consent cannot be given in the future")
+        return at.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
     @validator("phone", pre=True)
     def _e164(cls, value):
@@ -109,8 +130,12 @@ def _describe(error: ValidationError) -> List[str]:
     return [f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in error.errors()]
 
 
-def import_records(session: Session, rows: Iterable[Mapping]) -> ImportReport:
-    """Creates or updates each valid row; bad rows are reported and skipped."""
+def import_records(
+    session: Session, rows: Iterable[Mapping], *, jurisdictions: Optional[Collection[str]] = None,
+    default_jurisdiction: Optional[str] = None, recorded_by: str = "accounts_file",
+) -> ImportReport:
+    """Creates or updates each valid row; bad rows are reported and skipped.
+    `jurisdictions`: the profile names a row may give (None: any)."""
     report = ImportReport()
     seen = set()
     for number, row in enumerate(rows, start=1):
@@ -127,19 +152,43 @@ def import_records(session: Session, rows: Iterable[Mapping]) -> ImportReport:
         if record.account_id in seen:
             report.errors.append(RowError(number, account_id, ["account_id: repeated in this file"]))
             continue
+        if record.jurisdiction and jurisdictions is not None and record.jurisdiction not in jurisdictions:
+            report.errors.append(RowError(number, account_id, [
+                f"jurisdiction: no profile {record.jurisdiction!r} (one of {', '.join(sorted(jurisdictions))})"
+            ]))
+            continue
         seen.add(record.account_id)
-        fields = record.dict(exclude={"tags"})
+        fields = record.dict(exclude={"tags", "consent_sms", "consent_voice", "jurisdiction"})
         existing = session.get(Account, record.account_id)
         if existing is None:
-            session.add(Account(**fields, status=AccountStatus.ACTIVE))
+            session.add(Account(**fields, status=AccountStatus.ACTIVE,
+                                jurisdiction=record.jurisdiction or default_jurisdiction))
             report.created += 1
         else:
             for name, value in fields.items():
                 setattr(existing, name, value)
+            if record.jurisdiction:
+                existing.jurisdiction = record.jurisdiction
             report.updated += 1
         if record.tags is not None:
             set_tags(session, record.account_id, record.tags)
+        for channel, at in (("sms", record.consent_sms), ("voice", record.consent_voice)):
+            if at is not None:
+                grant_once(session, record.phone, channel, at, record.account_id, recorded_by)
     return report
+
+
+def grant_once(session: Session, phone: str, channel: str, at: dt.datetime, account_id: str,
+               recorded_by: str) -> bool:
+    """Records consent given at `at`, unless the ledger already holds anything as recent:
+    loading the same file again neither repeats it nor undoes a later revocation."""
+    session.flush()
+    known = latest(session, phone, channel)
+    if known is not None and known.at >= at:
+        return False
+    record_consent(session, phone, channel, True, source=recorded_by, recorded_by=recorded_by,
+                   at=at, account_id=account_id)
+    return True
 
 
 def set_tags(session: Session, account_id: str, tags: Iterable[str]) -> None:
@@ -148,14 +197,14 @@ def set_tags(session: Session, account_id: str, tags: Iterable[str]) -> None:
     session.add_all(AccountTag(account_id=account_id, tag=tag) for tag in sorted(set(tags)))
 
 
-def import_csv(session: Session, stream: IO[str]) -> ImportReport:
+def import_csv(session: Session, stream: IO[str], **options) -> ImportReport:
     reader = csv.DictReader(stream)
     missing = [f for f in FIELDS if f not in (reader.fieldnames or [])]
     if missing:
         report = ImportReport()
         report.errors.append(RowError(0, None, [f"missing columns: {', '.join(missing)}"]))
         return report
-    return import_records(session, reader)
+    return import_records(session, reader, **options)
 
 
 def get_account(session: Session, account_id: str) -> Optional[Account]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from store import console_sessions
 from store.models import Agent, AgentRole
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
@@ -38,8 +39,8 @@ def find_agent(session: Session, username: str) -> Optional[Agent]:
 
 
 def save_agent(session: Session, username: str, role: str, password: str) -> tuple[Agent, bool]:
-    """Creates the agent, or sets a new role and password for an existing one.
-    Returns the agent and whether it was created."""
+    """Creates the agent, or sets a new role and password for an existing one (which
+    ends every console session they have). Returns the agent and whether it was created."""
     validate(username, role, password)
     agent = find_agent(session, username)
     created = agent is None
@@ -50,7 +51,19 @@ def save_agent(session: Session, username: str, role: str, password: str) -> tup
     agent.active = True
     agent.password_hash = generate_password_hash(password)
     session.flush()
+    if not created:
+        console_sessions.end_all(session, agent.id)
     return agent, created
+
+
+def disable_agent(session: Session, username: str) -> Optional[Agent]:
+    """Stops the agent from signing in and ends their console sessions at once;
+    None when there is no such agent."""
+    agent = find_agent(session, username)
+    if agent is not None:
+        agent.active = False
+        console_sessions.end_all(session, agent.id)
+    return agent
 
 
 def authenticate(session: Session, username: str, password: str) -> Optional[Agent]:

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.accounts import find_by_phone
-from store.models import CallOutcome, Conversation, VoiceCall, utcnow
+from store.models import CallOutcome, CallWebhookReply, Conversation, VoiceCall, utcnow
 
 # Twilio's CallStatus values after which nothing more happens on the call.
 FINAL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
+# How far along a call each CallStatus is: a call's status only moves forward, whatever
+# order the webhooks and status callbacks come in, and however often they are retried.
+STATUS_ORDER = {
+    "queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3,
+    **{status: 4 for status in FINAL_STATUSES},
+}
 _OUTCOME_BY_STATUS = {
     "busy": CallOutcome.BUSY,
     "no-answer": CallOutcome.NO_ANSWER,
@@ -87,21 +93,70 @@ def outcome_of(status: str, answered_by: Optional[str]) -> Optional[str]:
     return _OUTCOME_BY_STATUS[status]
 
 
+def advance_status(call: VoiceCall, status: str) -> bool:
+    """Sets a CallStatus Twilio reported if it is one it documents and moves the call
+    forward (never from completed back to in-progress); False when it was not applied."""
+    if call.ended_at is not None or status not in STATUS_ORDER:
+        return False
+    if STATUS_ORDER[status] < STATUS_ORDER.get(call.status, 0):
+        return False
+    call.status = status
+    return True
+
+
+def note_answered_by(call: VoiceCall, answered_by: Optional[str]) -> None:
+    """Keeps the first verdict of answering-machine detection (cut to the column)."""
+    if answered_by and not call.answered_by:
+        call.answered_by = answered_by[: VoiceCall.answered_by.type.length]
+
+
 def end_call(session: Session, call: VoiceCall, status: str, answered_by: Optional[str]) -> Optional[str]:
     """Records a status; on a final one the outcome, the end and the conversation's close.
     Returns the outcome (None while the call goes on, or when it had already ended)."""
-    if answered_by:
-        call.answered_by = call.answered_by or answered_by
-    if call.ended_at is not None:
+    note_answered_by(call, answered_by)
+    if not advance_status(call, status):
         return None  # callbacks may repeat or come out of order
-    call.status = status
     outcome = outcome_of(status, call.answered_by)
     if outcome is None:
         return None
     now = utcnow()
     call.outcome, call.ended_at = outcome, now
+    # Twilio retries nothing of an ended call; a repeat now only hangs up, so the
+    # answers kept for retries go (the table stays the size of the calls in progress).
+    session.execute(delete(CallWebhookReply).where(CallWebhookReply.call_sid == call.call_sid))
     if call.conversation_id:
         conversation = session.get(Conversation, call.conversation_id)
         if conversation is not None and conversation.closed_at is None:
             conversation.closed_at = now
     return outcome
+
+
+# -- replies to voice webhooks, kept for Twilio's retries --------------------------------------
+
+def claim_reply(session: Session, call_sid: str, step: str) -> Optional[int]:
+    """Takes this webhook of the call: the id of a new, empty reply row, or None when the
+    webhook came before (it is a retry: see earlier_reply)."""
+    reply = CallWebhookReply(call_sid=call_sid, step=step)
+    try:
+        with session.begin_nested():
+            session.add(reply)
+    except IntegrityError:
+        return None
+    return reply.id
+
+
+def earlier_reply(session: Session, call_sid: str, step: str) -> Optional[CallWebhookReply]:
+    query = select(CallWebhookReply).where(
+        CallWebhookReply.call_sid == call_sid, CallWebhookReply.step == step)
+    return session.execute(query).scalars().first()
+
+
+def keep_reply(session: Session, reply_id: int, twiml: str) -> None:
+    session.get(CallWebhookReply, reply_id).twiml = twiml
+
+
+def drop_reply(session: Session, reply_id: int) -> None:
+    """Forgets a webhook that failed, so Twilio's retry of it is worked on afresh."""
+    reply = session.get(CallWebhookReply, reply_id)
+    if reply is not None:
+        session.delete(reply)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.models import Message, MessageStatus, utcnow
+from store.models import HeldIdentityAnswer, Message, MessageStatus, utcnow
 
 
 def record_inbound(
@@ -43,6 +43,24 @@ def record_outbound(
 
 def set_status(session: Session, message_id: int, status: str) -> None:
     session.execute(update(Message).where(Message.id == message_id).values(status=status))
+    if status in (MessageStatus.ANSWERED, MessageStatus.HANDLED):
+        held = session.get(HeldIdentityAnswer, message_id)
+        if held is None:
+            return
+        if status == MessageStatus.ANSWERED and not held.read_as_answer:
+            # The bot read it and found no identity answer in it: the transcript gets it back.
+            session.execute(update(Message).where(Message.id == message_id).values(body=held.body))
+        session.delete(held)
+
+
+def defer_until(session: Session, message_id: int, when: dt.datetime, *, give_back_try: bool = False) -> None:
+    """Deferred, and left alone by redelivery until `when` (its passes pick deferred messages
+    by `updated_at`). `give_back_try`: the bot was not asked this time, so the try is not spent."""
+    values = {"status": MessageStatus.DEFERRED,
+              "updated_at": when.astimezone(dt.timezone.utc).replace(tzinfo=None)}
+    if give_back_try:
+        values["attempts"] = Message.attempts - 1
+    session.execute(update(Message).where(Message.id == message_id).values(**values))
 
 
 def claim_deferred(session: Session, message_id: int) -> bool:

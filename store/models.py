@@ -1,8 +1,12 @@
 """Tables. Identity facts (birth date, ID digits) live only in `accounts` and are
-never copied into messages, outcomes or the audit trail."""
+never copied into messages, outcomes or the audit trail.
+
+Every text column is a StoredString/StoredText: whatever a borrower or Twilio sends can
+be stored on SQLite and PostgreSQL alike (see storable_text)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 
@@ -24,6 +28,42 @@ from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import BigInteger, Float, TypeDecorator
 
 Base = declarative_base()
+
+# The longest CallSid, MessageSid or address (From, To) the store keeps. Twilio's sids
+# are 34 characters and its addresses ("+15551234567", "whatsapp:+15551234567",
+# "messenger:<page id>") far shorter; the bound keeps every index entry within
+# PostgreSQL's limit (a b-tree entry holds about 2,700 bytes: 512 characters of up to
+# 4 bytes each fit). The gateway refuses longer ones with a 400 (server/webhook_input.py).
+TWILIO_FIELD_LENGTH = 512
+# What takes the place of a character no database can store: PostgreSQL's text cannot
+# hold NUL, and neither database's driver encodes a lone surrogate (only JSON can carry
+# one in). U+FFFD, the replacement character, says "something was here".
+REPLACEMENT = "\ufffd"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """`value` with NUL and lone surrogates replaced by U+FFFD; everything else as sent."""
+    return _UNSTORABLE.sub(REPLACEMENT, value)
+
+
+class _Storable:
+    def process_bind_param(self, value, dialect):
+        return storable_text(value) if isinstance(value, str) else value
+
+
+class StoredString(_Storable, TypeDecorator):
+    """VARCHAR(n) that takes any text (see storable_text)."""
+
+    impl = String
+    cache_ok = True
+
+
+class StoredText(_Storable, TypeDecorator):
+    """TEXT that takes any text (see storable_text)."""
+
+    impl = Text
+    cache_ok = True
 
 
 class Money(TypeDecorator):
@@ -58,19 +98,22 @@ class AccountStatus:
 
 class Account(Base):
     __tablename__ = "accounts"
-    account_id = Column(String(64), primary_key=True)
-    name = Column(String(200), nullable=False)
-    phone = Column(String(20), nullable=False, index=True)
-    timezone = Column(String(64), nullable=False)
-    language = Column(String(16), nullable=False)
-    currency = Column(String(3), nullable=False)
+    account_id = Column(StoredString(64), primary_key=True)
+    name = Column(StoredString(200), nullable=False)
+    phone = Column(StoredString(20), nullable=False, index=True)
+    timezone = Column(StoredString(64), nullable=False)
+    language = Column(StoredString(16), nullable=False)
+    currency = Column(StoredString(3), nullable=False)
     principal = Column(Money, nullable=False)
     interest = Column(Money, nullable=False)
     fees = Column(Money, nullable=False)
     due_date = Column(Date, nullable=False)
     birth_date = Column(Date, nullable=False)
-    id_last4 = Column(String(4), nullable=False)
-    status = Column(String(20), nullable=False, default=AccountStatus.ACTIVE)
+    id_last4 = Column(StoredString(4), nullable=False)
+    status = Column(StoredString(20), nullable=False, default=AccountStatus.ACTIVE)
+    # The jurisdiction profile the account is contacted under (lender/jurisdictions/<name>.yml);
+    # None: the policy's own.
+    jurisdiction = Column(StoredString(16), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -86,11 +129,11 @@ class Conversation(Base):
     """One thread with one phone; its id is the sender id Rasa sees."""
 
     __tablename__ = "conversations"
-    id = Column(String(40), primary_key=True, default=lambda: f"c-{new_id()}")
-    channel = Column(String(10), nullable=False)  # sms | voice
-    phone = Column(String(20), nullable=False)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True)
-    handled_by = Column(String(10), nullable=False, default="bot")  # bot | human
+    id = Column(StoredString(40), primary_key=True, default=lambda: f"c-{new_id()}")
+    channel = Column(StoredString(10), nullable=False)  # sms | voice
+    phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=True)
+    handled_by = Column(StoredString(10), nullable=False, default="bot")  # bot | human
     started_at = Column(DateTime, nullable=False, default=utcnow)
     last_activity_at = Column(DateTime, nullable=False, default=utcnow)
     closed_at = Column(DateTime, nullable=True)
@@ -111,13 +154,13 @@ class Message(Base):
 
     __tablename__ = "messages"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=True)
-    direction = Column(String(3), nullable=False)  # in | out
-    channel = Column(String(10), nullable=False)
-    phone = Column(String(20), nullable=False)
-    body = Column(Text, nullable=False, default="")
-    provider_sid = Column(String(64), nullable=True)  # Twilio's MessageSid
-    status = Column(String(12), nullable=False)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
+    direction = Column(StoredString(3), nullable=False)  # in | out
+    channel = Column(StoredString(10), nullable=False)
+    phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
+    body = Column(StoredText, nullable=False, default="")
+    provider_sid = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=True)  # Twilio's MessageSid
+    status = Column(StoredString(12), nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -155,10 +198,10 @@ class Outcome(Base):
 
     __tablename__ = "outcomes"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    kind = Column(String(20), nullable=False, index=True)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True, index=True)
-    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=True)
-    phone = Column(String(20), nullable=True)
+    kind = Column(StoredString(20), nullable=False, index=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=True, index=True)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
+    phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=True)
     details = Column(JSON, nullable=False, default=dict)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
@@ -167,10 +210,30 @@ class ContactPreference(Base):
     """Opt-out state per phone and channel (STOP on SMS stops SMS)."""
 
     __tablename__ = "contact_preferences"
-    phone = Column(String(20), primary_key=True)
-    channel = Column(String(10), primary_key=True)
+    phone = Column(StoredString(TWILIO_FIELD_LENGTH), primary_key=True)
+    channel = Column(StoredString(10), primary_key=True)
     opted_out = Column(Boolean, nullable=False, default=False)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ConsentEvent(Base):
+    """The consent ledger, one row per grant or revocation of consent to automated contact
+    on a channel (sms: automated texts; voice: automated or AI-voice calls) for one phone.
+    Never updated: the latest row per phone and channel is the state, the rest its history."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_phone_channel", "phone", "channel", "id"),)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
+    channel = Column(StoredString(10), nullable=False)  # sms | voice
+    granted = Column(Boolean, nullable=False)  # False: revoked
+    at = Column(DateTime, nullable=False)  # when the borrower gave or revoked it
+    # Grants: where it came from (accounts_file, api, keyword, agent...); revocations: how
+    # (keyword, plain_language, agent, carrier_21610, api).
+    source = Column(StoredString(40), nullable=False)
+    account_id = Column(StoredString(64), nullable=True)
+    recorded_by = Column(StoredString(40), nullable=False)
+    recorded_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class OutboxMessage(Base):
@@ -178,9 +241,9 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    channel = Column(String(10), nullable=False, default="sms")
-    to = Column(String(20), nullable=False, index=True)
-    body = Column(Text, nullable=False)
+    channel = Column(StoredString(10), nullable=False, default="sms")
+    to = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False, index=True)
+    body = Column(StoredText, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
@@ -190,10 +253,10 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     id = Column(Integer, primary_key=True, autoincrement=True)
     at = Column(DateTime, nullable=False, default=utcnow, index=True)
-    actor = Column(String(40), nullable=False)  # bot | gateway | api | agent:<name>
-    action = Column(String(60), nullable=False)
-    account_id = Column(String(64), nullable=True, index=True)
-    conversation_id = Column(String(40), nullable=True)
+    actor = Column(StoredString(40), nullable=False)  # bot | gateway | api | agent:<name>
+    action = Column(StoredString(60), nullable=False)
+    account_id = Column(StoredString(64), nullable=True, index=True)
+    conversation_id = Column(StoredString(40), nullable=True)
     details = Column(JSON, nullable=False, default=dict)
 
 
@@ -219,15 +282,15 @@ class Handoff(Base):
 
     __tablename__ = "handoffs"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=False, index=True)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True)
-    channel = Column(String(10), nullable=False)  # sms | voice (a voice handoff is a live call)
-    reason = Column(String(40), nullable=False)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=False, index=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=True)
+    channel = Column(StoredString(10), nullable=False)  # sms | voice (a voice handoff is a live call)
+    reason = Column(StoredString(40), nullable=False)
     priority = Column(Integer, nullable=False)  # 1 first: vulnerable borrowers and legal cases
-    status = Column(String(10), nullable=False, default=HandoffStatus.QUEUED)
-    claimed_by = Column(String(64), nullable=True)  # an Agent's username
+    status = Column(StoredString(10), nullable=False, default=HandoffStatus.QUEUED)
+    claimed_by = Column(StoredString(64), nullable=True)  # an Agent's username
     summary = Column(JSON, nullable=False, default=dict)
-    resolution = Column(String(20), nullable=True)
+    resolution = Column(StoredString(20), nullable=True)
     queued_at = Column(DateTime, nullable=False, default=utcnow)
     claimed_at = Column(DateTime, nullable=True)
     closed_at = Column(DateTime, nullable=True)
@@ -246,7 +309,8 @@ class AgentRole:
     AGENT = "agent"  # takes conversations from the queue
     SUPERVISOR = "supervisor"  # sees every conversation, approves exceptions to the policy
     TRAINER = "trainer"  # reads what borrowers wrote to improve the NLU (a later release)
-    ALL = (AGENT, SUPERVISOR, TRAINER)
+    ANALYST = "analyst"  # reads the results only (read-only: no conversation, no queue)
+    ALL = (AGENT, SUPERVISOR, TRAINER, ANALYST)
 
 
 class Agent(Base):
@@ -254,12 +318,24 @@ class Agent(Base):
 
     __tablename__ = "agents"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    username = Column(String(32), nullable=False, unique=True)
-    password_hash = Column(String(255), nullable=False)
-    role = Column(String(12), nullable=False)
+    username = Column(StoredString(32), nullable=False, unique=True)
+    password_hash = Column(StoredString(255), nullable=False)
+    role = Column(StoredString(12), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ConsoleSession(Base):
+    """A signed-in console session. The cookie carries a random token; only its SHA-256
+    is kept here, so a copy of the table signs nobody in. Ending a session deletes its row:
+    the cookie that named it is refused by every gateway process from then on."""
+
+    __tablename__ = "console_sessions"
+    token_hash = Column(String(64), primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class ApprovalStatus:
@@ -275,15 +351,15 @@ class ApprovalRequest(Base):
     __tablename__ = "approval_requests"
     id = Column(Integer, primary_key=True, autoincrement=True)
     handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
-    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=False)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True)
-    kind = Column(String(20), nullable=False)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=False)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=True)
+    kind = Column(StoredString(20), nullable=False)
     details = Column(JSON, nullable=False, default=dict)  # the outcome as it would be recorded
-    refusal_rule = Column(String(40), nullable=False)
-    refusal_reason = Column(Text, nullable=False)
-    requested_by = Column(String(32), nullable=False)
-    status = Column(String(10), nullable=False, default=ApprovalStatus.PENDING, index=True)
-    decided_by = Column(String(32), nullable=True)
+    refusal_rule = Column(StoredString(40), nullable=False)
+    refusal_reason = Column(StoredText, nullable=False)
+    requested_by = Column(StoredString(32), nullable=False)
+    status = Column(StoredString(10), nullable=False, default=ApprovalStatus.PENDING, index=True)
+    decided_by = Column(StoredString(32), nullable=True)
     decided_at = Column(DateTime, nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
@@ -312,32 +388,32 @@ class ContactAttempt(Base):
 
     __tablename__ = "contact_attempts"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    idempotency_key = Column(String(200), nullable=False, unique=True)
-    source = Column(String(12), nullable=False)  # campaign | follow_up | agent
-    campaign = Column(String(64), nullable=True)
-    stage = Column(String(64), nullable=False)
-    run_id = Column(String(40), nullable=True, index=True)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False)
-    phone = Column(String(20), nullable=False)
-    channel = Column(String(10), nullable=False)  # sms | voice
-    language = Column(String(16), nullable=False)
+    idempotency_key = Column(StoredString(200), nullable=False, unique=True)
+    source = Column(StoredString(12), nullable=False)  # campaign | follow_up | agent
+    campaign = Column(StoredString(64), nullable=True)
+    stage = Column(StoredString(64), nullable=False)
+    run_id = Column(StoredString(40), nullable=True, index=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False)
+    phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
+    channel = Column(StoredString(10), nullable=False)  # sms | voice
+    language = Column(StoredString(16), nullable=False)
     local_date = Column(Date, nullable=False)  # the borrower's day it belongs to
-    state = Column(String(12), nullable=False, default=AttemptState.SCHEDULED)
+    state = Column(StoredString(12), nullable=False, default=AttemptState.SCHEDULED)
     not_before = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=True)  # no rescheduling past this instant
-    body = Column(Text, nullable=True)  # the text sent (an agent's text is set up front)
+    body = Column(StoredText, nullable=True)  # the text sent (an agent's text is set up front)
     enqueues = Column(Integer, nullable=False, default=0)  # jobs handed to the queue
     enqueued_at = Column(DateTime, nullable=True)
     tries = Column(Integer, nullable=False, default=0)  # times a worker claimed it
     claimed_at = Column(DateTime, nullable=True)
-    claimed_by = Column(String(80), nullable=True)  # host:pid of the worker
+    claimed_by = Column(StoredString(80), nullable=True)  # host:pid of the worker
     sent_at = Column(DateTime, nullable=True)
-    provider_sid = Column(String(64), nullable=True, index=True)
-    delivery = Column(String(16), nullable=True)  # Twilio's status: queued, sent, delivered...
+    provider_sid = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=True, index=True)
+    delivery = Column(StoredString(16), nullable=True)  # Twilio's status: queued, sent, delivered...
     answered = Column(Boolean, nullable=True)  # calls: connected to a person
-    rule = Column(String(40), nullable=True)  # the gate rule that last blocked or deferred it
-    reason = Column(Text, nullable=True)
-    error_code = Column(String(16), nullable=True)
+    rule = Column(StoredString(40), nullable=True)  # the gate rule that last blocked or deferred it
+    reason = Column(StoredText, nullable=True)
+    error_code = Column(StoredString(16), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -354,8 +430,8 @@ class AccountTag(Base):
     campaign segments include or exclude them."""
 
     __tablename__ = "account_tags"
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), primary_key=True)
-    tag = Column(String(40), primary_key=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), primary_key=True)
+    tag = Column(StoredString(40), primary_key=True)
 
 
 class InconvenientTime(Base):
@@ -363,8 +439,8 @@ class InconvenientTime(Base):
 
     __tablename__ = "inconvenient_times"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
-    weekdays = Column(String(27), nullable=False)  # "mon,tue,wed"
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
+    weekdays = Column(StoredString(27), nullable=False)  # "mon,tue,wed"
     start = Column(Time, nullable=False)
     end = Column(Time, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
@@ -376,12 +452,12 @@ class Payment(Base):
 
     __tablename__ = "payments"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    reference = Column(String(64), nullable=False, unique=True)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
+    reference = Column(StoredString(64), nullable=False, unique=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
     amount = Column(Money, nullable=False)
-    currency = Column(String(3), nullable=False)
+    currency = Column(StoredString(3), nullable=False)
     paid_on = Column(Date, nullable=False)
-    source = Column(String(12), nullable=False)  # api | csv
+    source = Column(StoredString(12), nullable=False)  # api | csv
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
@@ -399,12 +475,12 @@ class PaymentPromise(Base):
     __tablename__ = "payment_promises"
     id = Column(Integer, primary_key=True, autoincrement=True)
     outcome_id = Column(Integer, ForeignKey("outcomes.id"), nullable=False, unique=True)
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
     promised_on = Column(Date, nullable=False)
     amount = Column(Money, nullable=False)
-    currency = Column(String(3), nullable=False)
+    currency = Column(StoredString(3), nullable=False)
     made_at = Column(DateTime, nullable=False)
-    state = Column(String(10), nullable=False, default=PromiseState.OPEN, index=True)
+    state = Column(StoredString(10), nullable=False, default=PromiseState.OPEN, index=True)
     paid = Column(Money, nullable=True)
     settled_at = Column(DateTime, nullable=True)
 
@@ -432,20 +508,37 @@ class VoiceCall(Base):
 
     __tablename__ = "voice_calls"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    call_sid = Column(String(64), nullable=True, unique=True)  # Twilio's CallSid
-    direction = Column(String(10), nullable=False)  # inbound | outbound
-    phone = Column(String(20), nullable=False)  # the borrower's side of the call
-    account_id = Column(String(64), ForeignKey("accounts.account_id"), nullable=True, index=True)
-    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=True)
+    call_sid = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=True, unique=True)  # Twilio's CallSid
+    direction = Column(StoredString(10), nullable=False)  # inbound | outbound
+    phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)  # the borrower's side of the call
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=True, index=True)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
     attempt_id = Column(Integer, ForeignKey("contact_attempts.id"), nullable=True)
-    via = Column(String(10), nullable=False, default="twilio")  # twilio | outbox
-    placed_by = Column(String(40), nullable=True)  # api | cli | ... (outbound only)
-    status = Column(String(16), nullable=False, default="queued")  # Twilio's CallStatus
-    answered_by = Column(String(24), nullable=True)  # human, machine_end_beep, ... (AMD)
-    outcome = Column(String(12), nullable=True)  # CallOutcome, once the call ended
+    via = Column(StoredString(10), nullable=False, default="twilio")  # twilio | outbox
+    placed_by = Column(StoredString(40), nullable=True)  # api | cli | ... (outbound only)
+    status = Column(StoredString(16), nullable=False, default="queued")  # Twilio's CallStatus
+    answered_by = Column(StoredString(64), nullable=True)  # human, machine_end_beep, ... (AMD)
+    outcome = Column(StoredString(12), nullable=True)  # CallOutcome, once the call ended
     created_at = Column(DateTime, nullable=False, default=utcnow)
     answered_at = Column(DateTime, nullable=True)
     ended_at = Column(DateTime, nullable=True)
+
+
+class CallWebhookReply(Base):
+    """What one voice webhook answered, kept so that a retry of it gets the same TwiML
+    and nothing happens twice (server/voice_replay.py). `step` names the webhook within
+    its call: "answer", or "turn:<id>" / "dial:<id>" where <id> is the row of the reply
+    that asked the question (it travels in the <Gather>/<Dial> action URL). A row
+    without `twiml` is a webhook still being worked on."""
+
+    __tablename__ = "call_webhook_replies"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    call_sid = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
+    step = Column(StoredString(80), nullable=False)
+    twiml = Column(StoredText, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("call_sid", "step", name="uq_call_webhook_replies_step"),)
 
 
 # --- the NLU review inbox (issue 6): what borrowers wrote, for trainers ---
@@ -471,24 +564,149 @@ class ReviewItem(Base):
     __tablename__ = "nlu_review_items"
     id = Column(Integer, primary_key=True, autoincrement=True)
     message_id = Column(Integer, ForeignKey("messages.id"), nullable=True, unique=True)
-    conversation_id = Column(String(40), ForeignKey("conversations.id"), nullable=True, index=True)
-    channel = Column(String(10), nullable=False)
-    language = Column(String(16), nullable=False, default="en")
-    text = Column(Text, nullable=False)  # redacted
-    normalised = Column(String(400), nullable=False, index=True)  # for counting repeats
-    intent = Column(String(64), nullable=True)  # the model's best intent (under a fallback too)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True, index=True)
+    channel = Column(StoredString(10), nullable=False)
+    language = Column(StoredString(16), nullable=False, default="en")
+    text = Column(StoredText, nullable=False)  # redacted
+    normalised = Column(StoredString(400), nullable=False, index=True)  # for counting repeats
+    intent = Column(StoredString(64), nullable=True)  # the model's best intent (under a fallback too)
     confidence = Column(Float, nullable=False)
     fell_back = Column(Boolean, nullable=False, default=False)
     alternatives = Column(JSON, nullable=False, default=list)  # [{"intent", "confidence"}]
-    reason = Column(String(16), nullable=False)
+    reason = Column(StoredString(16), nullable=False)
     seen = Column(Integer, nullable=False, default=1)
-    status = Column(String(10), nullable=False, default=ReviewStatus.PENDING)
-    reviewed_by = Column(String(32), nullable=True)
+    status = Column(StoredString(10), nullable=False, default=ReviewStatus.PENDING)
+    reviewed_by = Column(StoredString(32), nullable=True)
     reviewed_at = Column(DateTime, nullable=True)
-    decided_intent = Column(String(64), nullable=True)
-    example = Column(Text, nullable=True)  # the line written, with entity markup
-    written_to = Column(String(300), nullable=True)  # "data/nlu/hardship.yml, line 109"
+    decided_intent = Column(StoredString(64), nullable=True)
+    example = Column(StoredText, nullable=True)  # the line written, with entity markup
+    written_to = Column(StoredString(300), nullable=True)  # "data/nlu/hardship.yml, line 109"
     created_at = Column(DateTime, nullable=False, default=utcnow)
     last_seen_at = Column(DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_nlu_review_items_status", "status", "id"),)
+
+
+# --- right-party verification across conversations: answers counted per account ---
+
+
+class IdentityQuestion:
+    """What an identity check asked: one question, or both at once (a full verification,
+    by the bot when its form ends or by an agent in the console)."""
+
+    BIRTH_DATE = "birth_date"
+    ID_LAST4 = "id_last4"
+    BOTH = "both"
+    ASKED = (BIRTH_DATE, ID_LAST4)  # what a conversation can be waiting for
+
+
+# What the transcript keeps of a borrower's identity answer, by SMS and on calls alike.
+IDENTITY_ANSWER_PLACEHOLDER = "[identity answer, not stored]"
+
+
+class IdentityCheck(Base):
+    """One identity answer checked: that it was given, by which channel, and whether it
+    matched; never the answer. Wrong answers within the policy's window lock the account
+    (IdentityLock); a full verification that matched starts the count afresh."""
+
+    __tablename__ = "identity_checks"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
+    channel = Column(StoredString(10), nullable=False)  # sms | voice | console
+    actor = Column(StoredString(40), nullable=False)  # bot | agent:<username>
+    question = Column(StoredString(12), nullable=False)  # IdentityQuestion
+    matched = Column(Boolean, nullable=False)
+    message_id = Column(Integer, ForeignKey("messages.id"), nullable=True)
+    at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_identity_checks_account_at", "account_id", "at"),)
+
+
+class IdentityLock(Base):
+    """An account locked after too many wrong identity answers: until `locked_until` every
+    channel only gives the lender's phone number, and agents see an alert."""
+
+    __tablename__ = "identity_locks"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False)
+    locked_at = Column(DateTime, nullable=False)
+    locked_until = Column(DateTime, nullable=False)
+    failures = Column(Integer, nullable=False)
+    channel = Column(StoredString(10), nullable=False)  # where the last wrong answer came from
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
+
+    __table_args__ = (Index("ix_identity_locks_account_until", "account_id", "locked_until"),)
+
+
+class PendingIdentityQuestion(Base):
+    """The identity question the bot last asked in a conversation (from the `identity_question`
+    payload of its reply), so the gateway stores the borrower's next message as an identity
+    answer: a placeholder in the transcript, the text held apart only until the bot read it."""
+
+    __tablename__ = "pending_identity_questions"
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), primary_key=True)
+    question = Column(StoredString(12), nullable=False)
+    asked_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class HeldIdentityAnswer(Base):
+    """The text of a message sent while an identity question waited, kept apart until the
+    bot has read it (received or deferred: a redelivery needs it). When the bot's turn ends
+    the row goes: the transcript keeps the placeholder if the actions read an identity answer
+    from the message (`read_as_answer`), and gets the text back if they did not ("I want to
+    talk to a person" is not an answer). Settled without the bot, the placeholder stays."""
+
+    __tablename__ = "held_identity_answers"
+    message_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    body = Column(StoredText, nullable=False)
+    read_as_answer = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# --- A/B tests of message content: which variant each account gets ---
+
+
+class ExperimentAssignment(Base):
+    """The variant of one experiment an account was given, written the first time a run
+    schedules it (campaigns/experiments.py). The stored row, not the hash, decides later
+    sends: changing the weights never moves an account that already has a variant."""
+
+    __tablename__ = "experiment_assignments"
+    experiment = Column(StoredString(64), primary_key=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), primary_key=True)
+    variant = Column(StoredString(20), nullable=False)
+    campaign = Column(StoredString(64), nullable=False)
+    stage = Column(StoredString(64), nullable=False)
+    assigned_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_experiment_assignments_campaign", "campaign", "stage"),)
+
+
+# --- the borrower's word: one question after an agreement ---
+
+
+class FeedbackStatus:
+    ASKED = "asked"  # the question went out; a rating may come within the window
+    ANSWERED = "answered"
+    PASSED = "passed"  # the borrower wrote something else: the question is closed
+    NOT_SENT = "not_sent"  # the sender refused (an opt-out, the gate)
+
+
+class FeedbackRequest(Base):
+    """At most one question per conversation (the unique conversation id makes a second
+    turn racing this one ask nothing). The comment is redacted before it is stored."""
+
+    __tablename__ = "feedback"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=False, unique=True)
+    account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=True, index=True)
+    campaign = Column(StoredString(64), nullable=True)  # the campaign whose message led here
+    channel = Column(StoredString(10), nullable=False)
+    outcome = Column(StoredString(20), nullable=False)  # the agreement that earned the question
+    status = Column(StoredString(10), nullable=False, default=FeedbackStatus.ASKED)
+    reason = Column(StoredString(40), nullable=True)  # not_sent: why
+    score = Column(Integer, nullable=True)  # 1-5
+    comment = Column(StoredText, nullable=True)
+    asked_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    answered_at = Column(DateTime, nullable=True)

@@ -7,6 +7,7 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store.consents import record_consent
 from store.models import AuditEvent, ContactPreference, Outcome, OutcomeKind, utcnow
 
 
@@ -50,7 +51,16 @@ def audit(
     )
 
 
-def set_opt_out(session: Session, phone: str, channel: str, opted_out: bool) -> None:
+def set_opt_out(
+    session: Session, phone: str, channel: str, opted_out: bool, *, how: str = "keyword",
+    recorded_by: str = "gateway", account_id: Optional[str] = None,
+) -> None:
+    """Stops (or resumes) a channel for this phone. An opt-out also revokes consent to
+    automated contact on the channel in the consent ledger (`how`: keyword,
+    plain_language, agent, carrier_21610); resuming (START) is the borrower's own request
+    for texts, recorded as a grant."""
+    record_consent(session, phone, channel, not opted_out, source=how, recorded_by=recorded_by,
+                   account_id=account_id)
     preference = session.get(ContactPreference, (phone, channel))
     if preference is None:
         session.add(ContactPreference(phone=phone, channel=channel, opted_out=opted_out))

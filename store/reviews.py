@@ -13,7 +13,8 @@ from typing import Dict, List, Optional, Tuple
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Account, Conversation, ReviewItem, ReviewStatus, utcnow
+from store.identity import is_identity_answer
+from store.models import Account, Conversation, Message, ReviewItem, ReviewStatus, utcnow
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,12 @@ def borrower_facts(session: Session, conversation_id: Optional[str]) -> Tuple[Li
 
 def add(session: Session, capture: Capture) -> Optional[ReviewItem]:
     """Files the message in the inbox; the same sentence already waiting counts once
-    more instead. None when this message was filed before."""
+    more instead. None when this message was filed before, or is an identity answer (whose
+    text never reaches the trainers, redacted or not)."""
     if capture.message_id is not None:
+        message = session.get(Message, capture.message_id)
+        if message is not None and is_identity_answer(message):
+            return None
         known = select(ReviewItem.id).where(ReviewItem.message_id == capture.message_id)
         if session.execute(known).first() is not None:
             return None

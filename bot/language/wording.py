@@ -106,3 +106,10 @@ def reply_when(opening: Optional[dt.datetime], today: dt.date, *, language: str 
     day = "today" if ahead == 0 else "tomorrow" if ahead == 1 else f"on {opening:%A}"
     clock = f"{opening:%I:%M %p}".lstrip("0")
     return f"{day} after {clock}"
+
+
+def addressed_name(name: str, language: str) -> str:
+    """How the bot addresses the borrower: the first name in English; in Chinese the full
+    name as written, since a Chinese name starts with the surname and a lender does not use
+    the given name alone."""
+    return name.strip() if is_chinese(language) else name.split()[0]

@@ -6,12 +6,15 @@ conversations the bot handed to them.
     /console/handoffs/<id>          one conversation: transcript, account, reply, outcome
     /console/api/...                the JSON the pages poll and post to (views.py)
     /console/nlu/...                the trainers' NLU inbox (nlu.py)
+    /console/results                what the contacts achieved, for analysts and supervisors (results.py)
 
 Plain server-rendered HTML and a small script that polls the JSON API every two
 seconds: a poll is an ordinary request any gateway process can answer from the
 store, so live updates need no sticky sessions, websockets or pub/sub between
 processes. Session cookies are signed with SECRET_KEY (shared by every process),
-HttpOnly, SameSite=Lax, and Secure whenever PUBLIC_URL is https. Every state-changing
+HttpOnly, SameSite=Lax, and Secure whenever PUBLIC_URL is https; they hold only a token
+naming a session kept in the store, which sign-out, a new password, disabling the agent
+and CONSOLE_IDLE_MINUTES end everywhere (auth.py). Every state-changing
 request carries a CSRF token; every conversation endpoint checks who may see or act
 on it (auth.py); every agent action is written to the audit trail.
 """
@@ -37,7 +40,7 @@ SESSION_HOURS = 12  # one working day; then the agent signs in again
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Wires the console into the gateway: sessions, sign-in, CSRF, rate limits."""
-    from server.console import auth, cli, nlu, nlu_cli, views  # noqa: F401  (routes register on import)
+    from server.console import auth, cli, nlu, nlu_cli, results, views  # noqa: F401  (routes register on import)
 
     secret = settings.secret_key
     if not secret:

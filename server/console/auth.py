@@ -1,17 +1,32 @@
 """Signing in and out, who may see what, CSRF and the sign-in rate limit.
 
+Password guessing is slowed without letting a stranger lock an agent out. Attempts are limited
+per client address (behind a proxy, the client's own: TRUSTED_PROXIES), per username and
+address, and per username for browsers that never signed in as that person, which bounds a
+guesser spread over many addresses. The agent's own browser holds a signed cookie from its last
+sign-in (DEVICE_COOKIE) and is not counted in that last limit: a stranger who spends it locks
+out only new browsers, for an hour at most.
+
 Roles: an agent sees the queue and the conversations they hold; a supervisor sees
 every conversation and approves exceptions to the policy; a trainer reviews the NLU
-inbox (server/console/nlu.py) and reads conversations only redacted, never the queue.
-Supervisors may use the NLU inbox too.
+inbox (server/console/nlu.py) and reads conversations only redacted, never the queue;
+an analyst reads the results (server/console/results.py) and nothing else. Supervisors
+may use the NLU inbox and the results too.
+
+Sessions live in the store (store/console_sessions.py): the signed cookie carries only a
+random token, which Flask-Login keeps as the user's id ("alternative tokens") and looks
+up on every request. Signing out, a new password, disabling the agent and
+CONSOLE_IDLE_MINUTES without a request end a session for every gateway process.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Callable, Optional
 
 from flask import (
     Flask,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -25,35 +40,43 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from server import services
 from server.config import Settings
 from server.console import bp
+from store import console_sessions
 from store.agents import authenticate
 from store.db import session_scope
-from store.models import Agent, AgentRole
+from store.models import Agent, AgentRole, utcnow
 from store.outcomes import audit
 
-# Per client address, and per username whatever the address (a slow spray).
 SIGN_IN_LIMIT_PER_ADDRESS = "10 per minute; 60 per hour"
-SIGN_IN_LIMIT_PER_USERNAME = "20 per hour"
+SIGN_IN_LIMIT_PER_USERNAME_AND_ADDRESS = "5 per minute; 20 per hour"
+# Per username, for browsers that never signed in as that person: a guesser spread over any
+# number of addresses gets this many tries an hour at one account.
+SIGN_IN_LIMIT_PER_USERNAME_NEW_BROWSER = "20 per hour"
+DEVICE_COOKIE = "repay_device"
+DEVICE_DAYS = 90
 CONSOLE_ROLES = (AgentRole.AGENT, AgentRole.SUPERVISOR)
 TRAINER_ROLES = (AgentRole.TRAINER, AgentRole.SUPERVISOR)
+RESULTS_ROLES = (AgentRole.ANALYST, AgentRole.SUPERVISOR)
 
 csrf = CSRFProtect()
 
 
 class ConsoleUser(UserMixin):
-    """The signed-in agent, as the session knows them. The session holds the agent's
-    id and a piece of their password hash: a new password signs out every session."""
+    """The signed-in agent. Their id, for Flask-Login, is the session's token: the
+    cookie names a session in the store, never the agent directly."""
 
-    def __init__(self, agent: Agent):
+    def __init__(self, agent: Agent, token: str):
         self.agent_id = agent.id
         self.username = agent.username
         self.role = agent.role
-        self._stamp = agent.password_hash[-16:]
+        self.token = token
 
     def get_id(self) -> str:
-        return f"{self.agent_id}:{self._stamp}"
+        return self.token
 
     @property
     def actor(self) -> str:
@@ -65,15 +88,21 @@ class ConsoleUser(UserMixin):
         return self.role == AgentRole.SUPERVISOR
 
 
-def _load_user(user_id: str) -> Optional[ConsoleUser]:
-    agent_id, _, stamp = user_id.partition(":")
-    if not agent_id.isdigit():
-        return None
+def _now() -> dt.datetime:
+    # Tests pass CONSOLE_CLOCK to move time on (the idle timeout) without sleeping.
+    return current_app.config.get("CONSOLE_CLOCK", utcnow)()
+
+
+def _limits() -> tuple[dt.timedelta, dt.timedelta]:
+    """How long a session may sit idle, and how long it may last at all."""
+    idle = dt.timedelta(minutes=services().settings.console_idle_minutes)
+    return idle, current_app.permanent_session_lifetime
+
+
+def _load_user(token: str) -> Optional[ConsoleUser]:
     with session_scope() as db:
-        agent = db.get(Agent, int(agent_id))
-        if agent is None or not agent.active or agent.password_hash[-16:] != stamp:
-            return None
-        return ConsoleUser(agent)
+        agent = console_sessions.resume(db, token, _now(), *_limits())
+        return ConsoleUser(agent, token) if agent is not None else None
 
 
 def wants_json() -> bool:
@@ -89,7 +118,8 @@ def _error(status: int, message: str):
 def _unauthorized():
     if wants_json():
         return _error(401, "sign in first")
-    return redirect(url_for("console.login", next=request.path))
+    query = request.query_string.decode("latin-1")  # a bookmarked view keeps its filters
+    return redirect(url_for("console.login", next=request.path + (f"?{query}" if query else "")))
 
 
 def console_access(view: Callable) -> Callable:
@@ -124,10 +154,28 @@ def trainer_access(view: Callable) -> Callable:
     return wrapped
 
 
+def results_access(view: Callable) -> Callable:
+    """Signed in, as an analyst or a supervisor: the results (read-only)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return _unauthorized()
+        if current_user.role not in RESULTS_ROLES:
+            if wants_json():
+                return _error(403, "the results are for analysts and supervisors")
+            return render_template("console/no_access.html"), 403
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def home_page() -> str:
-    """Where a signed-in person starts: the queue, or a trainer's inbox."""
+    """Where a signed-in person starts: the queue, a trainer's inbox, an analyst's results."""
     if current_user.is_authenticated and current_user.role == AgentRole.TRAINER:
         return url_for("console.nlu_inbox_page")
+    if current_user.is_authenticated and current_user.role == AgentRole.ANALYST:
+        return url_for("console.results_page")
     return url_for("console.queue_page")
 
 
@@ -143,8 +191,32 @@ def supervisor_only(view: Callable) -> Callable:
     return wrapped
 
 
+def _attempted_username() -> str:
+    return (request.form.get("username") or "").strip().lower()[:64]
+
+
 def _username_key() -> str:
-    return "user:" + (request.form.get("username") or "").strip().lower()[:64]
+    return "user:" + _attempted_username()
+
+
+def _username_and_address_key() -> str:
+    return f"user:{_attempted_username()}@{get_remote_address()}"
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="repay-sign-in-device")
+
+
+def _known_browser() -> bool:
+    """This browser signed in as the attempted username before (a cookie we signed says so)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return False
+    try:
+        username = _devices().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return False
+    return username == _attempted_username()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -163,7 +235,9 @@ def login():
             user = None
         else:
             audit(db, f"agent:{agent.username}", "sign_in", details={"role": agent.role})
-            user = ConsoleUser(agent)
+            now = _now()
+            console_sessions.purge_expired(db, now, *_limits())
+            user = ConsoleUser(agent, console_sessions.start(db, agent, now))
     if user is None:
         flash("Wrong username or password.")
         return render_template("console/login.html", username=username), 401
@@ -174,13 +248,20 @@ def login():
     if (not target.startswith("/console/") or target.startswith("//")
             or target == url_for("console.queue_page")):
         target = home_page()
-    return redirect(target)
+    response = redirect(target)
+    response.set_cookie(
+        DEVICE_COOKIE, _devices().dumps(user.username), max_age=DEVICE_DAYS * 86400,
+        path=url_for("console.login"), httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
         with session_scope() as db:
+            console_sessions.end(db, current_user.token)
             audit(db, current_user.actor, "sign_out")
         logout_user()
     session.clear()
@@ -199,21 +280,6 @@ def _csrf_failed(error: CSRFError):
         return _error(400, "the page is out of date (CSRF token); reload it")
     flash("The page was out of date; please try again.")
     return render_template("console/login.html"), 400
-
-
-@bp.after_request
-def _security_headers(response):
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-    )
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # same-origin: Flask-WTF compares the Referer on HTTPS requests.
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if not request.path.startswith("/console/static/"):
-        response.headers["Cache-Control"] = "no-store"  # pages hold personal data
-    return response
 
 
 def _too_many_attempts(_error):
@@ -238,6 +304,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     # The limits are checked by a wrapper around this app's sign-in view.
     view = limiter.limit(SIGN_IN_LIMIT_PER_ADDRESS, methods=["POST"])(login)
-    view = limiter.limit(SIGN_IN_LIMIT_PER_USERNAME, methods=["POST"], key_func=_username_key)(view)
+    view = limiter.limit(SIGN_IN_LIMIT_PER_USERNAME_AND_ADDRESS, methods=["POST"],
+                         key_func=_username_and_address_key)(view)
+    view = limiter.limit(SIGN_IN_LIMIT_PER_USERNAME_NEW_BROWSER, methods=["POST"],
+                         key_func=_username_key, exempt_when=_known_browser)(view)
     app.view_functions["console.login"] = view
     app.register_error_handler(RateLimitExceeded, _too_many_attempts)

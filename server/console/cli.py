@@ -1,6 +1,6 @@
 """`flask --app server agents ...`: who may sign in to the console.
 
-    flask --app server agents add NAME --role agent|supervisor|trainer
+    flask --app server agents add NAME --role agent|supervisor|trainer|analyst
     flask --app server agents list
     flask --app server agents disable NAME
 
@@ -15,7 +15,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from store.agents import AgentError, find_agent, save_agent
+from store.agents import AgentError, disable_agent, save_agent
 from store.db import session_scope
 from store.models import Agent, AgentRole
 from store.outcomes import audit
@@ -56,11 +56,9 @@ def list_agents() -> None:
 @agents.command("disable")
 @click.argument("username")
 def disable(username: str) -> None:
-    """Stop an agent from signing in (their open sessions end at their next request)."""
+    """Stop an agent from signing in; their open sessions end at once."""
     with session_scope() as session:
-        agent = find_agent(session, username)
-        if agent is None:
+        if disable_agent(session, username) is None:
             raise click.ClickException(f"no agent named {username}")
-        agent.active = False
         audit(session, "cli", "agent_disabled", details={"username": username})
     click.echo(f"disabled {username}")

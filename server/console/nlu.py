@@ -26,6 +26,7 @@ from sqlalchemy import select
 from bot.annotation import AnnotationRefused, Entity, NluData, display_path, taxonomy
 from bot.redaction import redact, stand_in
 from server import services
+from server.api_input import request_json
 from server.console import bp
 from server.console.auth import trainer_access
 from server.console.present import iso
@@ -169,7 +170,7 @@ def nlu_inbox_api():
 @bp.post("/api/nlu/items/<int:item_id>/approve")
 @trainer_access
 def nlu_approve(item_id: int):
-    form = request.get_json(silent=True)
+    form = request_json("expected a JSON object", required=False)
     form = form if isinstance(form, dict) else {}
     intent = str(form.get("intent") or "").strip()
     if not intent:

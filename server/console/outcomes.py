@@ -1,6 +1,7 @@
 """Outcomes an agent records, checked by the same rules as the bot's (lending/plans.py).
 
-A promise, a plan, a dispute, a payment the borrower says was made, or a callback. What
+A promise, a plan, a dispute, a payment the borrower says was made, a callback, or an
+opt-out the borrower asked the agent for. What
 the rules refuse is refused for the agent too, with the rule's reason; when the policy
 lists the rule under `exceptions.supervisor_may_approve`, the agent may ask a supervisor,
 and the outcome is recorded once the supervisor approves it (a supervisor holding the
@@ -22,7 +23,7 @@ from lending.money import to_money
 from lending.plans import PlanOffer, Refusal, instalment_plan, promise_date
 from lending.policy import Policy
 from store.models import Account, AccountStatus, Conversation, Handoff, Outcome, OutcomeKind
-from store.outcomes import audit, outcomes_for, record_outcome
+from store.outcomes import audit, outcomes_for, record_outcome, set_opt_out
 
 # What the console's form says -> the outcome kind the reports know.
 KINDS = {
@@ -31,7 +32,9 @@ KINDS = {
     "dispute": OutcomeKind.DISPUTE,
     "paid": OutcomeKind.ALREADY_PAID,
     "callback": OutcomeKind.CALLBACK,
+    "opt_out": OutcomeKind.OPT_OUT,  # the borrower told the agent to stop (texts, calls, or both)
 }
+OPT_OUT_CHANNELS = {"sms": ("sms",), "voice": ("voice",), "both": ("sms", "voice")}
 NEEDS_ACCOUNT = {"promise", "plan", "dispute", "paid"}
 NOTE_LIMIT = 500
 
@@ -136,6 +139,12 @@ def propose(
             refusal = None
         return Proposal(OutcomeKind.PLAN, {**offer.as_dict(), "currency": account.currency}, refusal)
 
+    if choice == "opt_out":
+        channels = OPT_OUT_CHANNELS.get(str(form.get("channel") or handoff.channel))
+        if channels is None:
+            raise OutcomeInputError(f"channel: one of {', '.join(OPT_OUT_CHANNELS)}")
+        return Proposal(OutcomeKind.OPT_OUT, {"channels": list(channels), "note": _note(form)})
+
     if choice in ("dispute", "paid"):
         details = {"note": _note(form)}
         if choice == "paid" and form.get("date"):
@@ -147,13 +156,14 @@ def propose(
     raw = str(form.get("at") or "").strip()
     try:
         local = dt.datetime.fromisoformat(raw).replace(tzinfo=local_now.tzinfo)
-    except ValueError:
+        at = local.astimezone(dt.timezone.utc)  # 0001-01-01 east of UTC overflows
+    except (ValueError, OverflowError):
         raise OutcomeInputError("at: a date and time like 2026-12-01T14:30") from None
     details = {
-        "at": local.astimezone(dt.timezone.utc).isoformat(), "local": local.strftime("%Y-%m-%d %H:%M"),
+        "at": at.isoformat(), "local": local.strftime("%Y-%m-%d %H:%M"),
         "timezone": str(local_now.tzinfo), "note": _note(form),
     }
-    hours = policy.profile.contact_hours
+    hours = policy.profile_for(account.jurisdiction if account is not None else None).contact_hours
     if local <= local_now:
         return Proposal(OutcomeKind.CALLBACK, details, Refusal("callback_in_past", "That time has already passed."))
     if not hours.start <= local.time() < hours.end:
@@ -174,6 +184,11 @@ def record(
         session, proposal.kind, account_id=handoff.account_id,
         conversation_id=handoff.conversation_id, phone=conversation.phone, details=details,
     )
+    if proposal.kind == OutcomeKind.OPT_OUT:
+        # Stops the channels at once and revokes consent in the ledger ("agent").
+        for channel in proposal.details["channels"]:
+            set_opt_out(session, conversation.phone, channel, True, how="agent", recorded_by=actor,
+                        account_id=handoff.account_id)
     account = session.get(Account, handoff.account_id) if handoff.account_id else None
     if proposal.account_status and account is not None and account.status != proposal.account_status:
         previous, account.status = account.status, proposal.account_status
@@ -186,11 +201,12 @@ def record(
     return outcome
 
 
-def describe(outcome: Outcome, policy: Policy, *, language: Optional[str] = "en") -> List[str]:
+def describe(outcome: Outcome, policy: Policy, *, language: Optional[str] = "en",
+             jurisdiction: Optional[str] = None) -> List[str]:
     """The borrower's words for what was agreed, for the SMS sent on handing back, in the
-    account's language. Amounts only where the jurisdiction lets an SMS state them."""
+    account's language. Amounts only where the account's jurisdiction lets an SMS state them."""
     details = outcome.details or {}
-    amounts = policy.profile.sms_may_state_amount
+    amounts = policy.profile_for(jurisdiction).sms_may_state_amount
     currency = details.get("currency", "USD")
     chinese = is_chinese(language)
     if outcome.kind == OutcomeKind.PROMISE:
@@ -231,12 +247,14 @@ def pause_note(outcomes: List[Outcome], *, language: Optional[str] = "en") -> Op
     return None
 
 
-def handback_notice(outcomes: List[Outcome], policy: Policy, *, language: Optional[str] = "en") -> str:
+def handback_notice(outcomes: List[Outcome], policy: Policy, *, language: Optional[str] = "en",
+                    jurisdiction: Optional[str] = None) -> str:
     """The SMS the borrower gets when a person hands the conversation back to the bot: who
     answers from now on (an automated assistant, said plainly) and what was agreed, in the
     account's `language` ("en", "zh", "zh-CN"; anything else reads English)."""
     lender = policy.lender
-    agreed = [text for outcome in outcomes for text in describe(outcome, policy, language=language)]
+    agreed = [text for outcome in outcomes
+              for text in describe(outcome, policy, language=language, jurisdiction=jurisdiction)]
     note = pause_note(outcomes, language=language)
     if is_chinese(language):
         parts = [f"您好，接下来由{lender.name}的智能客服机器人{lender.assistant_name}为您服务。"]

@@ -8,7 +8,9 @@ from typing import Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.consents import consent_state
 from store.handoffs import PRIORITY_NAMES, account_summary, conversation_outcomes, outcome_entry
+from store.identity import active_lock
 from store.models import (
     Account,
     ApprovalRequest,
@@ -28,6 +30,7 @@ REASONS = {
     "abuse_after_deescalation": "Abusive after de-escalation",
     "not_understood_twice": "Not understood twice",
     "outside_policy": "Wants something outside the policy",
+    "contact_rule": "Wrote in while contact is stopped (dispute, attorney, paid...)",
 }
 
 
@@ -49,10 +52,12 @@ def iso(moment: Optional[dt.datetime]) -> Optional[str]:
     return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
-def queue_item(handoff: Handoff, conversation: Conversation, name: Optional[str]) -> dict:
+def queue_item(handoff: Handoff, conversation: Conversation, name: Optional[str],
+               identity_locked: bool = False) -> dict:
     """One line of the queue: never a full phone number, a name or an identity fact."""
     waited = utcnow() - handoff.queued_at
     return {
+        "identity_locked": identity_locked,
         "id": handoff.id,
         "channel": handoff.channel,
         "live_call": handoff.channel == "voice",
@@ -75,7 +80,8 @@ def queue_items(session: Session, handoffs: List[Handoff]) -> List[dict]:
     for handoff in handoffs:
         conversation = session.get(Conversation, handoff.conversation_id)
         account = session.get(Account, handoff.account_id) if handoff.account_id else None
-        items.append(queue_item(handoff, conversation, account.name if account else None))
+        locked = active_lock(session, handoff.account_id) is not None
+        items.append(queue_item(handoff, conversation, account.name if account else None, locked))
     return items
 
 
@@ -160,7 +166,12 @@ def conversation_view(
             "phone": conversation.phone,
             "handled_by": conversation.handled_by,
         },
-        "account": account_summary(account, now) if account is not None else None,
+        "account": {
+            **account_summary(account, now),
+            # The rules the account is contacted under, and what the borrower agreed to.
+            "jurisdiction": account.jurisdiction,
+            "consent": consent_state(session, account.phone),
+        } if account is not None else None,
         "messages": transcript(session, conversation.id, after),
         "outcomes": outcomes,
         "approvals": [approval_entry(a) for a in approvals],

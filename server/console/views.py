@@ -6,21 +6,39 @@ Who may do what, checked on every request:
 - reading a conversation: the agent holding it (or who held it), or a supervisor;
 - replying, recording outcomes, handing back, closing: only the agent holding it;
 - releasing a claim: its holder, or a supervisor;
-- approving or rejecting an exception to the policy: a supervisor.
+- approving or rejecting an exception to the policy: a supervisor;
+- sending a text the compliance gate refused: a supervisor holding the conversation, with
+  a reason, where the account's jurisdiction profile lets a supervisor override that rule.
+- verifying the borrower of a conversation the bot did not verify: only the agent holding
+  it; until then the debt is not shown, and promises, plans and replies naming an amount
+  of the account are refused (identity.py).
 Every action is written to the audit trail as `agent:<username>`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+from decimal import Decimal
+from typing import Optional
 
 from flask import jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from bot.language.wording import addressed_name
+from campaigns.gate import Override
 from server import services
+from server.api_input import request_json, row_id
 from server.console import bp
 from server.console.auth import console_access, supervisor_only, wants_json
+from server.console.identity import (
+    VerificationInputError,
+    identity_view,
+    lock_alerts,
+    verify,
+    without_debt,
+)
 from server.console.outcomes import (
     OutcomeInputError,
     Proposal,
@@ -40,6 +58,7 @@ from store.handoffs import claim as claim_handoff
 from store.handoffs import claimed, finish, outcome_entry, queued
 from store.handoffs import release as release_handoff
 from store.models import (
+    Account,
     ApprovalRequest,
     ApprovalStatus,
     Conversation,
@@ -57,19 +76,21 @@ log = logging.getLogger(__name__)
 CLAIM_IN_FLIGHT_SECONDS = 10
 # Inside Twilio's 1600 characters, with room for the opt-out wording the sender adds.
 REPLY_LIMIT = 1500
+OVERRIDE_REASON_LIMIT = 500
 
 
 class Refused(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, gate: Optional[dict] = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.gate = gate  # the compliance gate's refusal: rule, reason, retry_at, overridable
 
 
 @bp.errorhandler(Refused)
 def _refused(error: Refused):
     if wants_json():
-        response = jsonify({"error": error.message})
+        response = jsonify({"error": error.message, **({"gate": error.gate} if error.gate else {})})
         response.status_code = error.status
         return response
     return render_template("console/refused.html", message=error.message), error.status
@@ -108,7 +129,7 @@ def _audit(db, action: str, handoff: Handoff, **details) -> None:
 
 
 def _json_body() -> dict:
-    data = request.get_json(silent=True)
+    data = request_json("expected a JSON object", required=False)
     return data if isinstance(data, dict) else {}
 
 
@@ -145,6 +166,9 @@ def queue_api():
             "me": {"username": me, "role": current_user.role},
             "queue": queue_items(db, queued(db)),
             "mine": queue_items(db, claimed(db, me)),
+            # Accounts locked after too many wrong identity answers: someone may be trying
+            # to pass for the borrower.
+            "identity_locks": lock_alerts(db, _now()),
         }
         if current_user.is_supervisor:
             data["others"] = [i for i in queue_items(db, claimed(db)) if i["claimed_by"] != me]
@@ -202,10 +226,18 @@ def release(handoff_id: int):
 @bp.get("/api/handoffs/<int:handoff_id>")
 @console_access
 def conversation_api(handoff_id: int):
-    after = request.args.get("after", default=0, type=int)
+    after = request.args.get("after", default=0, type=row_id)
     with session_scope() as db:
         handoff = _load(db, handoff_id)
         view = conversation_view(db, handoff, _now(), after=after)
+        view["identity"] = identity_view(db, handoff, services().policy, _now())
+    if not view["identity"]["verified"]:
+        # Nothing about the debt before the borrower is verified, by the bot or the agent.
+        view["account"] = without_debt(view["account"])
+        summary = dict(view["handoff"]["summary"] or {})
+        summary["account"] = without_debt(summary.get("account"))
+        summary["agreed"] = []
+        view["handoff"]["summary"] = summary
     view["can_act"] = (
         view["handoff"]["status"] == HandoffStatus.CLAIMED
         and view["handoff"]["claimed_by"] == current_user.username
@@ -213,28 +245,55 @@ def conversation_api(handoff_id: int):
     return jsonify(view)
 
 
+def _override(form: dict) -> Optional[Override]:
+    """A supervisor's override of the gate, with the reason they give (agents get none)."""
+    reason = str(form.get("override_reason") or "").strip()
+    if not reason:
+        return None
+    if not current_user.is_supervisor:
+        raise Refused(403, "only a supervisor may send what the compliance gate refused")
+    return Override(by=current_user.username, reason=reason[:OVERRIDE_REASON_LIMIT])
+
+
+def gate_message(refusal: dict) -> str:
+    """'not sent: <reason> (<rule>); allowed from <time>' for the agent."""
+    text = f"not sent: {refusal['reason']} ({refusal['rule']})"
+    if refusal.get("retry_at"):
+        text += f"; allowed from {refusal['retry_at']}"
+    return text
+
+
 @bp.post("/api/handoffs/<int:handoff_id>/reply")
 @console_access
 def reply(handoff_id: int):
-    body = str(_json_body().get("body") or "").strip()
+    form = _json_body()
+    body = str(form.get("body") or "").strip()
     if not body:
         raise Refused(400, "write a message first")
     if len(body) > REPLY_LIMIT:
         raise Refused(400, f"at most {REPLY_LIMIT} characters")
+    override = _override(form)
     with session_scope() as db:
         handoff = _load(db, handoff_id, act=True)
         if handoff.channel != "sms":
             raise Refused(409, "this is a call: speak to the borrower on the line")
+        if names_the_debt(db, handoff, body):
+            _audit(db, "reply_refused_unverified", handoff)
+            raise Refused(403, "verify the borrower before writing about the debt")
         conversation = db.get(Conversation, handoff.conversation_id)
         phone, conversation_id = conversation.phone, conversation.id
-    result = services().sender.send_sms(phone, body, conversation_id)
+    result = services().sender.send_sms(
+        phone, body, conversation_id, actor=current_user.actor, path="agent_reply", override=override,
+    )
     with session_scope() as db:
         handoff = db.get(Handoff, handoff_id)
         if not result.sent:
-            _audit(db, "reply_not_sent", handoff, reason=result.reason)
-            raise Refused(409, "not sent: the borrower has opted out of SMS")
-        _audit(db, "reply", handoff, message_id=result.message_id, via=result.via)
-    return jsonify({"sent": True, "message_id": result.message_id, "via": result.via}), 201
+            _audit(db, "reply_not_sent", handoff, rule=result.reason)
+            raise Refused(409, gate_message(result.refusal), gate=result.refusal)
+        _audit(db, "reply", handoff, message_id=result.message_id, via=result.via,
+               **({"override_reason": override.reason} if override else {}))
+    return jsonify({"sent": True, "message_id": result.message_id, "via": result.via,
+                    "overridden": override is not None and result.sent}), 201
 
 
 @bp.post("/api/handoffs/<int:handoff_id>/outcomes")
@@ -244,6 +303,8 @@ def record_outcome(handoff_id: int):
     policy = services().policy
     with session_scope() as db:
         handoff = _load(db, handoff_id, act=True)
+        if form.get("kind") in NEEDS_VERIFICATION and not _verified(db, handoff):
+            raise Refused(403, "verify the borrower before agreeing a promise or a plan")
         try:
             proposal = propose(db, handoff, form, policy, _now())
         except OutcomeInputError as exc:
@@ -307,6 +368,68 @@ def decide(approval_id: int, decision: str):
         return jsonify({"approval": approval_entry(approval), "recorded": outcome_entry(outcome)})
 
 
+# Outcomes that state amounts to the borrower (read back, confirmed by SMS).
+NEEDS_VERIFICATION = {"promise", "plan"}
+
+
+def _verified(db, handoff: Handoff) -> bool:
+    return identity_view(db, handoff, services().policy, _now())["verified"]
+
+
+# An amount as an agent would write one: with cents, or next to a currency.
+_AMOUNT = re.compile(r"[$¥€£]\s*(\d+(?:\.\d{1,2})?)|(\d+\.\d{2})|(\d+(?:\.\d{1,2})?)\s*(?:元|dollars?\b|usd\b)",
+                     re.IGNORECASE)
+
+
+def names_the_debt(db, handoff: Handoff, body: str) -> bool:
+    """Whether a reply to a borrower not yet verified names an amount of the account."""
+    if not handoff.account_id or _verified(db, handoff):
+        return False
+    account = db.get(Account, handoff.account_id)
+    if account is None:
+        return False
+    amounts = {account.balance, account.principal, account.interest, account.fees}
+    written = {Decimal(next(g for g in match.groups() if g))
+               for match in _AMOUNT.finditer(body.replace(",", ""))}
+    return bool(written & amounts)
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/verify")
+@console_access
+def verify_borrower(handoff_id: int):
+    """The agent checks the borrower's identity answers. The answers are never echoed,
+    stored or logged; a mismatch counts against the account's identity lock."""
+    form = _json_body()
+    birth_date = str(form.get("birth_date") or "").strip()
+    id_last4 = str(form.get("id_last4") or "").strip()
+    if not birth_date or not id_last4:
+        raise Refused(400, "type the date of birth and the last 4 digits of the ID document")
+    policy = services().policy
+    now = _now()
+    with session_scope() as db:
+        handoff = _load(db, handoff_id, act=True)
+        if not handoff.account_id:
+            raise Refused(409, "this conversation reaches no account: there is nothing to verify against")
+        view = identity_view(db, handoff, policy, now)
+        if view["verified"]:
+            return jsonify({"identity": view})
+        if view["locked"]:
+            raise Refused(423, f"this account is locked after too many wrong identity answers, "
+                               f"until {view['locked_until']}: the borrower must call the lender")
+        try:
+            result = verify(db, handoff, birth_date, id_last4, current_user.actor, policy, now)
+        except VerificationInputError as exc:
+            raise Refused(400, str(exc)) from None
+        _audit(db, "verify_borrower", handoff, matched=result.matched,
+               locked=result.state.locked)
+        view = identity_view(db, handoff, policy, now)
+    if result.matched:
+        return jsonify({"identity": view})
+    response = jsonify({"error": "the answers do not match the account", "identity": view})
+    response.status_code = 423 if view["locked"] else 422
+    return response
+
+
 def _agent_outcomes(db, handoff: Handoff) -> list:
     query = select(Outcome).where(Outcome.conversation_id == handoff.conversation_id).order_by(Outcome.id)
     return [o for o in db.execute(query).scalars() if (o.details or {}).get("handoff_id") == handoff.id]
@@ -327,15 +450,29 @@ def hand_back(handoff_id: int):
             raise Refused(409, "this conversation changed; reload")
         # In the account's language, as the sender's opt-out wording will be.
         language = conversation_language(db, handoff.conversation_id)
-        notice = handback_notice(_agent_outcomes(db, handoff), svc.policy, language=language)
+        account = db.get(Account, handoff.account_id) if handoff.account_id else None
+        notice = handback_notice(_agent_outcomes(db, handoff), svc.policy, language=language,
+                                 jurisdiction=account.jurisdiction if account is not None else None)
         conversation = db.get(Conversation, handoff.conversation_id)
         phone, conversation_id = conversation.phone, conversation.id
+        identity = identity_view(db, handoff, svc.policy, _now())
         _audit(db, "hand_back", handoff)
-    sent = svc.sender.send_sms(phone, notice, conversation_id).sent
+    # The notice asks the gate like any text: refused (the borrower's night, an opt-out),
+    # the conversation is still handed back and the agent is told why no text went.
+    result = svc.sender.send_sms(phone, notice, conversation_id, actor=current_user.actor,
+                                 path="hand_back")
+    sent = result.sent
     events: list = [
         {"event": "slot", "name": "abuse_count", "value": 0},
         {"event": "slot", "name": "form_stop_reason", "value": None},
     ]
+    if identity["verified"] and identity["verified_by"] != "bot" and account is not None:
+        # Verified by the agent: the bot goes on with a verified borrower.
+        events += [
+            {"event": "slot", "name": "identity_status", "value": "verified"},
+            {"event": "slot", "name": "borrower_first_name",
+             "value": addressed_name(account.name, account.language)},
+        ]
     if sent:
         events.append({"event": "bot", "text": notice, "metadata": {"handoff_id": handoff_id}})
     try:
@@ -344,7 +481,8 @@ def hand_back(handoff_id: int):
         # The store already says the bot answers; only the tracker's note is missing.
         log.warning("conversation %s: handed back, tracker not updated (%s)", conversation_id, exc)
     return jsonify({"id": handoff_id, "status": HandoffStatus.CLOSED,
-                    "resolution": HandoffResolution.HANDED_BACK, "notice_sent": sent})
+                    "resolution": HandoffResolution.HANDED_BACK, "notice_sent": sent,
+                    **({"gate": result.refusal} if result.refusal else {})})
 
 
 @bp.post("/api/handoffs/<int:handoff_id>/close")

@@ -33,11 +33,14 @@ def tracker(
     events: Optional[List[Dict[str, Any]]] = None,
     active_loop: Optional[str] = None,
     sender: str = SENDER,
+    parse: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
+    """`parse`: more of the NLU's parse data (the safety layer's `safety_intents`...)."""
     return Tracker.from_dict({
         "sender_id": sender,
         "slots": dict(slots or {}),
-        "latest_message": {"intent": {"name": intent}, "text": text, "entities": list(entities)},
+        "latest_message": {"intent": {"name": intent}, "text": text, "entities": list(entities),
+                           **(parse or {})},
         "events": events or [],
         "active_loop": {"name": active_loop} if active_loop else {},
         "latest_action_name": "action_listen",

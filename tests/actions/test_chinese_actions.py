@@ -10,7 +10,6 @@ from typing import Any, Dict
 
 import pytest
 
-import actions.account_context
 import store.db
 from actions.account_context import addressed_name
 from actions.debt import ActionExplainDebt
@@ -24,8 +23,7 @@ from actions.plans import (
 )
 from actions.promises import ActionAskPromiseFormPromiseConfirmed, ValidatePromiseForm
 from actions.session import ActionSessionStart
-from lending.policy import LENDER_DIR, load_policy
-from store.models import Conversation
+from store.models import Account, Conversation
 from tests.actions.action_support import (
     form_tracker,
     open_conversation,
@@ -170,26 +168,22 @@ def confirm_identity(dispatcher, domain, id_last4="302x"):
     return slot_values(run(ActionConfirmIdentity(), dispatcher, t, domain))
 
 
-def test_verified_with_a_lower_case_x_and_the_us_statement_in_chinese(zh_conversation, dispatcher, domain):
+def test_verified_with_a_lower_case_x_and_the_accounts_own_cn_statement(zh_conversation, dispatcher, domain):
     slots = confirm_identity(dispatcher, domain)
 
     assert slots["identity_status"] == "verified" and slots["borrower_first_name"] == "王芳"
-    assert values(dispatcher, "utter_required_statement") == {"statement": US_STATEMENT_ZH}
+    # DEMO-1005 is a cn account in a deployment whose policy defaults to us.
+    assert values(dispatcher, "utter_required_statement") == {"statement": CN_STATEMENT_ZH}
     assert values(dispatcher, "utter_explain_debt")["total"] == "3,176.50元"
 
 
-def test_the_chinese_profile_gives_its_own_statement(zh_conversation, dispatcher, domain, tmp_path, monkeypatch):
-    policy_file = tmp_path / "policy.yml"
-    policy_file.write_text((LENDER_DIR / "policy.yml").read_text().replace("jurisdiction: us", "jurisdiction: cn"))
-    (tmp_path / "jurisdictions").mkdir()
-    (tmp_path / "jurisdictions" / "cn.yml").write_text(
-        (LENDER_DIR / "jurisdictions" / "cn.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    cn_policy = load_policy(policy_file)
-    monkeypatch.setattr(actions.account_context, "current_policy", lambda: cn_policy)
+def test_a_chinese_speaking_account_under_the_us_profile_hears_the_us_statement(zh_conversation, dispatcher, domain):
+    with store.db.session_scope() as session:
+        session.get(Account, "DEMO-1005").jurisdiction = "us"
 
     confirm_identity(dispatcher, domain)
 
-    assert values(dispatcher, "utter_required_statement") == {"statement": CN_STATEMENT_ZH}
+    assert values(dispatcher, "utter_required_statement") == {"statement": US_STATEMENT_ZH}
 
 
 def test_a_wrong_id_is_still_refused(zh_conversation, dispatcher, domain):
@@ -199,10 +193,11 @@ def test_a_wrong_id_is_still_refused(zh_conversation, dispatcher, domain):
 @pytest.mark.parametrize(
     "now, when",
     [
-        ("2026-11-24T12:00:00+00:00", "于今天22:00以后"),  # NY Tue 07:00 = Shanghai Tue 20:00
-        ("2026-11-27T23:00:00+00:00", "于周一22:00以后"),  # NY Fri 18:00 = Shanghai Sat 07:00
-        ("2026-11-24T23:30:00+00:00", "于今天22:00以后"),  # NY Tue 18:30 = Shanghai Wed 07:30
-        ("2026-11-29T15:00:00+00:00", "于明天22:00以后"),  # NY Sun 10:00 = Shanghai Sun 23:00
+        # The Chinese desk works 09:00-18:00 Shanghai time, Monday to Saturday (lender/policy.yml).
+        ("2026-11-24T12:00:00+00:00", "于明天9:00以后"),  # Shanghai Tue 20:00: the desk has closed
+        ("2026-11-27T23:00:00+00:00", "于今天9:00以后"),  # Shanghai Sat 07:00
+        ("2026-11-24T23:30:00+00:00", "于今天9:00以后"),  # Shanghai Wed 07:30
+        ("2026-11-29T15:00:00+00:00", "于明天9:00以后"),  # Shanghai Sun 23:00
     ],
 )
 def test_when_a_person_replies_is_said_in_chinese(zh_conversation, dispatcher, domain, monkeypatch, now, when):

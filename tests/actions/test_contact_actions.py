@@ -43,12 +43,43 @@ def test_opt_out_writes_the_preference_with_one_confirmation(conversation, dispa
         assert is_opted_out(session, "+15550100001", "sms")
         assert not is_opted_out(session, "+15550100001", "voice")
     [opt_out] = outcomes("opt_out")
-    assert opt_out.details == {"channel": "sms"} and opt_out.phone == "+15550100001"
+    assert opt_out.details == {"channel": "sms", "channels": ["sms"]} and opt_out.phone == "+15550100001"
     assert rendered(dispatcher, domain) == [
         "Done. You won't get any more messages from Northwind Credit on this number. "
         "If you change your mind, reply START."
     ]
     assert slot_values(events) == {"requested_slot": None}  # the identity questions stop too
+
+
+@pytest.mark.parametrize("said, stopped", [
+    ("stop calling me", {"voice"}),
+    ("please stop texting me", {"sms"}),
+    ("不要再给我打电话了", {"voice"}),
+    ("stop contacting me", {"sms", "voice"}),
+    ("leave me alone", {"sms"}),  # nothing named: the channel the borrower is using
+])
+def test_plain_words_stop_what_they_name_and_revoke_its_consent(conversation, dispatcher, domain, said, stopped):
+    import datetime as dt
+
+    from campaigns.gate import check_account
+    from lending.policy import load_policy
+    from store.consents import latest
+
+    run(ActionRecordOptOut(), dispatcher, tracker({}, intent="opt_out", text=said), domain)
+
+    phone = "+15550100001"
+    with store.db.session_scope() as session:
+        assert {c for c in ("sms", "voice") if is_opted_out(session, phone, c)} == stopped
+        for channel in ("sms", "voice"):
+            event = latest(session, phone, channel)
+            if channel in stopped:
+                assert not event.granted and event.source == "plain_language" and event.recorded_by == "bot"
+            else:
+                assert event.granted  # the demo accounts file's consent stands
+        # The gate refuses the stopped channels from now on (10:00 in New York).
+        at = dt.datetime(2026, 11, 24, 15, tzinfo=dt.timezone.utc)
+        for channel in stopped:
+            assert check_account(session, "DEMO-1001", channel, at, load_policy()).rule == "opted_out"
 
 
 def test_a_wrong_number_is_suppressed_and_learns_nothing(conversation, dispatcher, domain):

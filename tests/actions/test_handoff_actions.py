@@ -30,7 +30,9 @@ from tests.conftest import ROOT
         ("2026-11-24T23:30:00+00:00", "DEMO-1001", "tomorrow after 9:00 AM"),  # Tue 18:30
         ("2026-11-24T23:30:00+00:00", "DEMO-1002", "tomorrow after 8:00 AM"),  # in Chicago
         ("2026-11-27T23:00:00+00:00", "DEMO-1001", "on Monday after 9:00 AM"),  # Fri 18:00
-        ("2026-11-28T15:00:00+00:00", "DEMO-1003", "on Monday after 6:00 AM"),  # Sat, Los Angeles
+        # Agents start at 9:00 in New York, 6:00 in Los Angeles: before the borrower's 8:00.
+        ("2026-11-28T15:00:00+00:00", "DEMO-1003", "on Monday after 8:00 AM"),  # Sat, Los Angeles
+        ("2026-11-24T14:30:00+00:00", "DEMO-1003", "today after 8:00 AM"),  # Tue 06:30 Los Angeles
     ],
 )
 def test_handoff_marks_the_conversation_and_says_when_a_person_replies(

@@ -51,6 +51,7 @@ def local_today(zone: str, now: Optional[dt.datetime] = None) -> dt.date:
 
 
 _phones = itertools.count(1)
+CONSENT_GIVEN = "2026-01-05T10:00:00Z"
 
 
 def account(account_id: str, *, days_past_due: int = 3, zone: Optional[str] = None, **fields) -> Dict:
@@ -62,6 +63,8 @@ def account(account_id: str, *, days_past_due: int = 3, zone: Optional[str] = No
         "timezone": zone, "language": "en", "currency": "USD", "principal": "400.00",
         "interest": "20.00", "fees": "10.00", "due_date": due.isoformat(),
         "birth_date": "1988-03-14", "id_last4": "4821",
+        # The borrower agreed to automated texts and calls when taking the loan.
+        "consent_sms": CONSENT_GIVEN, "consent_voice": CONSENT_GIVEN,
     }
     row.update(fields)
     return row

@@ -16,7 +16,12 @@ from campaigns.runtime import Runtime, install
 from lending.policy import load_policy
 from server.config import Settings
 from store.models import Base
-from tests.app_support import clear_gateway_environment, copy_policy
+from tests.app_support import (
+    PRODUCTION_SECRETS,
+    clear_gateway_environment,
+    copy_policy,
+    empty_postgres,
+)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +40,7 @@ def campaign_db_url(postgres_url) -> str:
     admin.dispose()
     own = str(url.set(database=name))
     engine = store.db.make_engine(own)
-    Base.metadata.drop_all(engine)
+    empty_postgres(engine)
     Base.metadata.create_all(engine)
     engine.dispose()
     return own
@@ -111,7 +116,7 @@ def twilio_env():
     """What makes the runtime send through Twilio's API (its HTTP layer faked)."""
     return {
         "TWILIO_ACCOUNT_SID": "ACtest0000000000000000000000000000",
-        "TWILIO_FROM_NUMBER": "+18005550199", "PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_FROM_NUMBER": "+18005550199", "PUBLIC_URL": PUBLIC_URL, **PRODUCTION_SECRETS,
     }
 
 

@@ -66,11 +66,21 @@ def test_invalid_campaigns_are_refused_with_the_reason(tmp_path, change, message
 
 
 def test_a_jurisdiction_that_allows_amounts_lets_sms_state_them(tmp_path):
-    cn_policy = POLICY.copy(update={"jurisdiction": "cn", "profile": POLICY.profile.copy(
-        update={"sms_may_state_amount": True})})
+    cn = POLICY.profile.copy(update={"sms_may_state_amount": True})
+    cn_policy = POLICY.copy(update={"jurisdiction": "cn", "profile": cn, "jurisdictions": {"cn": cn}})
     path = write_campaign(tmp_path, "amounts", lambda d: d["templates"]["overdue"].update(
         en="Hi {first_name}, {amount} is overdue."))
     assert load_campaign(path, cn_policy).template("overdue", "en-GB") == "Hi {first_name}, {amount} is overdue."
+
+
+def test_a_campaign_must_suit_every_profile_the_lender_ships(tmp_path):
+    # The cn profile allows amounts by SMS, the us one does not: a campaign reaches both.
+    assert POLICY.profile_for("cn").sms_may_state_amount and not POLICY.profile_for("us").sms_may_state_amount
+    path = write_campaign(tmp_path, "amounts", lambda d: d["templates"]["overdue"].update(
+        zh="{first_name}您好，您有{amount}逾期。"))
+    with pytest.raises(CampaignError) as error:
+        load_campaign(path, POLICY)
+    assert "templates.overdue.zh: {amount}: the us profile does not allow amounts in SMS" in str(error.value)
 
 
 def test_every_problem_of_every_file_is_listed_together(tmp_path):

@@ -1,13 +1,16 @@
 """The compliance gate at its edges: contact hours in the borrower's own zone (both sides
 of the date line, across DST changes), the US and China call caps, opt-outs, account
-states, inconvenient times and callback requests."""
+states, inconvenient times and callback requests. The borrower here consented to
+automated contact (consent itself: tests/campaigns/test_contact_rules.py)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from lending.compliance import (
+    NO_PREFERENCES,
     Blocked,
     Borrower,
     CallbackRequest,
@@ -15,8 +18,8 @@ from lending.compliance import (
     Preferences,
     Rule,
     Window,
-    check,
 )
+from lending.compliance import check as gate_check
 from lending.policy import load_policy
 
 UTC = dt.timezone.utc
@@ -29,6 +32,12 @@ CN = US.copy(update={
     }),
 })
 NEW_YORK = Borrower("A-1", "+15550100001", "America/New_York")
+
+
+def check(borrower, channel, at, history, profile, prefs: Preferences = NO_PREFERENCES):
+    """The gate for a borrower with consent to automated texts and calls on record."""
+    consented = dataclasses.replace(prefs, consented=frozenset({"sms", "voice"}))
+    return gate_check(borrower, channel, at, history, profile, consented)
 
 
 def utc(*args) -> dt.datetime:

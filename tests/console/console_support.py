@@ -16,7 +16,8 @@ from werkzeug.wrappers import Request, Response
 from store.agents import save_agent
 from store.db import session_scope
 from store.handoffs import enqueue
-from store.models import AuditEvent, Conversation, Handoff, OutboxMessage
+from store.models import AuditEvent, Conversation, Handoff, OutboxMessage, OutcomeKind
+from store.outcomes import record_outcome
 
 PASSWORD = "correct horse battery"
 HANDOFF_TEXT = "I'm passing you to a person at Northwind Credit, who will reply here within the hour."
@@ -27,13 +28,15 @@ _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 class FakeRasa:
     """Rasa's REST channel and tracker-events endpoint on 127.0.0.1. By default it
     answers "Bot heard: <text>"; `hand_over_on` makes a message hand over, as
-    action_handoff does (store/handoffs.enqueue, then the handoff message)."""
+    action_handoff does (store/handoffs.enqueue, then the handoff message), after the bot
+    verified the borrower unless `verified` is False."""
 
     def __init__(self) -> None:
         self.calls: List[dict] = []
         self.events: Dict[str, List[dict]] = {}
         self.hand_over_on: Optional[str] = None
         self.reason = "request_human"
+        self.verified = True
         self.answer: Callable[[str, str], List[str]] = lambda sender, text: [f"Bot heard: {text}"]
         self.port: Optional[int] = None
         self._server = None
@@ -54,11 +57,12 @@ class FakeRasa:
         self.calls.append(payload)
         sender, text = payload["sender"], payload["message"]
         if self.hand_over_on and self.hand_over_on in text.lower():
-            hand_over(sender, self.reason)
+            hand_over(sender, self.reason, verified=self.verified)
             texts = [HANDOFF_TEXT]
         else:
             texts = self.answer(sender, text)
-        body = [{"recipient_id": sender, "text": t} for t in texts]
+        # Texts, or whole answers as dicts ({"custom": ...} payloads).
+        body = [dict(t) if isinstance(t, dict) else {"recipient_id": sender, "text": t} for t in texts]
         return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
 
     def up(self) -> None:
@@ -76,10 +80,15 @@ class FakeRasa:
         return [call["message"] for call in self.calls]
 
 
-def hand_over(conversation_id: str, reason: str = "request_human") -> int:
-    """What actions/handoff.py does to the store when the bot hands over."""
+def hand_over(conversation_id: str, reason: str = "request_human", verified: bool = True) -> int:
+    """What actions/handoff.py does to the store when the bot hands over (after
+    actions/identity.py verified the borrower, with `verified`)."""
     with session_scope() as session:
         conversation = session.get(Conversation, conversation_id)
+        if verified:
+            record_outcome(session, OutcomeKind.VERIFIED, account_id=conversation.account_id,
+                           conversation_id=conversation_id)
+            session.flush()
         handoff = enqueue(session, conversation, reason)
         session.flush()
         return handoff.id
@@ -147,6 +156,10 @@ class Browser:
 
     def close(self, handoff_id: int):
         return self.post(f"/console/api/handoffs/{handoff_id}/close")
+
+    def verify(self, handoff_id: int, birth_date: str, id_last4: str):
+        return self.post(f"/console/api/handoffs/{handoff_id}/verify",
+                         {"birth_date": birth_date, "id_last4": id_last4})
 
     def release(self, handoff_id: int):
         return self.post(f"/console/api/handoffs/{handoff_id}/release")

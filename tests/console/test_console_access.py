@@ -10,6 +10,7 @@ from sqlalchemy import select
 from store.agents import save_agent
 from store.db import session_scope
 from store.models import Agent, AuditEvent, Conversation
+from tests.app_support import PRODUCTION_SECRETS
 from tests.console.console_support import PASSWORD, Browser, audit_actions, hand_over
 from tests.gateway.gateway_support import BORROWER
 
@@ -132,13 +133,17 @@ def test_every_agent_action_is_in_the_audit_trail(handoff_id, browser):
     alice.outcome(handoff_id, kind="dispute")
     alice.hand_back(handoff_id)
     alice.post("/console/logout", csrf=False)  # a form post: refused without its token
+    # The gate's decisions on the reply and on the hand-back notice (to the now disputed
+    # account) are the agent's too.
     assert audit_actions("agent:alice") == [
-        "sign_in", "claim", "view_conversation", "reply", "account_status", "outcome", "hand_back",
+        "sign_in", "claim", "view_conversation", "gate_allowed", "reply", "account_status", "outcome",
+        "hand_back", "gate_refused",
     ]
     with session_scope() as session:
         events = session.execute(select(AuditEvent).where(AuditEvent.actor == "agent:alice")).scalars().all()
-    assert all(e.details.get("handoff_id") == handoff_id for e in events if e.action != "sign_in"
-               and e.action != "account_status")
+    assert all(e.details.get("handoff_id") == handoff_id for e in events
+               if e.action not in ("sign_in", "account_status", "gate_allowed", "gate_refused"))
+    assert {e.details["path"] for e in events if e.action.startswith("gate_")} == {"agent_reply", "hand_back"}
     assert all("Hello Dana" not in str(e.details) for e in events)  # bodies stay in messages
 
 
@@ -166,14 +171,14 @@ def test_sign_in_with_a_wrong_password_fails_the_same_way_as_an_unknown_user(app
 
 def test_sign_in_is_rate_limited(browser):
     attacker = browser()
-    codes = [attacker.sign_in("alice", f"guess {n}").status_code for n in range(11)]
-    assert codes == [401] * 10 + [429]
+    codes = [attacker.sign_in("alice", f"guess {n}").status_code for n in range(6)]
+    assert codes == [401] * 5 + [429]  # per username and address (test_sign_in_limits.py)
     blocked = attacker.sign_in("alice")  # even the right password, for now
     assert blocked.status_code == 429 and "Too many sign-in attempts" in blocked.get_data(as_text=True)
 
 
 def test_the_session_cookie_is_httponly_samesite_and_secure_behind_https(make_app):
-    app = make_app(PUBLIC_URL="https://sms.lender.example")
+    app = make_app(PUBLIC_URL="https://sms.lender.example", **PRODUCTION_SECRETS)
     browser = Browser(app.test_client())
     response = browser.sign_in("alice")
     cookie = response.headers["Set-Cookie"]

@@ -14,7 +14,8 @@ import store.db
 from store.agents import save_agent
 from store.db import session_scope
 from store.handoffs import claim, enqueue
-from store.models import Account, AuditEvent, Base, Conversation, Handoff
+from store.models import Account, AuditEvent, Conversation, Handoff
+from tests.app_support import empty_postgres
 from tests.console.console_support import PASSWORD, Browser, hand_over
 
 CLAIMERS = 8
@@ -110,7 +111,7 @@ def test_without_redis_the_store_alone_lets_one_claim_win(make_app, sms):
 def postgres_store(postgres_url):
     """A fresh store on a real PostgreSQL (fails loudly when it is down)."""
     engine = store.db.make_engine(postgres_url)
-    Base.metadata.drop_all(engine)
+    empty_postgres(engine)
     engine.dispose()
     engine = store.db.connect(postgres_url)
     yield engine

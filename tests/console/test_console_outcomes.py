@@ -164,6 +164,7 @@ def test_a_callback_inside_contact_hours_is_recorded_in_the_borrowers_time(held)
         ({"kind": "promise", "date": "2099-01-01", "amount": "999999"}, "amount"),
         ({"kind": "plan", "months": "three"}, "months"),
         ({"kind": "callback", "at": "tomorrow"}, "at"),
+        ({"kind": "callback", "at": "9999-12-31T23:59"}, "at"),  # past year 9999 in UTC
     ],
 )
 def test_an_unreadable_form_says_what_to_fix(held, form, error):

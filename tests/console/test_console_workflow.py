@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from bot.language.wording import short_date
 from store.db import session_scope
 from store.models import Account, Conversation, OutboxMessage, Outcome
+from tests.app_support import afternoon_zone, in_contact_hours
 from tests.console.console_support import (
     HANDOFF_TEXT,
     audit_actions,
@@ -125,6 +126,7 @@ CHINESE_BORROWER = "+8613800000001"  # DEMO-1005, language zh-CN, Asia/Shanghai
 
 
 def test_a_chinese_account_is_handed_back_in_chinese(sms, fake_rasa, browser):
+    in_contact_hours("DEMO-1005")  # the cn profile sends nothing 22:00-08:00
     sms("你好", phone=CHINESE_BORROWER)
     with session_scope() as session:
         conversation_id = session.execute(
@@ -133,7 +135,7 @@ def test_a_chinese_account_is_handed_back_in_chinese(sms, fake_rasa, browser):
     handoff_id = hand_over(conversation_id)
     alice = browser("alice")
     alice.claim(handoff_id)
-    day = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=5)
+    day = dt.datetime.now(ZoneInfo(afternoon_zone())).date() + dt.timedelta(days=5)
     assert alice.outcome(handoff_id, kind="promise", date=day.isoformat(), amount="500").status_code == 201
 
     response = alice.hand_back(handoff_id)
@@ -142,10 +144,11 @@ def test_a_chinese_account_is_handed_back_in_chinese(sms, fake_rasa, browser):
         [body] = session.execute(
             select(OutboxMessage.body).where(OutboxMessage.to == CHINESE_BORROWER)
         ).scalars().all()
-    # US profile: no amount by SMS; the opt-out wording the sender adds is Chinese too.
+    # The account's cn profile lets an SMS state the amount; the opt-out wording the sender
+    # adds is Chinese too.
     assert body == (
         "您好，接下来由Northwind Credit的智能客服机器人Nora为您服务。"
-        f"已与我们的工作人员约定：{short_date(day, language='zh')}前还款。"
+        f"已与我们的工作人员约定：{short_date(day, language='zh')}前还款500.00元。"
         "如有需要，请随时回复本短信。\n回复TD退订"
     )
     notice = body.split("\n")[0]
@@ -221,5 +224,9 @@ def test_a_dispute_recorded_by_an_agent_pauses_the_account(sms, fake_rasa, brows
         assert session.get(Account, "DEMO-1001").status == "disputed"
         [dispute] = session.execute(select(Outcome).where(Outcome.kind == "dispute")).scalars().all()
     assert dispute.details["by"] == "agent:alice" and dispute.details["handoff_id"] == handoff_id
-    alice.hand_back(handoff_id)
-    assert "paused collection" in outbox_bodies(BORROWER)[-1]
+    # The hand-back notice asks the gate too: a disputed account gets no text, and the
+    # agent is told why.
+    sent_before = outbox_bodies(BORROWER)
+    response = alice.hand_back(handoff_id).get_json()
+    assert response["notice_sent"] is False and response["gate"]["rule"] == "account_disputed"
+    assert outbox_bodies(BORROWER) == sent_before

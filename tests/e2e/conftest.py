@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 import store.db
+from bot.language import local_today
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
 from server.config import DEV_TWILIO_AUTH_TOKEN
@@ -57,8 +58,11 @@ def borrower(stack):
         "account_id": f"E2E-{phone[-4:]}", "name": "Dana Rivers", "phone": phone,
         "timezone": "America/New_York", "language": "en", "currency": "USD",
         "principal": "420.00", "interest": "18.50", "fees": "15.00",
-        "due_date": (dt.date.today() - dt.timedelta(days=14)).isoformat(),
+        # 14 days by the borrower's calendar, which the bot counts in (not the machine's UTC date)
+        "due_date": (local_today("America/New_York") - dt.timedelta(days=14)).isoformat(),
         "birth_date": "1988-03-14", "id_last4": "4821",
+        # Consent to automated texts and calls, as given with the loan application.
+        "consent_sms": "2026-01-05T10:00:00Z", "consent_voice": "2026-01-05T10:00:00Z",
     }
     with store.db.session_scope() as session:
         report = import_records(session, [account])

@@ -1,7 +1,8 @@
 """The agent console in a real browser (Debian's Chromium, headless, driven by Playwright)
 against the real stack: a borrower asks for a person by SMS, an agent signs in, claims the
 conversation, reads it, replies, sees the borrower's answer, records a promise and hands
-the conversation back; the bot answers the next message."""
+the conversation back; the bot answers the next message. Then what the compliance gate
+refuses, as the agent and a supervisor see it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import store.db
 from store.agents import save_agent
-from store.models import Conversation, Handoff
+from store.models import Account, AuditEvent, Conversation, Handoff, Message
 from tests.conftest import ROOT
 from tests.e2e.conftest import outbox_for
 
@@ -129,3 +130,103 @@ def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrow
     answer = " ".join(twilio.sms(phone, "hi"))
     assert answer.strip(), "the bot did not answer after the hand-back"
     page.close()
+
+
+LEAD = "e2e-lead"  # a supervisor
+
+
+def sign_in(page, console: str, username: str) -> None:
+    page.goto(console)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("signed-in-as")).to_have_text(username)
+
+
+def set_account(account_id: str, **values) -> None:
+    with store.db.session_scope() as session:
+        session.execute(update(Account).where(Account.account_id == account_id).values(**values))
+
+
+def gate_events(account_id: str, action: str):
+    with store.db.session_scope() as session:
+        return session.execute(
+            select(AuditEvent).where(AuditEvent.account_id == account_id, AuditEvent.action == action)
+        ).scalars().all()
+
+
+def zone_at(hour: int) -> str:
+    """A fixed-offset zone where it is `hour` o'clock now (Etc/GMT signs are inverted)."""
+    offset = hour - dt.datetime.now(dt.timezone.utc).hour
+    offset = offset - 24 if offset > 14 else offset + 24 if offset < -12 else offset
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+def test_the_console_shows_what_the_gate_refuses_and_a_supervisor_overrides(stack, twilio, borrower, browser):
+    """A disputed account, an attorney on record and 23:00 in the borrower's zone: the agent
+    sees the rule and when it would be allowed, nothing reaches the outbox. A supervisor
+    sends to the disputed account with a reason, and the override is in the audit trail."""
+    phone, account_id = borrower["phone"], borrower["account_id"]
+    with store.db.session_scope() as session:
+        save_agent(session, AGENT, "agent", PASSWORD)
+        save_agent(session, LEAD, "supervisor", PASSWORD)
+    set_account(account_id, timezone=zone_at(13))  # early afternoon for the borrower
+    assert "birth" in " ".join(twilio.sms(phone, "hi")).lower()
+    assert "person" in " ".join(twilio.sms(phone, "i want to talk to a real person"))
+    handoff = handoff_of(phone)
+    console = f"{stack.config.gateway_url}/console/"
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    sign_in(page, console, AGENT)
+    page.get_by_test_id(f"claim-{handoff.id}").click()
+    expect(page).to_have_url(f"{console}handoffs/{handoff.id}")
+    refused = page.get_by_test_id("reply-refused")
+
+    def reply(text: str) -> None:
+        page.fill("#reply-body", text)
+        page.click("#reply-form button[type=submit]")
+
+    set_account(account_id, status="disputed")
+    reply("About your balance")
+    expect(refused).to_contain_text("the account is disputed", timeout=10_000)
+    expect(refused).to_contain_text("rule: account_disputed")
+    expect(page.locator("#override-send")).to_have_count(0)  # an agent cannot override
+
+    set_account(account_id, status="legal")
+    reply("About your balance")
+    expect(refused).to_contain_text("rule: account_legal", timeout=10_000)
+
+    # 23:00 for the borrower, whose last message is an hour old (past the 15-minute window).
+    set_account(account_id, status="active", timezone=zone_at(23))
+    with store.db.session_scope() as session:
+        session.execute(update(Message).where(Message.phone == phone, Message.direction == "in").values(
+            created_at=dt.datetime.utcnow() - dt.timedelta(hours=1)))
+    reply("Hi Dana, a person here.")
+    expect(refused).to_contain_text("rule: contact_hours", timeout=10_000)
+    expect(refused).to_contain_text("Allowed from")
+    page.screenshot(path=str(SCREENSHOTS / "console-gate-refused.png"), full_page=True)
+    assert outbox_for(phone) == []
+    assert [e.details["rule"] for e in gate_events(account_id, "gate_refused")] == [
+        "account_disputed", "account_legal", "contact_hours"]
+    page.get_by_role("button", name="Put back in the queue").click()
+    expect(page).to_have_url(console)
+    page.close()
+
+    # The supervisor claims it and overrides the dispute rule, with a reason.
+    set_account(account_id, status="disputed", timezone=zone_at(13))
+    lead = browser.new_page(viewport={"width": 1400, "height": 900})
+    sign_in(lead, console, LEAD)
+    lead.get_by_test_id(f"claim-{handoff.id}").click()
+    expect(lead).to_have_url(f"{console}handoffs/{handoff.id}")
+    lead.fill("#reply-body", "We received your dispute and are looking into it.")
+    lead.click("#reply-form button[type=submit]")
+    expect(lead.get_by_test_id("reply-refused")).to_contain_text("rule: account_disputed", timeout=10_000)
+    lead.fill("#override-reason", "confirming the dispute was received")
+    lead.click("#override-send")
+    expect(lead.get_by_test_id("reply-hint")).to_have_text("Sent (supervisor override).", timeout=10_000)
+    sent = wait_for(lambda: [r.body for r in outbox_for(phone)])
+    assert [body.split("\nReply STOP")[0] for body in sent] == ["We received your dispute and are looking into it."]
+    [override] = gate_events(account_id, "gate_overridden")
+    assert override.actor == f"agent:{LEAD}" and override.details["rule"] == "account_disputed"
+    assert override.details["reason"] == "confirming the dispute was received"
+    lead.close()

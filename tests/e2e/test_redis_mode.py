@@ -11,6 +11,7 @@ import redis
 from sqlalchemy import func, select
 
 import store.db
+from bot.language import local_today
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
 from server.config import DEV_TWILIO_AUTH_TOKEN
@@ -41,7 +42,7 @@ def redis_stack(tmp_path_factory, redis_url):
             "account_id": "REDIS-1", "name": "Sam Okafor", "phone": phone,
             "timezone": "America/Chicago", "language": "en", "currency": "USD",
             "principal": "1250.00", "interest": "62.40", "fees": "30.00",
-            "due_date": (dt.date.today() - dt.timedelta(days=20)).isoformat(),
+            "due_date": (local_today("America/Chicago") - dt.timedelta(days=20)).isoformat(),
             "birth_date": "1979-11-02", "id_last4": "7730",
         }])
     with Stack(config) as stack:

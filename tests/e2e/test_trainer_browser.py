@@ -41,7 +41,9 @@ def trainer_gateway(stack, tmp_path_factory):
     config = StackConfig(
         rasa_port=c.rasa_port, actions_port=c.actions_port, gateway_port=PORT_BASE + 9,
         database_url=c.database_url, tracker_db=c.tracker_db, log_dir=var / "log",
-        extra_env={**c.extra_env, "NLU_DATA_DIR": str(nlu_dir), "NLU_REVIEW_SAMPLE_RATE": "1"},
+        # The stack's own secrets: its Rasa answers the inbox's tracker reads only with its token.
+        extra_env={**c.extra_env, **stack.secrets, "NLU_DATA_DIR": str(nlu_dir),
+                   "NLU_REVIEW_SAMPLE_RATE": "1"},
     )
     gateway = Stack(config)
     gateway.start("gateway")

@@ -47,6 +47,8 @@ def borrower(stack):
         "principal": "420.00", "interest": "18.50", "fees": "15.00",
         "due_date": (today - dt.timedelta(days=14)).isoformat(),
         "birth_date": "1988-03-14", "id_last4": "4821",
+        # Calls in the assistant's voice need consent on record (TCPA; the gate's no_consent).
+        "consent_sms": "2026-01-05T10:00:00Z", "consent_voice": "2026-01-05T10:00:00Z",
     }
     with store.db.session_scope() as session:
         assert import_records(session, [account]).errors == []

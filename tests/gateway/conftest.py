@@ -10,7 +10,7 @@ from gateway_support import API_KEY, AUTH_TOKEN, RASA_TIMEOUT, REPO, FakeRasa, S
 from server import create_app
 from store.accounts import import_csv
 from store.db import session_scope
-from tests.app_support import clear_gateway_environment, copy_policy
+from tests.app_support import clear_gateway_environment, copy_policy, fresh_database
 
 
 @pytest.fixture
@@ -55,6 +55,12 @@ def make_app(tmp_path, fake_rasa, policy_file):
         return app
 
     return build
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, postgres_url) -> str:
+    """For tests that must hold on both stores: a fresh SQLite file, then PostgreSQL."""
+    return fresh_database(request.param, tmp_path, postgres_url)
 
 
 @pytest.fixture

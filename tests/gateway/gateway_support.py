@@ -35,6 +35,7 @@ class FakeRasa:
         self.answer: Callable[[str, str], List[str]] = lambda sender, text: [f"Bot heard: {text}"]
         self.delay = 0.0
         self.status = 200
+        self.slots: Optional[dict] = None  # set: GET .../tracker answers with these slots
         self.in_flight = 0
         self.max_in_flight = 0  # how many turns Rasa was asked to run at once
         self._count_lock = threading.Lock()
@@ -49,6 +50,9 @@ class FakeRasa:
         request = Request(environ)
         if request.path == "/":
             return Response("Hello from Rasa: 3.6.21")(environ, start_response)
+        if request.method == "GET" and request.path.endswith("/tracker") and self.slots is not None:
+            body = {"slots": self.slots, "latest_message": {}}
+            return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
         payload = request.get_json()
         self.calls.append(payload)
         with self._count_lock:
@@ -59,7 +63,8 @@ class FakeRasa:
             self.in_flight -= 1
         if self.status != 200:
             return Response("error", status=self.status)(environ, start_response)
-        body = [{"recipient_id": payload["sender"], "text": t}
+        # Texts, or whole answers as dicts ({"custom": ...} payloads).
+        body = [dict(t) if isinstance(t, dict) else {"recipient_id": payload["sender"], "text": t}
                 for t in self.answer(payload["sender"], payload["message"])]
         return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
 

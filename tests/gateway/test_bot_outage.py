@@ -1,16 +1,22 @@
 """When Rasa is down, failing or slow the borrower still gets an answer at once,
 and the real answer follows by SMS once the bot is back (server/redelivery.py)."""
 import datetime as dt
+import runpy
 import time
+from types import SimpleNamespace
 
 import pytest
-from gateway_support import RASA_TIMEOUT, STRANGER, inbound, outbound, outbox, post_sms
+from gateway_support import RASA_TIMEOUT, REPO, STRANGER, inbound, outbound, outbox, post_sms
 from sqlalchemy import update
 
+from server import REDELIVERY
 from server.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
 from server.sms_text import gateway_reply, with_opt_out
 from store.db import session_scope
 from store.models import Conversation, Message, MessageStatus
+from tests.app_support import in_contact_hours
+
+CHINESE_BORROWER = "+8613800000001"  # DEMO-1005
 
 
 def timed(send, body, **kwargs):
@@ -93,6 +99,24 @@ def test_a_pass_stops_at_the_first_failure_while_the_bot_is_down(app, sms, fake_
     assert {m.status for m in inbound() + inbound(STRANGER)} == {MessageStatus.DEFERRED}
 
 
+def test_a_language_whose_bot_is_down_holds_up_only_its_own_messages(make_app, fake_rasa):
+    """The Chinese model still training (./repay demo brings it up after English): its
+    accounts' messages wait, and English ones deferred after them are answered."""
+    app = make_app(RASA_URL_ZH="http://127.0.0.1:9")  # nothing listens there
+    in_contact_hours("DEMO-1005")  # the cn profile answers nothing 22:00-08:00
+    client = app.test_client()
+    fake_rasa.down()
+    post_sms(client, "你好", phone=CHINESE_BORROWER)
+    post_sms(client, "hello")
+    fake_rasa.up()
+
+    report = redeliver_once(app)
+    assert (report.answered, report.still_deferred) == (1, 1)
+    assert [m.body for m in outbox()] == [with_opt_out("Bot heard: hello")]
+    assert inbound(CHINESE_BORROWER)[0].status == MessageStatus.DEFERRED
+    assert fake_rasa.messages() == ["hello"]
+
+
 def test_no_redelivery_to_a_phone_that_opted_out_meanwhile(app, sms, fake_rasa):
     fake_rasa.down()
     sms("hello")
@@ -144,15 +168,21 @@ def test_message_being_answered_right_now_is_left_alone(app, sms, fake_rasa):
     assert fake_rasa.calls == []
 
 
-def test_background_thread_redelivers_in_a_serving_app(make_app, fake_rasa):
-    app = make_app(REDELIVERY_INTERVAL_SECONDS=0.1)
+def test_a_new_serving_process_redelivers_without_a_request(make_app, fake_rasa):
+    """A gateway that died with messages deferred is replaced; nobody texts again: the new
+    process answers them anyway, its redelivery started by gunicorn's worker hook."""
+    dead = make_app()
     fake_rasa.down()
-    assert post_sms(app.test_client(), "hello").texts == [with_opt_out(gateway_reply("holding"))]  # starts the thread
+    assert post_sms(dead.test_client(), "hello").texts == [with_opt_out(gateway_reply("holding"))]
+
+    fresh = make_app(REDELIVERY_INTERVAL_SECONDS=0.1)  # the replacement: no request reaches it
     fake_rasa.up()
+    hooks = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=fresh))
     try:
         deadline = time.monotonic() + 5
         while not outbox() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert [m.body for m in outbox()] == [with_opt_out("Bot heard: hello")]
     finally:
-        app.extensions["repay.redelivery"].stop()
+        fresh.extensions[REDELIVERY].stop()

@@ -8,6 +8,7 @@ from gateway_support import BORROWER, FakeRasa, outbound, outbox
 
 from server.redelivery import redeliver_once
 from server.sms_text import gateway_reply, with_opt_out
+from tests.app_support import in_contact_hours
 
 CHINESE = "+8613800000001"  # DEMO-1005, zh-CN
 
@@ -27,6 +28,7 @@ def app(make_app, chinese_rasa):
 
 
 def test_each_account_reaches_its_own_languages_model(sms, fake_rasa, chinese_rasa):
+    in_contact_hours("DEMO-1005")  # the cn profile answers nothing 22:00-08:00
     assert sms("能不能分期", phone=CHINESE).texts == ["收到：能不能分期\n回复TD退订"]
     assert sms("can i pay next week", phone=BORROWER).texts == [
         "Bot heard: can i pay next week\nReply STOP to opt out."]
@@ -35,6 +37,7 @@ def test_each_account_reaches_its_own_languages_model(sms, fake_rasa, chinese_ra
 
 
 def test_a_chinese_borrower_waits_in_chinese_and_is_answered_later(app, sms, chinese_rasa):
+    in_contact_hours("DEMO-1005")  # the cn profile answers nothing 22:00-08:00
     chinese_rasa.down()
     holding = with_opt_out(gateway_reply("holding", "zh"), "zh")
     assert sms("我已经还了", phone=CHINESE).texts == [holding]

@@ -1,4 +1,7 @@
 """`flask --app server accounts load | redeliver | outbox`, through Flask's CLI runner."""
+import datetime as dt
+
+import pytest
 from gateway_support import BORROWER, REPO
 
 from server.sender import send_sms
@@ -54,8 +57,10 @@ def test_file_without_the_expected_columns(app, tmp_path):
 
 def test_outbox_lists_messages_for_a_phone(app):
     with app.app_context():
-        send_sms(BORROWER, "Reminder for you", None)
-        send_sms("+15550100002", "Someone else's reminder", None)
+        in_hours = {"actor": "agent:test", "path": "agent_text", "kind": "agent",
+                    "now": dt.datetime(2026, 11, 24, 18, tzinfo=dt.timezone.utc)}  # 13:00 in New York
+        send_sms(BORROWER, "Reminder for you", None, **in_hours)
+        send_sms("+15550100002", "Someone else's reminder", None, **in_hours)
     runner = app.test_cli_runner()
 
     everything = runner.invoke(args=["outbox"]).output
@@ -75,6 +80,33 @@ def test_redeliver_answers_a_deferred_message(app, sms, fake_rasa):
 
     result = app.test_cli_runner().invoke(args=["redeliver"])
     assert result.exit_code == 0
-    assert result.output.strip() == "answered 1, still deferred 0, dropped 0"
+    assert result.output.strip() == "answered 1, still deferred 0, held by the gate 0, dropped 0"
     outbox = app.test_cli_runner().invoke(args=["outbox", "--to", BORROWER]).output
     assert "Bot heard: hello" in outbox
+
+
+LATIN1_ROW = "CLI-3,José Ñúñez,+15550109003,America/Denver,en,USD,500.00,12.00,0.00,2026-12-01,1990-02-03,1234\n"
+
+
+@pytest.mark.parametrize("command, text", [
+    ("accounts", HEADER + GOOD_ROW + LATIN1_ROW),
+    ("payments", "account_id,amount,paid_on,reference\nDEMO-1001,10.00,2026-11-20,Pagó ñ\n"),
+], ids=["accounts", "payments"])
+def test_a_file_that_is_not_utf8_is_refused_with_the_encoding_it_needs(app, tmp_path, command, text):
+    path = tmp_path / f"{command}.csv"
+    path.write_bytes(text.encode("latin-1"))  # what an old spreadsheet export writes
+    result = app.test_cli_runner().invoke(args=[command, "load", str(path)])
+
+    assert result.exit_code == 1 and result.exception is not None
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "is not UTF-8 text" in result.output and "save it as UTF-8" in result.output
+    assert f"line {text.count(chr(10))}" in result.output  # where: the last line
+    with session_scope() as session:
+        assert session.get(Account, "CLI-1") is None  # nothing half-loaded
+
+
+def test_a_byte_order_mark_is_fine(app, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_bytes((HEADER + GOOD_ROW).encode("utf-8-sig"))
+    result = app.test_cli_runner().invoke(args=["accounts", "load", str(path)])
+    assert result.exit_code == 0 and result.output.strip() == "created 1, updated 0, 0 rows rejected"

@@ -1,5 +1,7 @@
 """Outbound SMS: the outbox without credentials, Twilio's API with them (its HTTP
-layer replaced here, so no test ever reaches Twilio), and never to an opted-out phone."""
+layer replaced here, so no test ever reaches Twilio), and never what the gate refuses.
+An agent's text to DEMO-1001 (New York) at 10:00 there."""
+import datetime as dt
 import json
 import logging
 from urllib.parse import urlparse
@@ -14,6 +16,8 @@ from store.db import session_scope
 from store.outcomes import set_opt_out
 
 ACCOUNT_SID = "ACtest0000000000000000000000000000"
+IN_HOURS = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.timezone.utc)  # 10:00 in New York
+AGENT_TEXT = {"actor": "agent:test", "path": "agent_text", "kind": "agent", "now": IN_HOURS}
 
 
 class RecordingHttpClient(HttpClient):
@@ -35,7 +39,7 @@ class RecordingHttpClient(HttpClient):
 
 def test_without_credentials_sms_go_to_the_outbox(app):
     with app.app_context():
-        result = send_sms(BORROWER, "Your reminder", None)
+        result = send_sms(BORROWER, "Your reminder", None, **AGENT_TEXT)
 
     assert result.sent and result.via == "outbox"
     sent = "Your reminder\nReply STOP to opt out."  # every SMS carries the opt-out wording
@@ -47,10 +51,28 @@ def test_an_opted_out_phone_gets_nothing(app):
     with session_scope() as session:
         set_opt_out(session, BORROWER, "sms", True)
     with app.app_context():
-        result = send_sms(BORROWER, "Your reminder", None)
+        result = send_sms(BORROWER, "Your reminder", None, **AGENT_TEXT)
 
     assert not result.sent and result.reason == "opted_out"
+    assert result.refusal == {"rule": "opted_out", "reason": "the borrower opted out of sms",
+                              "retry_at": None, "overridable": False}
     assert outbox() == [] and outbound() == []
+
+
+def test_nothing_goes_out_at_night_in_the_borrowers_zone(app):
+    night = dt.datetime(2026, 11, 25, 4, 0, tzinfo=dt.timezone.utc)  # 23:00 in New York
+    with app.app_context():
+        result = send_sms(BORROWER, "Your reminder", None, **{**AGENT_TEXT, "now": night})
+
+    assert not result.sent and result.reason == "contact_hours"
+    assert result.refusal["retry_at"] == "2026-11-25T13:00:00+00:00"  # 08:00 in New York
+    assert outbox() == [] and outbound() == []
+    with session_scope() as session:
+        from sqlalchemy import select
+
+        from store.models import AuditEvent
+        [event] = session.execute(select(AuditEvent).where(AuditEvent.action == "gate_refused")).scalars()
+        assert event.actor == "agent:test" and event.details["rule"] == "contact_hours"
 
 
 def test_with_credentials_sms_go_through_twilios_api(app):
@@ -59,7 +81,7 @@ def test_with_credentials_sms_go_through_twilios_api(app):
         twilio_from_number="+18005550199", public_url="https://sms.lender.example",
     )
     http = RecordingHttpClient()
-    result = SmsSender(settings, http_client=http).send_sms(BORROWER, "Your reminder", None)
+    result = SmsSender(settings, http_client=http, policy=services(app).policy).send_sms(BORROWER, "Your reminder", None, **AGENT_TEXT)
 
     (request,) = http.requests
     assert request["method"] == "POST"
@@ -82,7 +104,7 @@ def test_messaging_service_is_used_instead_of_a_number(app):
         twilio_account_sid=ACCOUNT_SID, twilio_messaging_service_sid="MGtest",
     )
     http = RecordingHttpClient()
-    SmsSender(settings, http_client=http).send_sms(BORROWER, "Hi", None)
+    SmsSender(settings, http_client=http, policy=services(app).policy).send_sms(BORROWER, "Hi", None, **AGENT_TEXT)
 
     data = http.requests[0]["data"]
     assert data["MessagingServiceSid"] == "MGtest"
@@ -98,5 +120,5 @@ def test_the_development_token_never_counts_as_credentials(app):
         twilio_from_number="+18005550199",
     )
     http = RecordingHttpClient()
-    assert SmsSender(settings, http_client=http).send_sms(BORROWER, "Hi", None).via == "outbox"
+    assert SmsSender(settings, http_client=http, policy=services(app).policy).send_sms(BORROWER, "Hi", None, **AGENT_TEXT).via == "outbox"
     assert http.requests == []

@@ -45,7 +45,9 @@ def test_bot_answer_comes_back_as_twiml(sms, fake_rasa):
     assert reply.texts == [with_opt_out("Hi, this is Nora from Northwind Credit.\nAre you Dana?")]
     conversation = conversation_of()
     assert conversation.account_id == "DEMO-1001"
-    assert fake_rasa.calls == [{"sender": conversation.id, "message": "hello"}]
+    [message_in] = [m for m in stored_messages() if m.direction == "in"]
+    assert fake_rasa.calls == [{"sender": conversation.id, "message": "hello",
+                                "metadata": {"message_id": message_in.id}}]
     assert [(m.direction, m.status) for m in stored_messages()] == [
         ("in", MessageStatus.ANSWERED), ("out", MessageStatus.SENT),
     ]

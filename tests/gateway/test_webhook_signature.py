@@ -3,6 +3,7 @@ from gateway_support import BORROWER, post_sms, sign
 
 from server.signature import is_valid_signature
 from server.sms_text import with_opt_out
+from tests.app_support import PRODUCTION_SECRETS
 
 # twilio-python's published test vector (tests/unit/test_request_validator.py).
 # Its caller is +14158675309; with any other number the signature differs.
@@ -60,7 +61,7 @@ def test_signature_with_another_token_is_forbidden(sms, fake_rasa):
 
 
 def test_behind_a_proxy_the_public_url_is_what_twilio_signed(make_app, fake_rasa):
-    client = make_app(PUBLIC_URL="https://sms.lender.example/").test_client()
+    client = make_app(PUBLIC_URL="https://sms.lender.example/", **PRODUCTION_SECRETS).test_client()
     public = "https://sms.lender.example/twilio/sms"
 
     reply = post_sms(client, "hello", url=public)
@@ -71,7 +72,7 @@ def test_behind_a_proxy_the_public_url_is_what_twilio_signed(make_app, fake_rasa
 
 
 def test_public_url_keeps_the_query_string(make_app):
-    client = make_app(PUBLIC_URL="https://sms.lender.example").test_client()
+    client = make_app(PUBLIC_URL="https://sms.lender.example", **PRODUCTION_SECRETS).test_client()
     reply = post_sms(
         client, "hi", path="/twilio/sms?tenant=north",
         url="https://sms.lender.example/twilio/sms?tenant=north",

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 import store.db
-from store.models import Base
+from tests.app_support import empty_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -16,7 +16,7 @@ def store_url(request, tmp_path, postgres_url):
     engine = store.db.make_engine(postgres_url)
     with engine.begin() as connection:
         connection.execute(text("SELECT 1"))  # fails loudly when PostgreSQL is down
-    Base.metadata.drop_all(engine)
+    empty_postgres(engine)
     engine.dispose()
     yield postgres_url
 

@@ -11,6 +11,7 @@ from tests.conftest import DEMO_ACCOUNTS
 
 HEADER = ",".join(FIELDS)
 GOOD = "A-1,Ada Lane,+15550100099,America/Denver,en,USD,100.10,0.20,0.03,2026-11-01,1990-01-02,0042"
+RECORD = dict(zip(FIELDS, GOOD.split(",")))
 
 
 def test_demo_accounts_load_with_exact_amounts(session):
@@ -100,3 +101,61 @@ def test_find_by_phone(session):
     import_csv(session, io.StringIO(f"{HEADER}\n{GOOD}\n"))
     assert find_by_phone(session, "+15550100099").account_id == "A-1"
     assert find_by_phone(session, "+15550100000") is None
+
+
+def test_jurisdiction_and_consent_columns_load_with_the_account(session):
+    from store.consents import consent_state
+
+    report = import_records(session, [{**RECORD, "jurisdiction": "cn", "consent_sms": "2026-06-01T14:00:00+08:00",
+                                       "consent_voice": ""}], jurisdictions={"us", "cn"},
+                            default_jurisdiction="us")
+    assert report.errors == []
+    assert get_account(session, RECORD["account_id"]).jurisdiction == "cn"
+    state = consent_state(session, RECORD["phone"])
+    assert state["sms"] == {"granted": True, "at": "2026-06-01T06:00:00Z", "source": "accounts_file"}
+    assert state["voice"] is None  # an empty cell records nothing
+    # Left out, an existing account keeps its jurisdiction; a new one gets the default.
+    import_records(session, [RECORD, {**RECORD, "account_id": "A-NEW"}], jurisdictions={"us", "cn"},
+                   default_jurisdiction="us")
+    assert get_account(session, RECORD["account_id"]).jurisdiction == "cn"
+    assert get_account(session, "A-NEW").jurisdiction == "us"
+
+
+def test_an_unknown_jurisdiction_or_a_consent_in_the_future_is_refused(session):
+    report = import_records(session, [{**RECORD, "jurisdiction": "xx"},
+                                      {**RECORD, "account_id": "A-2", "consent_voice": "2999-01-01T00:00:00Z"},
+                                      {**RECORD, "account_id": "A-3", "consent_sms": "yesterday"}],
+                            jurisdictions={"us", "cn"})
+    assert [str(e) for e in report.errors] == [
+        f"row 1 ({RECORD['account_id']}): jurisdiction: no profile 'xx' (one of cn, us)",
+        "row 2 (A-2): consent_voice: consent cannot be given in the future",
+        "row 3 (A-3): consent_sms: invalid datetime format",
+    ]
+
+
+def test_a_reload_never_undoes_a_later_revocation(session):
+    from store.consents import latest
+    from store.outcomes import set_opt_out
+
+    row = {**RECORD, "consent_sms": "2026-06-01T14:00:00Z"}
+    import_records(session, [row])
+    set_opt_out(session, RECORD["phone"], "sms", True, how="keyword")
+    import_records(session, [row])
+    event = latest(session, RECORD["phone"], "sms")
+    assert not event.granted and event.source == "keyword"
+
+
+def test_a_store_made_before_the_jurisdiction_column_gains_it(tmp_path):
+    import sqlalchemy
+
+    import store.db
+    from store.models import Base
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = store.db.make_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE accounts DROP COLUMN jurisdiction")
+    assert "jurisdiction" not in {c["name"] for c in sqlalchemy.inspect(engine).get_columns("accounts")}
+    store.db.connect(url)
+    assert "jurisdiction" in {c["name"] for c in sqlalchemy.inspect(engine).get_columns("accounts")}

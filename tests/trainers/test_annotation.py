@@ -13,9 +13,11 @@ from bot.annotation import (
     Entity,
     NluData,
     _scan,
+    multi_intent_messages,
     normalise,
     taxonomy,
 )
+from bot.nlu_eval import multi_path
 from tests.conftest import ROOT
 
 
@@ -152,3 +154,15 @@ def test_normalising_ignores_markup_case_spacing_and_final_punctuation():
     assert normalise("Can I pay [200](amount)  over [4 months](months)?!") == \
         "can i pay 200 over 4 months"
     assert normalise("i can’t pay") == normalise("I can't pay")
+
+
+def test_a_two_intent_held_out_message_is_never_written(nlu_dir):
+    data = NluData(nlu_dir)
+    text, intents = next(
+        (text, intents) for text, intents in multi_intent_messages(multi_path("en"))
+        if not data.where_is(text)
+    )
+    before = {p.name: p.read_text() for p in nlu_dir.glob("*.yml")}
+    with pytest.raises(AnnotationRefused, match=r"held-out test set \(multi_en.yml\)"):
+        data.add_example(intents[0], text)
+    assert {p.name: p.read_text() for p in nlu_dir.glob("*.yml")} == before

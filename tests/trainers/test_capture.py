@@ -10,6 +10,7 @@ from sqlalchemy import select
 from server.nlu_review import judge, sampled
 from store.db import session_scope
 from store.models import Message, ReviewItem
+from tests.app_support import in_contact_hours
 from tests.gateway.gateway_support import BORROWER, STRANGER
 from tests.trainers.trainer_support import rasa_parse
 
@@ -189,3 +190,29 @@ def test_redelivered_messages_are_captured_too(make_app, rasa):
     assert app.extensions["repay.nlu_review"].wait_idle()
     [item] = items()
     assert item.text == "i get paid on the 15th" and item.reason == "low_confidence"
+
+
+def test_a_chinese_borrowers_name_birth_date_and_id_ending_are_redacted_in_chinese(app, rasa, sms):
+    # 王芳 (lender/demo_accounts.csv): born 1990-05-18, ID ending 302X
+    rasa.parse = lambda text: rasa_parse(text, "inform_identity", 0.4)
+    in_contact_hours("DEMO-1005")  # the cn profile answers nothing 22:00-08:00
+    sms("我是王芳，一九九零年五月十八日出生，身份证尾号302X，电话一三八 零零零零 零零零一", phone="+8613800000001")
+    [item] = items()
+    assert item.text == "我是[NAME]，[DATE]出生，身份证尾号[ID]，电话[PHONE]"
+
+
+@pytest.mark.parametrize("answer", ["03/14/1988", "its march fourteenth 88", "4 8 2 1"])
+def test_an_identity_answer_never_reaches_the_inbox(app, rasa, sms, answer):
+    """Even when the model is unsure of it: the transcript holds a placeholder, and neither
+    the text nor a redacted form of it goes to the trainers."""
+    asks = [{"text": "What is your date of birth? (for example 03/14/1988)"},
+            {"custom": {"identity_question": "birth_date"}}]
+    rasa.answer = lambda sender, text: asks
+    rasa.parse = lambda text: rasa_parse(text, "inform_identity", 0.31, ("inform", 0.30),
+                                         fallback=True)
+    sms("hi")
+    items_before = len(items())
+    sms(answer)
+    assert len(items()) == items_before  # "hi" may be filed; the answer is not
+    assert all(answer not in item.text and "[DATE]" not in item.text and "[ID]" not in item.text
+               for item in items())

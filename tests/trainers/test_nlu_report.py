@@ -12,6 +12,7 @@ import bot.nlu_report as nlu_report
 from bot import nlu_gate
 from bot.nlu_eval import Evaluation, load
 from bot.nlu_gate import SAFETY_CRITICAL, THRESHOLDS, check, load_floors
+from bot.nlu_safety import SafetyFigures
 from tests.conftest import ROOT
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"not really a picture"
@@ -123,6 +124,7 @@ def test_gate_and_report_share_one_evaluation(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(nlu_report, "REPORTS", tmp_path)
     monkeypatch.setattr(nlu_report, "evaluate", fake_evaluate)
+    monkeypatch.setattr(nlu_gate, "measure_safety", lambda lang, model: SafetyFigures(lang))
     assert nlu_gate.main(["--model", "models/x.tar.gz"]) == 1
     output = capsys.readouterr().out
     assert "NLU gate FAILED: opt_out recall 0.500 <" in output

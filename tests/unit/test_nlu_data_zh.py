@@ -26,6 +26,7 @@ from bot.language import (
     parse_id_last4,
     parse_months,
 )
+from bot.nlu_report import contamination
 from server.keywords import classify
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,6 +193,12 @@ def test_no_example_appears_twice_or_under_two_intents():
             repeated.append((seen[key].intent, seen[key].raw, example.intent, example.raw))
         seen[key] = example
     assert not repeated, repeated
+
+
+def test_no_example_is_a_sentence_of_the_held_out_set():
+    # The held-out set estimates how the model does on messages it never saw
+    # (tests/nlu/README.md), so none of its sentences may be trained on.
+    assert contamination("zh") == []
 
 
 def test_no_example_is_only_a_keyword_the_gateway_answers():

@@ -28,6 +28,8 @@ def test_the_shipped_policy_loads():
     assert policy.instalments.min_months == 2
     assert policy.profile.required_statement("en").startswith("This is an attempt to collect a debt")
     assert policy.payment_link("DEMO-1") == "https://pay.northwind.example/a/DEMO-1"
+    identity = policy.identity
+    assert (identity.max_attempts, identity.window_minutes, identity.lockout_minutes) == (3, 1440, 1440)
 
 
 @pytest.mark.parametrize(
@@ -42,11 +44,38 @@ def test_the_shipped_policy_loads():
         (lambda d: d["payments"].update(link_template="https://pay.example"), "must contain {account_ref}"),
         (lambda d: d.update(surprise=1), "surprise: extra fields not permitted"),
         (lambda d: d["conversation"].update(rasa_timeout_seconds=30), "rasa_timeout_seconds"),
+        (lambda d: d["lender"]["desks"]["zh"].update(weekdays=["someday"]), "'someday' is not one of"),
+        (lambda d: d["identity"].update(lockout_minutes=0), "identity.lockout_minutes"),
+        (lambda d: d["identity"].update(window_minutes="a day"), "identity.window_minutes"),
     ],
 )
 def test_invalid_policies_are_refused_with_the_reason(lender_dir, change, message):
     with pytest.raises(PolicyError) as error:
         load_policy(write(lender_dir, change))
+    assert message in str(error.value)
+
+
+def test_every_profile_ships_and_each_language_has_its_desk():
+    policy = load_policy()
+    assert set(policy.all_profiles()) == {"us", "cn"} and policy.jurisdiction == "us"
+    assert policy.profile_for("cn").contact_hours.end.hour == 22
+    assert policy.lender.hours_for("zh-CN").timezone == "Asia/Shanghai"
+    assert policy.lender.hours_for("en").timezone == policy.lender.hours_for("es").timezone == "America/New_York"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda p: p.update(supervisor_may_override=["account_legal"]), "'account_legal' is not one of"),
+    (lambda p: p.update(supervisor_may_override=["no_consent"]), "'no_consent' is not one of"),
+    (lambda p: p.update(reply_window_minutes=-5), "reply_window_minutes"),
+    (lambda p: p["frequency"].update(sms_per_day=0), "sms_per_day"),
+])
+def test_a_profile_cannot_let_a_supervisor_override_the_law(lender_dir, change, message):
+    profile = lender_dir / "jurisdictions" / "us.yml"
+    data = yaml.safe_load(profile.read_text())
+    change(data)
+    profile.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(PolicyError) as error:
+        load_policy(write(lender_dir, lambda d: None))
     assert message in str(error.value)
 
 

@@ -23,6 +23,7 @@ from store.models import (
     VoiceCall,
 )
 from store.outcomes import set_opt_out
+from tests.app_support import PRODUCTION_SECRETS
 from tests.gateway.gateway_support import API_KEY, AUTH_TOKEN, BORROWER
 from tests.voice.test_voice_webhooks import GREETING
 from tests.voice.voice_support import audit_events, simulated_twilio
@@ -130,7 +131,7 @@ def test_the_api_needs_its_key_and_an_account(client):
 
 def twilio_app(make_app, **extra):
     return make_app(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_FROM_NUMBER=LENDER_NUMBER,
-                    PUBLIC_URL="https://voice.lender.example", **extra)
+                    PUBLIC_URL="https://voice.lender.example", **PRODUCTION_SECRETS, **extra)
 
 
 def test_with_credentials_the_call_goes_through_twilio_with_machine_detection(make_app):
@@ -168,7 +169,7 @@ def test_a_call_twilio_refuses_is_recorded_as_failed(make_app):
 
 
 def test_calls_need_a_public_url_for_twilio_to_fetch_them(make_app):
-    app = make_app(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_FROM_NUMBER=LENDER_NUMBER)
+    app = make_app(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_FROM_NUMBER=LENDER_NUMBER, **PRODUCTION_SECRETS)
     assert place(app.test_client()).status_code == 502
     assert attempts() == []
 
@@ -237,3 +238,76 @@ def test_calls_nobody_answered_are_recorded_with_how_they_ended(client, status, 
     assert attempts()[0].delivery == status and attempts()[0].answered is False
     call.status(status, duration=0)  # a repeated callback changes nothing
     assert len(audit_events("call_ended")) == 1
+
+
+# -- consent and each account's own jurisdiction ---------------------------------------------
+
+NO_CONSENT_ACCOUNT = {
+    "account_id": "C-NEW", "name": "Noel Consent", "phone": "+15550109999",
+    "timezone": "America/New_York", "language": "en", "currency": "USD", "principal": "100.00",
+    "interest": "0.00", "fees": "0.00", "due_date": "2026-11-01", "birth_date": "1990-01-01",
+    "id_last4": "1234",
+}
+
+
+def api(client, path, body):
+    return client.post(path, json=body, headers={"Authorization": f"Bearer {API_KEY}"})
+
+
+def test_an_automated_call_needs_consent_on_record_and_a_revocation_ends_it(client):
+    assert api(client, "/api/accounts", [NO_CONSENT_ACCOUNT]).get_json()["created"] == 1
+    refused = place(client, "C-NEW")
+    assert refused.status_code == 409 and refused.get_json()["rule"] == "no_consent"
+    assert refused.get_json()["retry_at"] is None and attempts("C-NEW") == []
+
+    phone = NO_CONSENT_ACCOUNT["phone"]
+    granted = api(client, "/api/consents", {"phone": phone, "channel": "voice", "action": "grant",
+                                            "at": "2026-11-20T16:00:00Z", "source": "web_form"})
+    assert granted.status_code == 200
+    [result] = granted.get_json()["results"]
+    assert result["result"] == "granted" and result["consent"]["voice"]["source"] == "web_form"
+    assert result["consent"]["sms"] is None  # consent to calls is not consent to texts
+    assert place(client, "C-NEW").status_code == 201
+
+    assert api(client, "/api/consents", {"phone": phone, "channel": "voice", "action": "revoke",
+                                         "how": "plain_language"}).status_code == 200
+    assert place(client, "C-NEW").get_json()["rule"] == "no_consent"
+    # Loading the same consent again does not undo the later revocation.
+    again = api(client, "/api/consents", {"phone": phone, "channel": "voice", "at": "2026-11-20T16:00:00Z"})
+    assert again.get_json()["results"][0]["result"] == "refused: a later revocation is on record"
+    assert place(client, "C-NEW").get_json()["rule"] == "no_consent"
+
+
+def test_the_consents_api_says_what_is_wrong(client):
+    response = api(client, "/api/consents", [{"phone": "555", "channel": "fax"}, {"phone": "+15550100001",
+                                             "channel": "sms", "action": "revoke", "how": "magic"}])
+    assert response.status_code == 400
+    [first, second] = response.get_json()["errors"]
+    assert "phone: must be in E.164 form" in first["errors"][0] and "channel: sms" in first["errors"][0]
+    assert "how: one of keyword, plain_language, agent, carrier_21610, api" in second["errors"][0]
+    assert client.post("/api/consents", json={}).status_code == 401
+
+
+def test_a_chinese_account_is_held_to_the_cn_profile_and_a_us_account_to_reg_f(client, monkeypatch):
+    """One deployment, two profiles: DEMO-1005 (Shanghai) by the cn rules, DEMO-1001 (New York)
+    by Reg F, at the same instants."""
+    # 15:00 UTC: 10:00 in New York, 23:00 in Shanghai (cn: nothing 22:00-08:00).
+    assert place(client, "DEMO-1001").status_code == 201
+    night = place(client, "DEMO-1005")
+    assert night.status_code == 409 and night.get_json()["rule"] == "contact_hours"
+    assert night.get_json()["retry_at"] == "2026-11-25T00:00:00+00:00"  # 08:00 in Shanghai
+
+    # 02:30 UTC on the 25th: 21:30 in New York (Reg F ends at 21:00), 10:30 in Shanghai.
+    morning = dt.datetime(2026, 11, 25, 2, 30, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(server.calls, "utc_now", lambda: morning)
+    assert place(client, "DEMO-1001").get_json()["rule"] == "contact_hours"
+    for _ in range(3):  # cn: at most 3 connected calls a day per number
+        assert place(client, "DEMO-1005").status_code == 201
+        with session_scope() as session:
+            for attempt in session.execute(select(ContactAttempt).where(
+                    ContactAttempt.account_id == "DEMO-1005")).scalars():
+                attempt.answered = True  # the borrower picked up
+    fourth = place(client, "DEMO-1005")
+    assert fourth.status_code == 409 and fourth.get_json()["rule"] == "connected_calls_per_day"
+    # A new day at midnight in Shanghai, and contact hours from 08:00 that day.
+    assert fourth.get_json()["retry_at"] == "2026-11-26T00:00:00+00:00"

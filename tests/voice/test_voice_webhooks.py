@@ -1,5 +1,6 @@
 """The voice webhooks through the app, with Twilio's side of the call played by the
 simulator and a fake Rasa answering with the domain's voice variants."""
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import select
 from server.voice_prompts import NOT_STORED, PERSON, START, WORDS
 from store.db import session_scope
 from store.models import Conversation, VoiceCall
+from tests.app_support import PRODUCTION_SECRETS
 from tests.gateway.gateway_support import BORROWER, STRANGER, sign
 from tests.voice.conftest import AGENT_PHONE
 from tests.voice.voice_support import audit_events, messages, outbox, said
@@ -67,7 +69,8 @@ def test_each_question_listens_for_speech_and_keys_in_the_accounts_language(call
     assert gather["speechTimeout"] == "auto"
     assert gather["bargeIn"] == "true"  # the caller may answer before the question ends
     assert gather["actionOnEmptyResult"] == "true"
-    assert gather["action"] == "/twilio/voice/turn"
+    # Each question names its step, so a retry of its answer is told from a new answer.
+    assert re.fullmatch(r"/twilio/voice/turn\?step=\d+", gather["action"])
     assert gather["numDigits"] == "8"
     assert gather["hints"] == "$MONTH, $DAY, $YEAR, talk to a person"
     # Everything is said inside the Gather, so the caller can interrupt it.
@@ -235,7 +238,7 @@ def test_a_transfer_rings_the_agents_line_and_the_agent_hears_why(call, rasa):
     put_through = call.say("let me talk to someone")
     assert put_through.said == ["I'm putting you through to a person at Northwind Credit now. Please hold."]
     assert put_through.dial["number"] == AGENT_PHONE
-    assert put_through.dial["action"] == "/twilio/voice/dial"
+    assert re.fullmatch(r"/twilio/voice/dial\?step=\d+", put_through.dial["action"])
     assert put_through.dial["url"] == f"/twilio/voice/whisper?handoff={handoff_id}"
     agent = call.agent_hears()
     assert agent.said == ["A call from a borrower, put through by Nora. Reason: they asked for a "
@@ -337,7 +340,7 @@ def test_every_voice_webhook_needs_twilios_signature(client, rasa, path):
 
 
 def test_behind_a_proxy_the_public_url_is_what_twilio_signed(make_app, rasa):
-    client = make_app(PUBLIC_URL="https://voice.lender.example").test_client()
+    client = make_app(PUBLIC_URL="https://voice.lender.example", **PRODUCTION_SECRETS).test_client()
     rasa.script(GREETING)
     form = {"CallSid": "CA2", "From": BORROWER, "To": "+18005550199", "CallStatus": "in-progress"}
     signed = sign("https://voice.lender.example/twilio/voice", form)

@@ -71,6 +71,9 @@ class VoiceRasa(FakeRasa):
         request = Request(environ)
         if request.path == "/":
             return Response("Hello from Rasa: 3.6.21")(environ, start_response)
+        if request.method == "GET" and request.path.endswith("/tracker") and self.slots is not None:
+            body = {"slots": self.slots, "latest_message": {}}
+            return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
         payload = request.get_json()
         self.calls.append(payload)
         if self.status != 200:

@@ -56,10 +56,12 @@
     };
 
     var cells = function (item, extra) {
+      var reason = [el("span", { text: item.reason_label })];
+      if (item.identity_locked) reason.push(el("span", { class: "badge locked", text: "Identity locked" }));
       return [
         el("td", {}, [el("span", { class: "priority p" + item.priority, text: item.priority_label })]),
         el("td", {}, [channelBadge(item)]),
-        el("td", { text: item.reason_label }),
+        el("td", {}, reason),
         el("td", { text: item.borrower }),
       ].concat(extra);
     };
@@ -67,6 +69,16 @@
     var refresh = function () {
       return api("GET", queuePage.dataset.api).then(function (result) {
         var data = result.data;
+        var locks = data.identity_locks || [];
+        document.getElementById("locks-card").hidden = locks.length === 0;
+        document.getElementById("locks-count").textContent = locks.length;
+        var lockRows = document.querySelector("#locks-table tbody");
+        lockRows.replaceChildren.apply(lockRows, locks.map(function (lock) {
+          return el("tr", {}, [
+            el("td", { text: lock.borrower }), el("td", { text: lock.phone }),
+            el("td", { text: String(lock.failures) }), el("td", { text: lock.channel }),
+            el("td", { text: clock(lock.locked_at) }), el("td", { text: new Date(lock.locked_until).toLocaleString() })]);
+        }));
         document.getElementById("queue-count").textContent = data.queue.length;
         fill("queue-table", "queue-empty", data.queue, function (item) {
           var button = el("button", { class: "primary", type: "button", text: "Claim",
@@ -110,6 +122,14 @@
   }
 
   // --- one conversation -----------------------------------------------------------------
+  function consentText(consent) {
+    var one = function (name, state) {
+      if (!state) return name + ": none on record";
+      return name + ": " + (state.granted ? "given " : "revoked (" + state.source + ") ") + state.at.slice(0, 10);
+    };
+    return one("automated texts", consent.sms) + "; " + one("automated calls", consent.voice);
+  }
+
   function describeOutcome(kind, details) {
     details = details || {};
     if (kind === "promise") return "Promise: " + details.amount + " " + (details.currency || "") + " by " + details.date;
@@ -123,6 +143,7 @@
     if (kind === "payment_link") return "Payment link sent";
     if (kind === "hardship") return "Hardship (vulnerable)";
     if (kind === "legal") return "Attorney or bankruptcy";
+    if (kind === "opt_out") return "Opted out of " + ((details.channels || [details.channel]).join(" and ") || "contact");
     return kind.replace(/_/g, " ");
   }
 
@@ -174,12 +195,35 @@
       badge.textContent = handoff.live_call ? "Live call" : "SMS";
       badge.className = "badge" + (handoff.live_call ? " live" : "");
 
-      if (account) {
+      var identity = view.identity || {};
+      var status = document.getElementById("identity-status");
+      if (identity.locked) {
+        status.textContent = "Locked after too many wrong identity answers, until " +
+          new Date(identity.locked_until).toLocaleString() + ". The borrower must call the lender.";
+        status.className = "refused";
+      } else if (identity.verified) {
+        status.textContent = identity.verified_by === "bot" ? "Verified by the bot."
+          : "Verified by " + identity.verified_by.replace(/^agent:/, "") + ".";
+        status.className = "ok";
+      } else {
+        status.textContent = "Not verified: ask the borrower's date of birth and the last 4 digits of the ID document before anything about the debt (" +
+          identity.attempts_left + " tries left).";
+        status.className = "refused";
+      }
+      document.getElementById("verify-form").hidden = !(canAct && !identity.verified && !identity.locked);
+      if (account && identity.verified) {
         facts(document.getElementById("account"), [
           ["Name", account.name], ["Account", account.account_id], ["Phone", view.conversation.phone],
           ["Balance", account.balance + " " + account.currency],
           ["Principal · interest · fees", account.principal + " · " + account.interest + " · " + account.fees],
           ["Due", account.due_date], ["Days overdue", account.days_overdue], ["Status", account.status],
+          ["Time zone", account.timezone], ["Language", account.language],
+          ["Rules", account.jurisdiction || "the policy's"],
+          ["Consent", consentText(account.consent || {})]]);
+      } else if (account) {
+        facts(document.getElementById("account"), [
+          ["Account", account.account_id], ["Phone", view.conversation.phone],
+          ["Debt", "shown once the borrower is verified"], ["Status", account.status],
           ["Time zone", account.timezone], ["Language", account.language]]);
       } else {
         facts(document.getElementById("account"), [["Phone", view.conversation.phone], ["Account", "none found for this phone"]]);
@@ -232,14 +276,62 @@
     };
     poll(refresh);
 
-    document.getElementById("reply-form").addEventListener("submit", function (event) {
-      event.preventDefault();
+    // What the compliance gate refused: the rule, why, and the first time it would allow it;
+    // a supervisor may send it anyway where the policy lets them, with a reason.
+    var gateText = function (gate) {
+      var text = "Not sent: " + gate.reason + " (rule: " + gate.rule + ").";
+      if (gate.retry_at) text += " Allowed from " + new Date(gate.retry_at).toLocaleString() + ".";
+      else text += " Waiting does not help.";
+      return text;
+    };
+    var refusedBox = document.getElementById("reply-refused");
+    var sendReply = function (extra) {
       var box = document.getElementById("reply-body");
       var hint = document.getElementById("reply-hint");
       if (!box.value.trim()) return;
-      api("POST", "/console/api/handoffs/" + id + "/reply", { body: box.value }).then(function (result) {
-        if (result.status === 201) { box.value = ""; hint.textContent = "Sent."; refresh(); }
-        else hint.textContent = result.data.error || "Not sent";
+      var body = { body: box.value };
+      Object.keys(extra || {}).forEach(function (key) { body[key] = extra[key]; });
+      api("POST", "/console/api/handoffs/" + id + "/reply", body).then(function (result) {
+        refusedBox.replaceChildren();
+        refusedBox.hidden = true;
+        if (result.status === 201) {
+          box.value = "";
+          hint.textContent = result.data.overridden ? "Sent (supervisor override)." : "Sent.";
+          refresh();
+          return;
+        }
+        hint.textContent = "";
+        var gate = result.data.gate;
+        if (!gate) { hint.textContent = result.data.error || "Not sent"; return; }
+        refusedBox.hidden = false;
+        refusedBox.appendChild(el("p", { class: "refused", "data-rule": gate.rule, text: gateText(gate) }));
+        if (gate.overridable && page.dataset.supervisor === "yes") {
+          var reason = el("input", { id: "override-reason", maxlength: "500", placeholder: "Why it must go now" });
+          var send = el("button", { type: "button", id: "override-send", text: "Send anyway (supervisor override)" });
+          send.addEventListener("click", function () {
+            if (reason.value.trim()) sendReply({ override_reason: reason.value.trim() });
+          });
+          refusedBox.appendChild(el("label", { text: "Reason " }, [reason]));
+          refusedBox.appendChild(send);
+        }
+      });
+    };
+    document.getElementById("reply-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      sendReply();
+    });
+
+    document.getElementById("verify-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var verifyForm = event.target;
+      var body = { birth_date: verifyForm.birth_date.value, id_last4: verifyForm.id_last4.value };
+      verifyForm.reset();  // what was typed is not kept on the page either
+      var out = document.getElementById("verify-result");
+      api("POST", "/console/api/handoffs/" + id + "/verify", body).then(function (response) {
+        out.replaceChildren(el("p", {
+          class: response.status === 200 ? "ok" : "refused",
+          text: response.status === 200 ? "Verified." : (response.data.error || "Not verified") }));
+        refresh();
       });
     });
 
@@ -256,7 +348,7 @@
     var result = document.getElementById("outcome-result");
     var submitOutcome = function (extra) {
       var body = { kind: kind.value };
-      form.querySelectorAll("input").forEach(function (input) {
+      form.querySelectorAll("input, select[name=channel]").forEach(function (input) {
         if (!input.closest("label").hidden && input.value) body[input.name] = input.value;
       });
       Object.keys(extra || {}).forEach(function (key) { body[key] = extra[key]; });
@@ -293,6 +385,10 @@
           if (response.status === 200) {
             if (path === "release") window.location.href = page.dataset.queueUrl;
             else refresh();
+            if (response.data.gate) {
+              refusedBox.hidden = false;
+              refusedBox.replaceChildren(el("p", { class: "refused", text: "Handed back; the notice was " + gateText(response.data.gate).charAt(0).toLowerCase() + gateText(response.data.gate).slice(1) }));
+            }
           } else {
             document.getElementById("banner").textContent = response.data.error || "Not done";
           }

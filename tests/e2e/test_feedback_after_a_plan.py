@@ -1,0 +1,72 @@
+"""The borrower's word with the real service: a plan agreed by SMS, then the question
+through the sender, and a rating answered by the gateway. Its own stack, since the
+policy switch is on here only."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+import store.db
+from bot.language import local_today
+from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
+from devtools.twilio_sim import SimulatedTwilio
+from server.config import DEV_TWILIO_AUTH_TOKEN
+from server.feedback import QUESTION, THANKS
+from store.accounts import import_records
+from store.models import FeedbackRequest
+from tests.app_support import copy_policy
+from tests.e2e.conftest import PORT_BASE, outbox_for, outcomes
+from tests.e2e.test_sms_conversations import say, verify
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def feedback_stack(tmp_path_factory):
+    var = Path(tmp_path_factory.mktemp("e2e-feedback"))
+    policy_file = copy_policy(var)
+    policy = yaml.safe_load(policy_file.read_text())
+    policy["feedback"] = {"ask": True}
+    policy_file.write_text(yaml.safe_dump(policy))
+    config = StackConfig(
+        rasa_port=PORT_BASE + 405, actions_port=PORT_BASE + 455, gateway_port=PORT_BASE + 400,
+        languages=("en",), database_url=f"sqlite:///{var / 'repay.db'}",
+        tracker_db=str(var / "tracker.db"), log_dir=var / "log",
+        extra_env={"REDELIVERY_INTERVAL_SECONDS": "1", **OFFLINE_TWILIO,
+                   "POLICY_FILE": str(policy_file)},
+    )
+    store.db.connect(config.database_url)
+    with Stack(config) as running:
+        yield running
+
+
+def test_after_a_plan_the_question_comes_and_a_rating_is_thanked(feedback_stack):
+    store.db.connect(feedback_stack.config.database_url)
+    borrower = {
+        "account_id": "E2E-FB-1", "name": "Dana Rivers", "phone": "+15550209001",
+        "timezone": "America/New_York", "language": "en", "currency": "USD",
+        "principal": "420.00", "interest": "18.50", "fees": "15.00",
+        "due_date": (local_today("America/New_York") - dt.timedelta(days=14)).isoformat(),
+        "birth_date": "1988-03-14", "id_last4": "4821",
+    }
+    with store.db.session_scope() as session:
+        assert import_records(session, [borrower]).errors == []
+    twilio = SimulatedTwilio(feedback_stack.config.gateway_url, DEV_TWILIO_AUTH_TOKEN)
+    verify(twilio, borrower)
+    say(twilio, borrower, "can i pay it off over 3 months")
+    say(twilio, borrower, "yes")
+    assert outcomes(borrower["account_id"], "plan")
+    deadline = time.monotonic() + 20
+    while not outbox_for(borrower["phone"]) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    [question] = [row.body for row in outbox_for(borrower["phone"])]
+    assert question.startswith(QUESTION["en"]) and "STOP" in question
+    assert say(twilio, borrower, "5 - clear and quick").startswith(THANKS["en"])
+    with store.db.session_scope() as session:
+        row = session.execute(select(FeedbackRequest)).scalar_one()
+        assert (row.outcome, row.score, row.comment) == ("plan", 5, "clear and quick")

@@ -1,0 +1,68 @@
+"""The NLU's safety layer as Rasa runs it (bot/components/safety_patterns.py): what a parse
+says after the classifiers for a pattern match, a confident model, and an unsure one."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import safety
+from bot.components.safety_patterns import SafetyPatterns
+
+
+@pytest.fixture(scope="module")
+def layer():
+    return SafetyPatterns({"patterns": None, "confirm_below": 0.6}, None, None, safety.load("en"))
+
+
+def parsed(layer, text, *ranking, fallback=False):
+    entries = [{"name": name, "confidence": conf} for name, conf in ranking]
+    intent = {"name": "nlu_fallback", "confidence": 0.4} if fallback else dict(entries[0])
+    if fallback:
+        entries.insert(0, dict(intent))
+    message = Message(data={"text": text, "intent": intent, "intent_ranking": entries},
+                      output_properties={"intent", "intent_ranking"})  # as the classifiers leave it
+    [out] = layer.process([message])
+    return out.as_dict(only_output_properties=True)
+
+
+def test_a_pattern_overrides_the_model_with_certainty_and_lists_every_safety_intent(layer):
+    data = parsed(layer, "wrong person, stop texting me", ("ask_who", 0.8), ("opt_out", 0.1))
+    assert data["intent"] == {"name": "wrong_person", "confidence": 1.0}
+    assert data["safety_intents"] == ["wrong_person", "opt_out"]
+    assert data["intent_ranking"][0] == {"name": "wrong_person", "confidence": 1.0}
+    assert [r["name"] for r in data["intent_ranking"][1:]] == ["ask_who", "opt_out"]
+
+
+def test_a_pattern_beats_a_fallback(layer):
+    data = parsed(layer, "got made redundant", ("already_paid", 0.3), ("greet", 0.25), fallback=True)
+    assert data["intent"]["name"] == "hardship" and data["safety_intents"] == ["hardship"]
+
+
+def test_a_hardship_beside_a_request_leaves_the_request(layer):
+    data = parsed(layer, "I lost my job, can I pay later", ("request_deferral", 0.9))
+    assert data["intent"] == {"name": "request_deferral", "confidence": 0.9}
+    assert data["safety_intents"] == ["hardship"]
+
+
+def test_a_confident_safety_prediction_stands_and_is_listed(layer):
+    data = parsed(layer, "please quit it with the reminders", ("opt_out", 0.93))
+    assert data["intent"] == {"name": "opt_out", "confidence": 0.93}
+    assert data["safety_intents"] == ["opt_out"]
+    assert "safety_check" not in data
+
+
+@pytest.mark.parametrize("ranking, fallback", [
+    ([("opt_out", 0.55), ("goodbye", 0.3)], False),  # below confirm_below
+    ([("opt_out", 0.35), ("goodbye", 0.3)], True),  # the fallback classifier gave up on it
+])
+def test_an_unsure_safety_guess_is_to_be_asked_about(layer, ranking, fallback):
+    data = parsed(layer, "you lot can go away now", *ranking, fallback=fallback)
+    assert data["intent"]["name"] == "check_safety"
+    assert data["safety_check"] == "opt_out"
+    assert data["safety_intents"] == []
+
+
+def test_anything_else_is_left_as_the_model_said(layer):
+    data = parsed(layer, "how much do I owe", ("ask_amount", 0.97))
+    assert data["intent"] == {"name": "ask_amount", "confidence": 0.97}
+    assert data["safety_intents"] == []
+    unsure = parsed(layer, "mmm", ("greet", 0.3), fallback=True)
+    assert unsure["intent"]["name"] == "nlu_fallback"
