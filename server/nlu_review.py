@@ -12,7 +12,10 @@ next in the ranking) and files it when
   - the message falls in the NLU_REVIEW_SAMPLE_RATE sample of the rest (default 2%;
     decided by a hash of the message id, so a message is in or out for good).
 The text is redacted (bot/redaction.py, with the account holder's names from the store)
-before it is stored. Nothing here can fail or slow a webhook: a full queue drops the
+before it is stored. A message sent while the bot waited for an identity answer is filed
+only when the bot read no answer from it and it holds nothing that could be one (no digit,
+number word or month): a birth date or ID digits the bot failed to read must not reach the
+trainers either, while "I want a person" in its place should. Nothing here can fail or slow a webhook: a full queue drops the
 capture, and any error is logged (without the message) and forgotten. The cost: one
 tracker read per answered message, on Rasa, after the reply.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import queue
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +52,22 @@ FALLBACK_INTENT = "nlu_fallback"
 ALTERNATIVES = 3  # runners-up kept with each item
 MAX_WAITING = 200  # captures queued at most; more are dropped (the inbox is a sample anyway)
 EXTENSION = "repay.nlu_review"
+
+# What an answer to "what is your date of birth / the last 4 digits of your ID" is made of,
+# in either language: digits of any script, number words and month names.
+_IDENTITY_DATA = re.compile(
+    r"\d|[零〇一二两三四五六七八九十百千万]|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen(?:th)?|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple|first|second|"
+    r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|twentieth|"
+    r"thirtieth|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b",
+    re.IGNORECASE,
+)
+
+
+def could_be_identity_answer(text: str) -> bool:
+    return _IDENTITY_DATA.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -108,10 +128,11 @@ class ReviewCapture:
         self._started = False
         self._guard = threading.Lock()
 
-    def submit(self, conversation_id: str, message_id: int, text: str, channel: str) -> None:
+    def submit(self, conversation_id: str, message_id: int, text: str, channel: str,
+               asked_identity: bool = False) -> None:
         self.start()
         try:
-            self._queue.put_nowait((conversation_id, message_id, text, channel))
+            self._queue.put_nowait((conversation_id, message_id, text, channel, asked_identity))
         except queue.Full:
             log.warning("nlu review: %d captures waiting, message %s not captured",
                         MAX_WAITING, message_id)
@@ -127,9 +148,9 @@ class ReviewCapture:
 
     def _work(self) -> None:
         while True:
-            conversation_id, message_id, text, channel = self._queue.get()
+            conversation_id, message_id, text, channel, asked_identity = self._queue.get()
             try:
-                self.capture(conversation_id, message_id, text, channel)
+                self.capture(conversation_id, message_id, text, channel, asked_identity)
             except Exception as exc:  # never let a capture disturb anything else
                 log.warning("nlu review: message %s not captured (%s)", message_id,
                             type(exc).__name__)
@@ -143,10 +164,14 @@ class ReviewCapture:
                 lambda: self._queue.unfinished_tasks == 0, timeout
             )
 
-    def capture(self, conversation_id: str, message_id: int, text: str, channel: str) -> bool:
+    def capture(self, conversation_id: str, message_id: int, text: str, channel: str,
+                asked_identity: bool = False) -> bool:
         """Reads the parse and files the message if it qualifies; True when filed. An
         identity answer never is: the transcript holds a placeholder for it, and its text
-        (a birth date, ID digits) must not reach the trainers in any form."""
+        (a birth date, ID digits) must not reach the trainers in any form. `asked_identity`:
+        the message came while the bot waited for one."""
+        if asked_identity and could_be_identity_answer(text):
+            return False
         with session_scope() as session:
             message = session.get(Message, message_id)
             if message is None or is_identity_answer(message):
@@ -189,14 +214,15 @@ def init_app(app: Flask, settings: Settings, rasa: RasaServers) -> None:
 
 
 def after_bot_answer(conversation_id: Optional[str], message_id: Optional[int], text: str,
-                     channel: str = "sms") -> None:
-    """Called once Rasa has answered a borrower's message: queues its capture and returns
-    at once. A no-op outside an app built by create_app."""
+                     channel: str = "sms", *, asked_identity: bool = False) -> None:
+    """Called once Rasa has answered a borrower's message and it is marked answered: queues
+    its capture and returns at once. `asked_identity`: the message came while the bot waited
+    for an identity answer. A no-op outside an app built by create_app."""
     if not conversation_id or message_id is None or not text.strip():
         return
     capture = current_app.extensions.get(EXTENSION)
     if capture is not None:
-        capture.submit(conversation_id, message_id, text, channel)
+        capture.submit(conversation_id, message_id, text, channel, asked_identity)
 
 
 class NotPending(Exception):

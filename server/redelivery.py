@@ -37,7 +37,7 @@ from store.messages import (
     set_status,
     stale_received,
 )
-from store.models import Message, MessageStatus
+from store.models import HeldIdentityAnswer, Message, MessageStatus
 from store.outcomes import audit, is_opted_out
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
                 set_status(session, waiting.id, MessageStatus.HANDLED)
             language = conversation_language(session, conversation.id)
             body, attempts = text_for_bot(session, message), message.attempts
+            asked_identity = session.get(HeldIdentityAnswer, waiting.id) is not None
             if not locked:
                 # The answer would leave as an SMS: the gate first, before Rasa hears the message
                 # (so a held message is not put into the dialogue twice).
@@ -200,7 +201,8 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
             raise _SendingFailed() from exc
         _finish(waiting, MessageStatus.ANSWERED, "answered by SMS")
         report.answered += 1
-        after_bot_answer(conversation.id, waiting.id, body, waiting.channel)  # background
+        after_bot_answer(conversation.id, waiting.id, body, waiting.channel,  # background
+                         asked_identity=asked_identity)
 
 
 def _finish(waiting: _Waiting, status: str, why: str) -> None:

@@ -78,6 +78,7 @@ class Route:
     message_id: Optional[int]
     reply: Optional[List[str]]  # None: ask Rasa
     language: Optional[str] = None  # the account's: the gateway's own words and opt-out wording
+    asked_identity: bool = False  # the message came while the bot waited for an identity answer
 
 
 def _xml(bodies: List[str]) -> Response:
@@ -145,9 +146,13 @@ def handle_inbound(inbound: Inbound) -> List[str]:
             DEFERRED.labels("bot_unavailable").inc()
             return _reply(inbound, route, MessageStatus.DEFERRED,
                           [gateway_reply("holding", route.language)])
-        after_bot_answer(route.conversation_id, route.message_id, inbound.body)  # background
         g.bot_answered = route.conversation_id
-        return _reply(inbound, route, MessageStatus.ANSWERED, reply_bodies(answer.texts), answer)
+        bodies = _reply(inbound, route, MessageStatus.ANSWERED, reply_bodies(answer.texts), answer)
+        # Queued once the message is marked answered: a message held as a possible identity
+        # answer has its text back by then unless the bot read an answer from it.
+        after_bot_answer(route.conversation_id, route.message_id, inbound.body,  # background
+                         asked_identity=route.asked_identity)
+        return bodies
 
 
 def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str],
@@ -197,10 +202,12 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
         language = _account_language(session, conversation)
         keyword = classify(inbound.body)
         held: Optional[_Held] = None
+        asked_identity = False
         if keyword is None and inbound.body.strip() and conversation.handled_by == "bot" \
                 and pending_question(session, conversation.id):
             # The answer to the bot's identity question: never in the transcript in clear.
             hold_answer(session, message, inbound.body)
+            asked_identity = True
         if keyword is not None:
             _apply_keyword(session, keyword, inbound, conversation)
             language = reply_language(inbound.body, language)
@@ -233,7 +240,7 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
             status, reply = MessageStatus.DEFERRED, [gateway_reply("holding", language)]
             DEFERRED.labels("thread_busy" if not may_ask_bot else "earlier_waiting").inc()
         else:
-            return Route(conversation.id, message.id, None, language)
+            return Route(conversation.id, message.id, None, language, asked_identity)
 
         reply = _record_reply(session, inbound, conversation.id, message.id, status, reply, language)
         if held is not None and held.retry_at is not None:

@@ -160,13 +160,14 @@ def test_the_gate_at_send_time_defers_to_the_first_allowed_minute(rt):
     schedule(rt, rt.campaigns["reminders"], utc_now())
     hour = utc_now().astimezone(ZoneInfo(zone)).hour
     with session_scope() as session:  # the borrower said "not now" after the run
+        # Two hours, so that the window still holds if the clock turns an hour mid-test.
         session.add(InconvenientTime(account_id="A-1", weekdays="mon,tue,wed,thu,fri,sat,sun",
-                                     start=dt.time(hour), end=dt.time(hour + 1)))
+                                     start=dt.time(hour), end=dt.time(hour + 2)))
     work(rt)
     (attempt,) = attempts()
     assert (attempt.state, attempt.rule, attempt.enqueues) == (AttemptState.SCHEDULED, "inconvenient_time", 2)
     local = attempt.not_before.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(zone))
-    assert local.time() == dt.time(hour + 1)
+    assert local.time() == dt.time(hour + 2)
     assert ScheduledJobRegistry(queue=rt.queue).get_job_ids() == [f"repay-attempt-{attempt.id}-2"]
     assert outbox() == []
 

@@ -98,8 +98,18 @@ def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrow
     transcript = page.get_by_test_id("transcript")
     expect(transcript).to_contain_text("i want to talk to a real person", timeout=10_000)
     expect(transcript).to_contain_text(handing_over.split(".")[0])
-    expect(page.get_by_test_id("account")).to_contain_text("Dana Rivers")
-    expect(page.get_by_test_id("account")).to_contain_text("453.50")
+    # The bot had not verified the borrower: no name and no debt until the agent checks the
+    # answers the borrower gives (typed into the identity card, never shown back).
+    account = page.get_by_test_id("account")
+    expect(account).to_contain_text("shown once the borrower is verified")
+    expect(account).not_to_contain_text("453.50")
+    expect(account).not_to_contain_text("Dana Rivers")
+    page.fill("#verify-form input[name=birth_date]", "14 March 1988")
+    page.fill("#verify-form input[name=id_last4]", "4821")
+    page.click("#verify-form button[type=submit]")
+    expect(page.locator("#verify-result")).to_contain_text("Verified.")
+    expect(account).to_contain_text("Dana Rivers")
+    expect(account).to_contain_text("453.50")
 
     # The agent replies: it goes out as SMS through the outbox.
     page.fill("#reply-body", "Hi Dana, this is a person from Northwind Credit. How can I help?")

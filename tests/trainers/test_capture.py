@@ -201,13 +201,17 @@ def test_a_chinese_borrowers_name_birth_date_and_id_ending_are_redacted_in_chine
     assert item.text == "我是[NAME]，[DATE]出生，身份证尾号[ID]，电话[PHONE]"
 
 
-@pytest.mark.parametrize("answer", ["03/14/1988", "its march fourteenth 88", "4 8 2 1"])
+ASKS_BIRTH_DATE = [{"text": "What is your date of birth? (for example 03/14/1988)"},
+                   {"custom": {"identity_question": "birth_date"}}]
+
+
+@pytest.mark.parametrize("answer", ["03/14/1988", "its march fourteenth 88", "4 8 2 1",
+                                    "march fourteenth nineteen eighty eight", "four eight two one",
+                                    "一九八八年三月十四日"])
 def test_an_identity_answer_never_reaches_the_inbox(app, rasa, sms, answer):
     """Even when the model is unsure of it: the transcript holds a placeholder, and neither
     the text nor a redacted form of it goes to the trainers."""
-    asks = [{"text": "What is your date of birth? (for example 03/14/1988)"},
-            {"custom": {"identity_question": "birth_date"}}]
-    rasa.answer = lambda sender, text: asks
+    rasa.answer = lambda sender, text: ASKS_BIRTH_DATE
     rasa.parse = lambda text: rasa_parse(text, "inform_identity", 0.31, ("inform", 0.30),
                                          fallback=True)
     sms("hi")
@@ -216,3 +220,15 @@ def test_an_identity_answer_never_reaches_the_inbox(app, rasa, sms, answer):
     assert len(items()) == items_before  # "hi" may be filed; the answer is not
     assert all(answer not in item.text and "[DATE]" not in item.text and "[ID]" not in item.text
                for item in items())
+
+
+def test_what_the_borrower_says_instead_of_an_identity_answer_reaches_the_inbox(app, rasa, sms):
+    """The bot read no answer from it, and it holds nothing that could be one."""
+    rasa.answer = lambda sender, text: ASKS_BIRTH_DATE
+    rasa.parse = lambda text: rasa_parse(text, "hardship", 0.41, ("inform_identity", 0.30))
+    sms("hi")
+    sms("the bailiff took my car")
+    assert [item.text for item in items() if "bailiff" in item.text] == ["the bailiff took my car"]
+    with session_scope() as session:  # and the transcript has its text back
+        assert session.execute(select(Message.id).where(
+            Message.direction == "in", Message.body == "the bailiff took my car")).first()

@@ -11,6 +11,7 @@ from devtools.twilio_sim import CallTurn
 from server.voice_prompts import WORDS
 from store.db import session_scope
 from store.models import VoiceCall
+from tests.app_support import in_contact_hours
 from tests.gateway.gateway_support import BORROWER
 from tests.voice.voice_support import audit_events, messages, outbox, said
 
@@ -37,6 +38,7 @@ def transcript():
 
 def test_a_repeated_answer_webhook_texts_once_and_keeps_one_transcript(twilio, rasa):
     rasa.status = 500  # the bot is down: the call closes with a text to reply to
+    in_contact_hours("DEMO-1001")  # the gate holds the text in the borrower's night
     call = twilio.call(BORROWER)
     first = post(call, "/twilio/voice")
     assert CallTurn.parse(first).said == [EN.trouble, EN.text_promise, "Goodbye."]
