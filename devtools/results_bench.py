@@ -8,7 +8,8 @@ The database must be empty (--reset drops the store's tables first); it is creat
 missing. The history is fictional and loaded with COPY: attempts over 60 days in three
 campaigns and four stages (80% SMS, 20% calls; 80% English, 20% Chinese accounts in
 eight time zones), a reply to one attempt in ten, and what those conversations settled
-(identity, promises, plans, opt-outs, disputes, handoffs), their messages, and payments.
+(identity, promises, plans, opt-outs, disputes, handoffs), their messages, payments, and the
+question after half the agreements (two in five answered).
 Then, each twice (the first warms the caches) and reported the second time:
 
     count(*)      SELECT count(*) FROM contact_attempts
@@ -81,6 +82,7 @@ def populate(engine, accounts: int, attempts: int, first_day: dt.date, seed: int
             "due_date", "birth_date", "id_last4", "status", "created_at", "updated_at"], account_rows)
 
         attempt_rows, conversations, outcomes, messages, handoffs, payments = [], [], [], [], [], []
+        feedback = []
         for n in range(attempts):
             account = rng.randrange(accounts)
             day = rng.randrange(DAYS)
@@ -125,6 +127,15 @@ def populate(engine, accounts: int, attempts: int, first_day: dt.date, seed: int
                                          "USD", promised, "api", moment))
                 elif roll < 0.32:
                     outcomes.append(("plan", f"B-{account:07d}", cid, "{}", moment))
+                if roll < 0.32 and rng.random() < 0.5:  # the question after an agreement
+                    asked = moment + dt.timedelta(seconds=5)
+                    if rng.random() < 0.4:
+                        comment = "quick and clear" if rng.random() < 0.3 else None
+                        feedback.append((cid, f"B-{account:07d}", "voice" if voice else "sms", "promise", "answered",
+                                         rng.randint(1, 5), comment, asked, asked + dt.timedelta(minutes=2)))
+                    else:
+                        feedback.append((cid, f"B-{account:07d}", "voice" if voice else "sms", "promise", "asked",
+                                         None, None, asked, None))
                 elif roll < 0.36:
                     outcomes.append(("dispute", f"B-{account:07d}", cid, "{}", moment))
                     handoffs.append((cid, f"B-{account:07d}", "sms", "dispute_debt", 2, "closed", "{}", moment))
@@ -149,6 +160,8 @@ def populate(engine, accounts: int, attempts: int, first_day: dt.date, seed: int
                                                      "priority", "status", "summary", "queued_at"], handoffs)
         counts["payments"] = _copy(raw, "payments", ["reference", "account_id", "amount", "currency", "paid_on",
                                                      "source", "created_at"], payments)
+        counts["feedback"] = _copy(raw, "feedback", ["conversation_id", "account_id", "channel", "outcome", "status",
+                                                     "score", "comment", "asked_at", "answered_at"], feedback)
         raw.commit()
     finally:
         raw.close()
@@ -225,7 +238,7 @@ def main(argv=None) -> int:
     totals = figures[None]["totals"]
     print("\nwhat it found: " + ", ".join(f"{k} {totals[k]:,}" for k in (
         "attempts", "delivered", "conversations", "right_party_contacts", "promises", "promises_kept",
-        "handoffs", "opt_outs")))
+        "handoffs", "opt_outs", "feedback_asked", "feedback_answers")))
     return 0
 
 

@@ -1,12 +1,11 @@
-"""The borrower's word: the one question after an agreement, its answer, and the counts
-the results page reads (server/feedback.py asks and reads the answer)."""
+"""The borrower's word: the one question after an agreement and its answer (server/feedback.py
+asks and reads the answer; store/results.py counts them with the rest of the results)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from typing import Iterable, List, Optional
+from typing import Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,32 +97,3 @@ def answer(request: FeedbackRequest, score: int, comment: Optional[str]) -> None
     request.status, request.score = FeedbackStatus.ANSWERED, score
     request.comment, request.answered_at = comment or None, utcnow()
 
-
-def summary(session: Session, since: dt.date, until: dt.date,
-            campaign: Optional[str] = None) -> List[dict]:
-    """Per day (UTC, of the question) and campaign ("" for none): questions asked, answers,
-    the mean score and each score's count, days with a question only."""
-    start = dt.datetime.combine(since, dt.time())
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time())
-    query = select(
-        func.date(FeedbackRequest.asked_at), FeedbackRequest.campaign, FeedbackRequest.score,
-        func.count(),
-    ).where(
-        FeedbackRequest.asked_at >= start, FeedbackRequest.asked_at < end,
-        FeedbackRequest.status != FeedbackStatus.NOT_SENT,
-    ).group_by(func.date(FeedbackRequest.asked_at), FeedbackRequest.campaign, FeedbackRequest.score)
-    if campaign is not None:
-        query = query.where(FeedbackRequest.campaign == campaign)
-    rows = defaultdict(lambda: {"asked": 0, "answered": 0, "scores": {str(n): 0 for n in range(1, 6)}})
-    for day, name, score, count in session.execute(query):
-        row = rows[(str(day), name or "")]
-        row["asked"] += count
-        if score is not None:
-            row["answered"] += count
-            row["scores"][str(score)] += count
-    out = []
-    for (day, name), row in sorted(rows.items()):
-        total = sum(int(s) * n for s, n in row["scores"].items())
-        mean = round(total / row["answered"], 2) if row["answered"] else None
-        out.append({"day": day, "campaign": name, **row, "mean_score": mean})
-    return out

@@ -2,7 +2,10 @@
 add up to, per borrower's day and per campaign, stage, channel, language or variant.
 
 Every figure is a SQL aggregate (SQLite and PostgreSQL alike); docs/results.md defines
-each one under the JSON key it is returned as. The rules in short:
+each one under the JSON key it is returned as. The counts are read once per report at the
+finest grain (day x every dimension) and summed in Python into the totals, the days and
+the breakdown; what does not add up across rows (attempts answered, the medians, what the
+contacted accounts owe) is read per grouping. The rules in short:
 
 - A day is the borrower's: an attempt's `local_date`, a conversation's start in the
   account's time zone (everything a conversation settles counts on that day, even
@@ -53,6 +56,8 @@ from store.models import (
     AttemptState,
     ContactAttempt,
     Conversation,
+    FeedbackRequest,
+    FeedbackStatus,
     Handoff,
     Message,
     Outcome,
@@ -64,6 +69,7 @@ from store.models import (
 ATTRIBUTION_DAYS = 7
 NONE = "(none)"
 DIMENSIONS = ("campaign", "stage", "channel", "language", "variant")
+GRAIN = ("day", *DIMENSIONS)  # the finest rows of a report: every count is summed from them
 # What a conversation can settle without a person (containment counts these).
 SETTLEMENTS = (
     OutcomeKind.PROMISE, OutcomeKind.PLAN, OutcomeKind.DEFERRAL, OutcomeKind.PAYMENT_LINK,
@@ -80,6 +86,7 @@ OUTCOME_KEYS = {
     "hardships": (OutcomeKind.HARDSHIP,),
 }
 MAX_DAYS = 366
+FEEDBACK_COMMENTS = 20  # the latest comments a report carries
 
 # The period's conversations with their day and attribution, worked out once per report
 # (the last-touch lookup is one index probe per conversation) and read by every query:
@@ -218,6 +225,13 @@ def _prepare(session: Session) -> str:
     return name
 
 
+def _utc_window(column, start: dt.date, end: dt.date) -> tuple:
+    """Conditions that keep the UTC timestamps whose day somewhere on earth (UTC-12 to UTC+14)
+    may fall in the period: an index range before the exact borrower's day is worked out."""
+    return (column >= dt.datetime.combine(start, dt.time()) - dt.timedelta(hours=14),
+            column < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) + dt.timedelta(hours=12))
+
+
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -258,21 +272,31 @@ def _last_attempt(account_id, before, on_dates: bool = False):
     )
 
 
+def _once(query, name: str):
+    """`query` as a table computed once per statement. The last-touch lookup in it is a
+    correlated subquery, which PostgreSQL would otherwise inline and run again for the join
+    that reads the attempt's dimensions (measured: twice the probes, and a hash of the whole
+    attempts table)."""
+    return query.cte(name).prefix_with("MATERIALIZED", dialect="postgresql")
+
+
 def _conversations(start: dt.date, end: dt.date):
     """Conversations started in the period: id, day, dimensions, the attempt they answer."""
-    base = (
+    day = local_day(Conversation.started_at, func.coalesce(Account.timezone, literal("UTC")))
+    base = _once(
         select(
             Conversation.id.label("id"),
             Conversation.account_id.label("account_id"),
             Conversation.started_at.label("started_at"),
             Conversation.channel.label("channel"),
             func.coalesce(Account.language, literal(NONE)).label("language"),
-            local_day(Conversation.started_at, func.coalesce(Account.timezone, literal("UTC"))).label("day"),
+            day.label("day"),
             _last_attempt(Conversation.account_id, Conversation.started_at).label("attempt_id"),
         )
         .select_from(Conversation)
         .outerjoin(Account, Account.account_id == Conversation.account_id)
-        .subquery("base")
+        .where(*_utc_window(Conversation.started_at, start, end), day >= start, day <= end),
+        "base",
     )
     attempt = aliased(ContactAttempt)
     dims = _attempt_dims(attempt)
@@ -284,7 +308,6 @@ def _conversations(start: dt.date, end: dt.date):
         )
         .select_from(base)
         .outerjoin(attempt, attempt.id == base.c.attempt_id)
-        .where(base.c.day >= start, base.c.day <= end)
     )
 
 
@@ -331,10 +354,11 @@ def _normal(value):
     return value
 
 
-def _figures(session: Session, dialect: str, columns: Sequence[str], start: dt.date,
-             end: dt.date, today_utc: dt.datetime) -> Dict[tuple, dict]:
-    """Every figure, grouped by `columns` (among "day" and DIMENSIONS)."""
+def _additive(session: Session, start: dt.date, end: dt.date, today_utc: dt.datetime) -> Dict[tuple, dict]:
+    """Every figure that adds up across rows, once, at the finest GRAIN: the totals, the days
+    and any breakdown are sums of these rows (_roll_up), so each table is read once a report."""
     out = _Rows()
+    columns = GRAIN
     n = len(columns)
 
     # Attempts: their own day and dimensions.
@@ -369,33 +393,17 @@ def _figures(session: Session, dialect: str, columns: Sequence[str], start: dt.d
 
     conv = CONVERSATION_FACTS
 
-    # Conversations, and what each settled (one grouped pass over the outcomes).
-    kinds = select(
-        Outcome.conversation_id.label("cid"),
-        *(func.sum(case((Outcome.kind.in_(k), 1), else_=0)).label(name) for name, k in OUTCOME_KEYS.items()),
-        func.sum(case((Outcome.kind == OutcomeKind.VERIFIED, 1), else_=0)).label("verified"),
-        func.sum(case((Outcome.kind.in_(SETTLEMENTS), 1), else_=0)).label("settled"),
-        func.min(case((Outcome.kind.in_(SETTLEMENTS), Outcome.created_at))).label("first_settled_at"),
-    ).where(Outcome.conversation_id.isnot(None)).group_by(Outcome.conversation_id).subquery("kinds")
-    handed = select(Handoff.conversation_id.label("cid")).distinct().subquery("handed")
-    per_conv = (
-        select(conv, *(kinds.c[name] for name in OUTCOME_KEYS), kinds.c.verified, kinds.c.settled,
-               kinds.c.first_settled_at, handed.c.cid.label("handed_cid"))
-        .select_from(conv)
-        .outerjoin(kinds, kinds.c.cid == conv.c.id)
-        .outerjoin(handed, handed.c.cid == conv.c.id)
-        .subquery("per_conv")
-    )
+    # Conversations, and what each settled.
+    per_conv = _per_conversation()
     contained = and_(per_conv.c.settled > 0, per_conv.c.handed_cid.is_(None))
     query = select(
         *_group(columns, per_conv),
         func.count(),
-        func.count(per_conv.c.attempt_id.distinct()),
         func.sum(case((per_conv.c.verified > 0, 1), else_=0)),
         func.sum(case((contained, 1), else_=0)),
         *(func.coalesce(func.sum(per_conv.c[name]), 0) for name in OUTCOME_KEYS),
     ).group_by(*_group(columns, per_conv))
-    names = ("conversations", "answered", "right_party_contacts", "contained", *OUTCOME_KEYS)
+    names = ("conversations", "right_party_contacts", "contained", *OUTCOME_KEYS)
     for row in session.execute(query):
         key = tuple(row[:n])
         for name, value in zip(names, row[n:]):
@@ -403,7 +411,7 @@ def _figures(session: Session, dialect: str, columns: Sequence[str], start: dt.d
 
     # Outcomes recorded outside any conversation (a carrier's opt-out, say): their own
     # day, attributed to the last attempt before them.
-    loose_base = (
+    loose_base = _once(
         select(
             Outcome.kind.label("kind"), Account.language.label("language"),
             local_day(Outcome.created_at, Account.timezone).label("day"),
@@ -411,8 +419,8 @@ def _figures(session: Session, dialect: str, columns: Sequence[str], start: dt.d
         )
         .select_from(Outcome)
         .join(Account, Account.account_id == Outcome.account_id)
-        .where(Outcome.conversation_id.is_(None))
-        .subquery("loose_base")
+        .where(Outcome.conversation_id.is_(None), *_utc_window(Outcome.created_at, start, end)),
+        "loose_base",
     )
     attempt = aliased(ContactAttempt)
     adims = _attempt_dims(attempt)
@@ -493,9 +501,84 @@ def _figures(session: Session, dialect: str, columns: Sequence[str], start: dt.d
     for row in session.execute(query):
         out.put(tuple(row[:n]), "nlu_fallbacks", int(row[n] or 0))
 
+    # The borrower's word: the question after an agreement (one per conversation) and its
+    # rating, with the conversation's day and dimensions. A question the sender refused is
+    # no question asked.
+    query = (
+        select(*_group(columns, conv), FeedbackRequest.score, func.count())
+        .select_from(FeedbackRequest).join(conv, conv.c.id == FeedbackRequest.conversation_id)
+        .where(FeedbackRequest.status != FeedbackStatus.NOT_SENT)
+        .group_by(*_group(columns, conv), FeedbackRequest.score)
+    )
+    for row in session.execute(query):
+        key, score, count = tuple(row[:n]), row[n], int(row[n + 1])
+        out.add(key, "feedback_asked", count)
+        if score is not None:
+            out.add(key, "feedback_answers", count)
+            scores = out.rows[tuple(_normal(v) for v in key)].setdefault("feedback_scores", {})
+            scores[str(score)] = scores.get(str(score), 0) + count
+
+    _collected(session, out, columns, start, end)
+    return out.rows
+
+
+def _per_conversation():
+    """The period's conversations, each with what it settled (one grouped pass over their
+    outcomes) and whether a person took it over."""
+    conv = CONVERSATION_FACTS
+    kinds = select(
+        Outcome.conversation_id.label("cid"),
+        *(func.sum(case((Outcome.kind.in_(k), 1), else_=0)).label(name) for name, k in OUTCOME_KEYS.items()),
+        func.sum(case((Outcome.kind == OutcomeKind.VERIFIED, 1), else_=0)).label("verified"),
+        func.sum(case((Outcome.kind.in_(SETTLEMENTS), 1), else_=0)).label("settled"),
+        func.min(case((Outcome.kind.in_(SETTLEMENTS), Outcome.created_at))).label("first_settled_at"),
+    ).join(conv, conv.c.id == Outcome.conversation_id).group_by(Outcome.conversation_id).subquery("kinds")
+    handed = (select(Handoff.conversation_id.label("cid")).join(conv, conv.c.id == Handoff.conversation_id)
+              .distinct().subquery("handed"))
+    return (
+        select(conv, *(kinds.c[name] for name in OUTCOME_KEYS), kinds.c.verified, kinds.c.settled,
+               kinds.c.first_settled_at, handed.c.cid.label("handed_cid"))
+        .select_from(conv)
+        .outerjoin(kinds, kinds.c.cid == conv.c.id)
+        .outerjoin(handed, handed.c.cid == conv.c.id)
+        .subquery("per_conv")
+    )
+
+
+def _roll_up(fine: Dict[tuple, dict], columns: Sequence[str]) -> Dict[tuple, dict]:
+    """The GRAIN rows summed by `columns` (counts, and counts per currency, reason or rating)."""
+    picks = [GRAIN.index(name) for name in columns]
+    out: Dict[tuple, dict] = defaultdict(dict)
+    for key, figures in fine.items():
+        row = out[tuple(key[i] for i in picks)]
+        for name, value in figures.items():
+            if isinstance(value, dict):
+                merged = row.setdefault(name, {})
+                for part, count in value.items():
+                    merged[part] = merged.get(part, 0) + count
+            else:
+                row[name] = row.get(name, 0) + value
+    return out
+
+
+def _not_additive(session: Session, dialect: str, columns: Sequence[str], start: dt.date,
+                  end: dt.date) -> Dict[tuple, dict]:
+    """The figures that do not add up across rows, grouped by `columns`: attempts answered
+    (an attempt once, however many conversations answer it), the medians, and what the
+    accounts contacted owe (each account once)."""
+    out = _Rows()
+    n = len(columns)
+    conv = CONVERSATION_FACTS
+    query = select(*_group(columns, conv), func.count(conv.c.attempt_id.distinct())).group_by(
+        *_group(columns, conv))
+    for row in session.execute(query):
+        out.put(tuple(row[:n]), "answered", int(row[n] or 0))
+
     # Turns (the borrower's messages) and time to the first settlement: medians.
+    per_conv = _per_conversation()
     turns = (
         select(Message.conversation_id.label("cid"), func.count().label("turns"))
+        .join(conv, conv.c.id == Message.conversation_id)
         .where(Message.direction == "in").group_by(Message.conversation_id).subquery("turns")
     )
     settled = (
@@ -528,15 +611,32 @@ def _figures(session: Session, dialect: str, columns: Sequence[str], start: dt.d
             out.put(key, "median_turns_to_outcome", float(statistics.median(turn_list)))
             out.put(key, "median_seconds_to_outcome", round(float(statistics.median(second_list)), 1))
 
-    _money(session, out, columns, start, end, conv)
+    if "day" not in columns:  # what is owed is a figure of the period, not of each day
+        _outstanding(session, out, columns, start, end)
     return out.rows
 
 
-def _money(session: Session, out: _Rows, columns: Sequence[str], start: dt.date, end: dt.date, conv) -> None:
-    """Payments in the period (per currency), attributed to the last attempt before them,
-    and what the accounts contacted in the period still owe."""
+def _feedback_comments(session: Session) -> List[dict]:
+    """The latest words borrowers wrote with a rating in the period's conversations (redacted
+    when stored, server/feedback.py), newest first."""
+    conv = CONVERSATION_FACTS
+    query = (
+        select(conv.c.day, conv.c.channel, conv.c.language, conv.c.campaign,
+               FeedbackRequest.score, FeedbackRequest.comment)
+        .select_from(FeedbackRequest).join(conv, conv.c.id == FeedbackRequest.conversation_id)
+        .where(FeedbackRequest.status == FeedbackStatus.ANSWERED, FeedbackRequest.comment.isnot(None))
+        .order_by(FeedbackRequest.answered_at.desc(), FeedbackRequest.id.desc())
+        .limit(FEEDBACK_COMMENTS)
+    )
+    return [{"day": _normal(day), "channel": channel, "language": language, "campaign": campaign,
+             "score": score, "comment": comment}
+            for day, channel, language, campaign, score, comment in session.execute(query)]
+
+
+def _collected(session: Session, out: _Rows, columns: Sequence[str], start: dt.date, end: dt.date) -> None:
+    """Payments in the period (per currency), attributed to the last attempt before them."""
     n = len(columns)
-    base = (
+    base = _once(
         select(
             Payment.paid_on.label("day"), type_coerce(Payment.amount, Integer).label("cents"), Payment.currency.label("currency"),
             Account.language.label("language"),
@@ -544,8 +644,8 @@ def _money(session: Session, out: _Rows, columns: Sequence[str], start: dt.date,
         )
         .select_from(Payment)
         .join(Account, Account.account_id == Payment.account_id)
-        .where(Payment.paid_on >= start, Payment.paid_on <= end)
-        .subquery("paid_base")
+        .where(Payment.paid_on >= start, Payment.paid_on <= end),
+        "paid_base",
     )
     attempt = aliased(ContactAttempt)
     adims = _attempt_dims(attempt)
@@ -564,8 +664,11 @@ def _money(session: Session, out: _Rows, columns: Sequence[str], start: dt.date,
         figures.setdefault("amount_collected", {})[currency] = int(row[n + 1])
         out.add(key, "payments", int(row[n + 2]))
 
-    if "day" in columns:
-        return  # what is owed is a figure of the period, not of each day
+
+def _outstanding(session: Session, out: _Rows, columns: Sequence[str], start: dt.date, end: dt.date) -> None:
+    """What the accounts contacted in the period still owe, per currency, each account once per row."""
+    n = len(columns)
+    conv = CONVERSATION_FACTS
     # Accounts contacted: an attempt sent, or a conversation, in the period (once per row).
     a = ContactAttempt
     dims = _attempt_dims(a)
@@ -597,7 +700,7 @@ COUNTS = (
     "attempts", "attempts_blocked", "attempts_failed", "delivered", "answered", "conversations",
     "right_party_contacts", "promises", "plans", "deferrals", "promises_kept", "promises_part_paid",
     "promises_broken", "payments", "contained", "handoffs", "opt_outs", "disputes", "wrong_numbers",
-    "hardships", "nlu_fallbacks",
+    "hardships", "nlu_fallbacks", "feedback_asked", "feedback_answers",
 )
 
 
@@ -631,6 +734,11 @@ def finish(raw: dict) -> dict:
     row["containment_rate"] = _share(row["contained"], row["conversations"])
     row["handoff_rate"] = _share(row["handoffs"], row["conversations"])
     row["opt_out_rate"] = _share(row["opt_outs"], row["conversations"])
+    scores = raw.get("feedback_scores", {})
+    row["feedback_scores"] = {str(score): scores.get(str(score), 0) for score in range(1, 6)}
+    row["feedback_answer_rate"] = _share(row["feedback_answers"], row["feedback_asked"])
+    total = sum(score * count for score, count in enumerate(row["feedback_scores"].values(), start=1))
+    row["feedback_mean_score"] = round(total / row["feedback_answers"], 2) if row["feedback_answers"] else None
     return row
 
 
@@ -666,9 +774,18 @@ def results(session: Session, start: dt.date, end: dt.date, by: Optional[str] = 
     today_utc = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
     dialect = _prepare(session)
     _materialise_conversations(session, dialect, start, end)
-    totals = _figures(session, dialect, (), start, end, today_utc).get((), {})
-    per_day = _figures(session, dialect, ("day",), start, end, today_utc)
-    rows = _figures(session, dialect, (by,), start, end, today_utc) if by else {}
+    fine = _additive(session, start, end, today_utc)
+
+    def grouped(columns):
+        rows = _roll_up(fine, columns)
+        for key, figures in _not_additive(session, dialect, columns, start, end).items():
+            rows[key].update(figures)
+        return rows
+
+    totals = grouped(()).get((), {})
+    per_day = grouped(("day",))
+    rows = grouped((by,)) if by else {}
+    comments = _feedback_comments(session)
     # PostgreSQL drops the table when the transaction ends (committed or rolled back);
     # SQLite keeps it with the connection, so it goes now (or at the next report's start).
     _drop_conversations(session)
@@ -680,7 +797,7 @@ def results(session: Session, start: dt.date, end: dt.date, by: Optional[str] = 
     report = {
         "from": start.isoformat(), "to": end.isoformat(), "by": by,
         "attribution_days": ATTRIBUTION_DAYS,
-        "totals": finish(totals), "days": days, "breakdown": [],
+        "totals": finish(totals), "days": days, "breakdown": [], "feedback_comments": comments,
     }
     if by:
         report["breakdown"] = [

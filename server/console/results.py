@@ -28,7 +28,7 @@ from store.results import ATTRIBUTION_DAYS, COUNTS, DIMENSIONS, ResultsError, va
 
 RATES = ("delivery_rate", "contact_rate", "right_party_rate", "promise_rate", "promise_kept_rate",
          "containment_rate", "handoff_rate", "opt_out_rate", "median_turns_to_outcome",
-         "median_seconds_to_outcome")
+         "median_seconds_to_outcome", "feedback_answer_rate", "feedback_mean_score")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -23,6 +23,7 @@ from twilio.request_validator import RequestValidator
 from store.accounts import import_records
 from store.db import session_scope
 from store.models import AuditEvent, ContactAttempt, OutboxMessage
+from tests.app_support import afternoon_zone
 
 REPO = Path(__file__).resolve().parents[2]
 AUTH_TOKEN = "test-auth-token"
@@ -30,18 +31,6 @@ API_KEY = "test-api-key"
 ACCOUNT_SID = "ACtest0000000000000000000000000000"
 PUBLIC_URL = "https://sms.lender.example"
 UTC = dt.timezone.utc
-
-
-def afternoon_zone(now: Optional[dt.datetime] = None, hour: int = 13) -> str:
-    """A fixed-offset zone where it is about `hour` o'clock now, so tests that send for
-    real stay inside contact hours whenever they run. (Etc/GMT signs are inverted.)"""
-    now = now or dt.datetime.now(UTC)
-    offset = hour - now.hour
-    if offset > 14:
-        offset -= 24
-    if offset < -12:
-        offset += 24
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
 def local_today(zone: str, now: Optional[dt.datetime] = None) -> dt.date:

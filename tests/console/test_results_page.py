@@ -90,6 +90,7 @@ def test_the_csv_export_holds_the_page_figures_and_no_formula(analyst):
     assert header[:3] == ["row", "key", "attempts"]
     assert dict(zip(header, total))["right_party_contacts"] == "4"
     assert dict(zip(header, total))["amount_collected_CNY"] == "500.00"
+    assert (dict(zip(header, total))["feedback_answers"], dict(zip(header, total))["feedback_mean_score"]) == ("1", "4.0")
     days = [row[1] for row in rows if row[0] == "day"]
     assert days == ["2026-11-02", "2026-11-03", "2026-11-04"]
     keys = [row[1] for row in rows if row[0] == "campaign"]

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from server.feedback import QUESTION, THANKS
 from store.accounts import import_records
 from store.models import FeedbackRequest
 from tests.app_support import copy_policy
-from tests.e2e.conftest import PORT_BASE, outbox_for, outcomes
+from tests.e2e.conftest import E2E_API_KEY, PORT_BASE, outbox_for, outcomes
 from tests.e2e.test_sms_conversations import say, verify
 
 pytestmark = pytest.mark.e2e
@@ -38,7 +39,7 @@ def feedback_stack(tmp_path_factory):
         languages=("en",), database_url=f"sqlite:///{var / 'repay.db'}",
         tracker_db=str(var / "tracker.db"), log_dir=var / "log",
         extra_env={"REDELIVERY_INTERVAL_SECONDS": "1", **OFFLINE_TWILIO,
-                   "POLICY_FILE": str(policy_file)},
+                   "POLICY_FILE": str(policy_file), "API_KEY": E2E_API_KEY},
     )
     store.db.connect(config.database_url)
     with Stack(config) as running:
@@ -70,3 +71,14 @@ def test_after_a_plan_the_question_comes_and_a_rating_is_thanked(feedback_stack)
     with store.db.session_scope() as session:
         row = session.execute(select(FeedbackRequest)).scalar_one()
         assert (row.outcome, row.score, row.comment) == ("plan", 5, "clear and quick")
+
+    # The results count it with its conversation, and carry the comment.
+    today = dt.datetime.now(dt.timezone.utc).date()  # New York's day is within a day of it
+    period = f"from={today - dt.timedelta(days=1)}&to={today + dt.timedelta(days=1)}"
+    response = requests.get(f"{feedback_stack.config.gateway_url}/api/results?{period}",
+                            headers={"Authorization": f"Bearer {E2E_API_KEY}"}, timeout=30)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    totals = report["totals"]
+    assert (totals["feedback_asked"], totals["feedback_answers"], totals["feedback_mean_score"]) == (1, 1, 5.0)
+    assert [(c["score"], c["comment"]) for c in report["feedback_comments"]] == [(5, "clear and quick")]

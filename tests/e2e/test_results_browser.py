@@ -98,8 +98,13 @@ def test_results_count_the_conversations_in_the_api_and_the_page(stack, twilio, 
     row = page.locator('[data-testid="breakdown"] tr[data-key="sms"]')
     expect(row.locator('td[data-column="conversations"]')).to_have_text(f"{sms['conversations']:,}")
     expect(row.locator('td[data-column="promises"]')).to_have_text(f"{sms['promises']:,}")
+    # The borrower's word (the question is off in this stack's policy: whatever the API says).
+    expect(page.get_by_test_id("tile-feedback_asked")).to_have_text(f"{after['feedback_asked']:,}")
+    if not report["feedback_comments"]:
+        expect(page.get_by_test_id("feedback-comments")).to_have_text("No comments in this period.")
     # Chart.js drew both charts (no CSP refusal): canvases with a size.
-    assert page.evaluate("() => typeof Chart === 'function' && Chart.getChart('trend-chart') !== undefined")
+    assert page.evaluate("() => typeof Chart === 'function' && Chart.getChart('trend-chart') !== undefined"
+                         " && Chart.getChart('feedback-chart') !== undefined")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "results.png"), full_page=True)
     # An analyst cannot open the queue.

@@ -12,10 +12,16 @@ from sqlalchemy import select
 
 from server.feedback import QUESTION, THANKS, parse_rating
 from store.db import session_scope
-from store.feedback import summary
 from store.models import ContactAttempt, FeedbackRequest, Handoff, OutcomeKind
 from store.outcomes import record_outcome, set_opt_out
+from store.results import results
 from tests.app_support import copy_policy
+
+
+def around_today():
+    """A period holding today in every borrower's time zone (results count their days)."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    return today - dt.timedelta(days=1), today + dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -81,10 +87,13 @@ def test_a_rating_with_words_is_answered_by_the_gateway_and_redacted(client, agr
     [row] = stored()
     assert (row.status, row.score) == ("answered", 4)
     assert "Dana" not in row.comment and "555" not in row.comment and row.comment.startswith("quick, thanks.")
-    today = dt.datetime.utcnow().date()
     with session_scope() as session:
-        [day] = summary(session, today, today)
-    assert (day["asked"], day["answered"], day["mean_score"], day["scores"]["4"]) == (1, 1, 4.0, 1)
+        report = results(session, *around_today())
+    totals = report["totals"]
+    assert (totals["feedback_asked"], totals["feedback_answers"], totals["feedback_mean_score"]) == (1, 1, 4.0)
+    assert totals["feedback_scores"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}
+    [comment] = report["feedback_comments"]
+    assert (comment["score"], comment["channel"]) == (4, "sms") and comment["comment"].startswith("quick, thanks.")
 
 
 @pytest.mark.parametrize("kinds", [
@@ -162,11 +171,9 @@ def test_the_campaign_that_led_here_is_counted(client, agreeing_bot):
             local_date=now.date(), state="sent", not_before=now, sent_at=now - dt.timedelta(hours=2)))
     text(client, "friday")
     text(client, "2")
-    today = dt.datetime.utcnow().date()
     with session_scope() as session:
-        assert [(d["campaign"], d["answered"], d["mean_score"]) for d in summary(session, today, today)] == [
-            ("reminders", 1, 2.0)]
-        assert summary(session, today, today, campaign="other") == []
+        rows = results(session, *around_today(), by="campaign")["breakdown"]
+    assert [(r["key"], r["feedback_answers"], r["feedback_mean_score"]) for r in rows] == [("reminders", 1, 2.0)]
 
 
 @pytest.mark.parametrize("body, expected", [

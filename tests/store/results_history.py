@@ -10,6 +10,8 @@ Three accounts in three time zones, five conversations, period 2026-11-02..04:
   reports an opt-out outside any conversation.
 - LA (USD 200.00) writes in before any sent attempt (its first was blocked), promises
   100.00 by Nov 6, pays 30.00 and asks for a person; a later SMS reaches someone else.
+- The question after an agreement: NY rates its SMS conversation 4 with a comment; LA's is
+  asked and passed over; NY's call would have had one, but the sender refused it.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from store.models import (
     AttemptState,
     ContactAttempt,
     Conversation,
+    FeedbackRequest,
+    FeedbackStatus,
     Handoff,
     Message,
     Outcome,
@@ -123,5 +127,13 @@ def build(session) -> None:
                 paid_on=dt.date(2026, 11, 4), source="csv"),
         Payment(reference="p4", account_id=la.account_id, amount=Decimal("30.00"), currency="USD",
                 paid_on=dt.date(2026, 11, 5), source="api"),
+        FeedbackRequest(conversation_id="c-1", account_id=ny.account_id, campaign="reminders", channel="sms",
+                        outcome="promise", status=FeedbackStatus.ANSWERED, score=4, comment="quick and easy",
+                        asked_at=at(2, 15, 6), answered_at=at(2, 15, 9)),
+        FeedbackRequest(conversation_id="c-5", account_id=la.account_id, channel="sms", outcome="promise",
+                        status=FeedbackStatus.PASSED, asked_at=at(2, 17, 11)),
+        FeedbackRequest(conversation_id="c-2", account_id=ny.account_id, campaign="overdue_calls",
+                        channel="voice", outcome="promise", status=FeedbackStatus.NOT_SENT,
+                        reason="opted_out", asked_at=at(4, 5, 21)),
     ])
     session.flush()

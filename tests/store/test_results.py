@@ -83,10 +83,26 @@ def test_breakdowns_by_stage_channel_and_language(report):
     assert languages == {"en": (4, 0, 0), "zh": (1, 1, 2)}
 
 
+def test_the_borrowers_word_counts_with_its_conversation(report):
+    totals = report()["totals"]
+    # NY's call was never asked (the sender refused): no question, so not counted.
+    assert (totals["feedback_asked"], totals["feedback_answers"], totals["feedback_answer_rate"],
+            totals["feedback_mean_score"]) == (2, 1, 0.5, 4.0)
+    assert totals["feedback_scores"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}
+    rows = {row["key"]: row for row in report("campaign")["breakdown"]}
+    assert (rows["reminders"]["feedback_asked"], rows["reminders"]["feedback_mean_score"]) == (1, 4.0)
+    assert (rows["(none)"]["feedback_asked"], rows["(none)"]["feedback_mean_score"]) == (1, None)
+    assert [day["feedback_asked"] for day in report()["days"]] == [2, 0, 0]
+    assert report()["feedback_comments"] == [{
+        "day": "2026-11-02", "channel": "sms", "language": "en", "campaign": "reminders", "score": 4,
+        "comment": "quick and easy"}]
+
+
 def test_a_later_period_sees_none_of_it(report):
     later = report(start=history.END.replace(day=10), end=history.END.replace(day=12))
     assert later["totals"]["conversations"] == 0
     assert later["totals"]["contact_rate"] is None
+    assert later["totals"]["feedback_mean_score"] is None and later["feedback_comments"] == []
     assert len(later["days"]) == 3
 
 

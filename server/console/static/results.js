@@ -1,5 +1,6 @@
 // The results page: reads /console/api/results with the filters the page shows (from its
-// query string, or the defaults) and draws the funnel, the outcome tiles, the trend per day and the breakdown.
+// query string, or the defaults) and draws the funnel, the outcome tiles, the borrower's ratings and
+// comments, the trend per day and the breakdown.
 // Numbers are always written as text; charts are Chart.js (vendored) on <canvas>.
 (function () {
   "use strict";
@@ -112,6 +113,37 @@
       el("dd", { "class": "small", "data-testid": "tile-handoffs_by_reason", text: reasons.join(", ") || "none" })]));
   }
 
+  function feedback(report) {
+    var totals = report.totals;
+    var list = document.querySelector('[data-testid="feedback"]');
+    list.textContent = "";
+    [["feedback_asked", "Questions asked"], ["feedback_answers", "Ratings", "feedback_answer_rate"]].forEach(function (tile) {
+      var dd = el("dd", { "data-testid": "tile-" + tile[0], text: count(totals[tile[0]]) });
+      if (tile[2]) dd.appendChild(el("small", { text: " " + percent(totals[tile[2]]) }));
+      list.appendChild(el("div", {}, [el("dt", { text: tile[1] }), dd]));
+    });
+    var mean = totals.feedback_mean_score;
+    list.appendChild(el("div", {}, [el("dt", { text: "Mean rating (1-5)" }),
+      el("dd", { "data-testid": "tile-feedback_mean_score", text: mean === null ? "–" : mean.toFixed(2) })]));
+    var scores = ["1", "2", "3", "4", "5"];
+    draw("feedback-chart", {
+      type: "bar",
+      data: { labels: scores, datasets: [{ label: "Ratings", backgroundColor: "#1b7f3b",
+              data: scores.map(function (s) { return totals.feedback_scores[s]; }) }] },
+      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+    var comments = document.querySelector('[data-testid="feedback-comments"]');
+    comments.textContent = "";
+    report.feedback_comments.forEach(function (c) {
+      comments.appendChild(el("li", {}, [
+        el("strong", { text: c.score + "/5" }),
+        el("span", { text: " " + c.comment + " " }),
+        el("small", { "class": "muted", text: [c.day, c.channel, c.language, c.campaign].join(" · ") })
+      ]));
+    });
+    if (!report.feedback_comments.length) comments.appendChild(el("li", { "class": "muted", text: "No comments in this period." }));
+  }
+
   function trend(days) {
     function series(key, label, color) {
       return { label: label, data: days.map(function (d) { return withAgreed(d)[key]; }), borderColor: color,
@@ -159,6 +191,7 @@
       document.getElementById("period").textContent = report.from + " to " + report.to;
       funnel(withAgreed(report.totals));
       tiles(report.totals);
+      feedback(report);
       trend(report.days);
       breakdown(report);
       page.dataset.loaded = "true";
