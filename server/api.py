@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from server import services
+from server.api_auth import json_error, requires_api_key
 from server.api_input import BadInput, parse_instant, request_json
 from store.accounts import E164, grant_once, import_records
 from store.consents import CHANNELS, REVOKED_BY, consent_state, latest, revoke
@@ -21,41 +21,20 @@ bp = Blueprint("api", __name__)
 BODY_HELP = 'expected a JSON list of accounts, or {"accounts": [...]}'
 
 
-def _error(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = "Bearer"
-    return response
-
-
-def _authorised():
-    """None when the caller may proceed, else the error response."""
-    api_key = services().settings.api_key
-    if not api_key:  # never open by default
-        return _error(503, "API_KEY not configured")
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), api_key.encode()):
-        return _error(401, "missing or wrong API key (Authorization: Bearer <API_KEY>)")
-    return None
-
-
 @bp.app_errorhandler(BadInput)
 def _bad_input(error: BadInput):
     """Any route's unreadable input (server/api_input.py): a 400 that says why."""
-    return _error(400, error.message)
+    return json_error(400, error.message)
 
 
 @bp.post("/api/accounts")
+@requires_api_key
 def import_accounts():
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     data = request_json(BODY_HELP)
     if isinstance(data, dict) and "accounts" in data:
         data = data["accounts"]
     if not isinstance(data, list):
-        return _error(400, f"body is not valid JSON or has the wrong shape: {BODY_HELP}")
+        return json_error(400, f"body is not valid JSON or has the wrong shape: {BODY_HELP}")
     with session_scope() as session:
         report = import_records(session, data, recorded_by="api",
                                 **services().policy.account_import_options())
@@ -116,11 +95,9 @@ def _consent_item(session, item, now) -> str:
 
 
 @bp.post("/api/consents")
+@requires_api_key
 def record_consents():
     """Consent to automated contact, given or revoked, into the consent ledger."""
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     data = request_json(CONSENT_HELP)
     items = data if isinstance(data, list) else [data]
     now = dt.datetime.now(dt.timezone.utc)

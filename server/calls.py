@@ -34,7 +34,7 @@ from campaigns.gate import decide
 from campaigns.outbound import record_call
 from lending.compliance import AUTOMATED, Blocked
 from server import services
-from server.api import _authorised, _error
+from server.api_auth import json_error, requires_api_key
 from server.api_input import request_json
 from server.config import Settings
 from store.db import session_scope
@@ -185,18 +185,16 @@ def _failed(call_id: int, attempt_id: int, reason: str) -> None:
 # -- POST /api/calls -------------------------------------------------------------------------
 
 @bp.post("/api/calls")
+@requires_api_key
 def api_place_call():
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     data = request_json(CALL_HELP)
     account_id = data.get("account_id") if isinstance(data, dict) else None
     if not isinstance(account_id, str) or not account_id.strip():
-        return _error(400, CALL_HELP)
+        return json_error(400, CALL_HELP)
     try:
         placed = place_call(account_id.strip(), placed_by="api")
     except LookupError:
-        return _error(404, f"no account {account_id!r}")
+        return json_error(404, f"no account {account_id!r}")
     except CallRefused as exc:
         decision = exc.decision
         response = jsonify({
@@ -207,7 +205,7 @@ def api_place_call():
         response.status_code = 409
         return response
     except CallFailed as exc:
-        return _error(502, str(exc))
+        return json_error(502, str(exc))
     response = jsonify(asdict(placed))
     response.status_code = 201
     return response

@@ -34,7 +34,7 @@ from campaigns.runtime import Runtime
 from campaigns.scheduling import follow_up_promises, schedule
 from lending.policy import WEEKDAYS
 from server import services
-from server.api import _authorised, _error
+from server.api_auth import json_error, requires_api_key
 from server.api_input import parse_instant, request_json, row_id
 from server.signature import twilio_signed
 from store.db import session_scope
@@ -88,15 +88,13 @@ def status_callback() -> Response:
 def _campaign_or_404(campaign_id: str):
     found = campaigns().get(campaign_id)
     if found is None:
-        return None, _error(404, f"no campaign {campaign_id!r}; known: {', '.join(sorted(campaigns()))}")
+        return None, json_error(404, f"no campaign {campaign_id!r}; known: {', '.join(sorted(campaigns()))}")
     return found, None
 
 
 @bp.get("/api/campaigns")
+@requires_api_key
 def list_campaigns():
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     return jsonify([
         {"id": c.id, "name": c.name, "channel": c.channel,
          "stages": {name: stage.kind for name, stage in c.stages.items()}}
@@ -105,10 +103,8 @@ def list_campaigns():
 
 
 @bp.get("/api/campaigns/<campaign_id>/preview")
+@requires_api_key
 def preview_campaign(campaign_id: str):
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     campaign, missing = _campaign_or_404(campaign_id)
     if missing is not None:
         return missing
@@ -120,16 +116,14 @@ def preview_campaign(campaign_id: str):
 
 
 @bp.get("/api/campaigns/<campaign_id>/experiments")
+@requires_api_key
 def campaign_experiments(campaign_id: str):
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     campaign, missing = _campaign_or_404(campaign_id)
     if missing is not None:
         return missing
     stage = request.args.get("stage") or None
     if stage is not None and stage not in campaign.experiments:
-        return _error(404, f"no experiment in stage {stage!r}; stages with one: "
+        return json_error(404, f"no experiment in stage {stage!r}; stages with one: "
                            f"{', '.join(campaign.experiments) or 'none'}")
     with session_scope() as session:
         results = campaign_results(session, campaign, utc_now(), stage)
@@ -137,50 +131,44 @@ def campaign_experiments(campaign_id: str):
 
 
 @bp.post("/api/campaigns/<campaign_id>/run")
+@requires_api_key
 def run_campaign(campaign_id: str):
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     campaign, missing = _campaign_or_404(campaign_id)
     if missing is not None:
         return missing
     body = request_json(RUN_HELP, required=False) or {}
     if not isinstance(body, dict):
-        return _error(400, RUN_HELP)
+        return json_error(400, RUN_HELP)
     at = parse_instant(body.get("at"), now=utc_now())
     try:
         rt = campaign_runtime()
     except CampaignError as exc:
-        return _error(503, str(exc))
+        return json_error(503, str(exc))
     report = schedule(rt, campaign, at, actor="api")
     log.info("campaign %s run %s: %d scheduled", campaign.id, report.run_id, report.scheduled)
     return jsonify(report.as_dict())
 
 
 @bp.get("/api/campaigns/runs/<run_id>")
+@requires_api_key
 def run_progress(run_id: str):
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     with session_scope() as session:
         counts = progress(session, run_id=run_id)
     if not counts["total"]:
-        return _error(404, f"no attempts for run {run_id!r}")
+        return json_error(404, f"no attempts for run {run_id!r}")
     return jsonify({"run_id": run_id, **counts})
 
 
 @bp.post("/api/payments")
+@requires_api_key
 def post_payments():
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     data = request_json(PAYMENTS_HELP)
     if isinstance(data, dict) and "payments" in data:
         data = data["payments"]
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        return _error(400, PAYMENTS_HELP)
+        return json_error(400, PAYMENTS_HELP)
     now = utc_now()
     with session_scope() as session:
         report = import_payments(session, data, "api", now)
@@ -190,14 +178,12 @@ def post_payments():
 
 
 @bp.post("/api/promises/review")
+@requires_api_key
 def review_promises():
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     try:
         rt = campaign_runtime()
     except CampaignError as exc:
-        return _error(503, str(exc))
+        return json_error(503, str(exc))
     return jsonify(follow_up_promises(rt, utc_now(), actor="api"))
 
 
@@ -232,24 +218,22 @@ class WindowIn(BaseModel):
 
 
 @bp.put("/api/accounts/<account_id>/inconvenient-times")
+@requires_api_key
 def put_inconvenient_times(account_id: str):
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     data = request_json(WINDOWS_HELP)
     if not isinstance(data, list):
-        return _error(400, WINDOWS_HELP)
+        return json_error(400, WINDOWS_HELP)
     if not all(isinstance(item, dict) for item in data):
-        return _error(400, "each inconvenient time is an object with weekdays, start and end")
+        return json_error(400, "each inconvenient time is an object with weekdays, start and end")
     try:
         windows = [WindowIn(**item) for item in data]
     except ValidationError as exc:
-        return _error(400, "; ".join(
+        return json_error(400, "; ".join(
             f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in exc.errors()
         ))
     with session_scope() as session:
         if session.get(Account, account_id) is None:
-            return _error(404, f"no account {account_id!r}")
+            return json_error(404, f"no account {account_id!r}")
         session.execute(delete(InconvenientTime).where(InconvenientTime.account_id == account_id))
         for window in windows:
             session.add(InconvenientTime(account_id=account_id, weekdays=",".join(window.weekdays),

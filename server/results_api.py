@@ -13,7 +13,7 @@ import datetime as dt
 
 from flask import Blueprint, jsonify, request
 
-from server.api import _authorised, _error
+from server.api_auth import json_error, requires_api_key
 from store.db import session_scope
 from store.results import ResultsError, check_dimension, parse_period, results
 
@@ -30,11 +30,9 @@ def report_for(args) -> dict:
 
 
 @bp.get("/api/results")
+@requires_api_key
 def results_api():
-    refusal = _authorised()
-    if refusal is not None:
-        return refusal
     try:
         return jsonify(report_for(request.args))
     except ResultsError as error:
-        return _error(400, str(error))
+        return json_error(400, str(error))

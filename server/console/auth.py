@@ -28,7 +28,6 @@ from flask import (
     Flask,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -43,6 +42,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from server import services
+from server.api_auth import json_error
 from server.config import Settings
 from server.console import bp
 from store import console_sessions
@@ -109,65 +109,38 @@ def wants_json() -> bool:
     return request.path.startswith("/console/api/")
 
 
-def _error(status: int, message: str):
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
 def _unauthorized():
     if wants_json():
-        return _error(401, "sign in first")
+        return json_error(401, "sign in first")
     query = request.query_string.decode("latin-1")  # a bookmarked view keeps its filters
     return redirect(url_for("console.login", next=request.path + (f"?{query}" if query else "")))
 
 
-def console_access(view: Callable) -> Callable:
-    """Signed in, as an agent or a supervisor."""
+def requires_role(roles, refusal: str) -> Callable:
+    """A view for people signed in with one of `roles`. Anyone else signs in first (401 or
+    the sign-in page), or is refused: a 403 that says `refusal` (JSON), or the page that says
+    there is nothing here for their role."""
 
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return _unauthorized()
-        if current_user.role not in CONSOLE_ROLES:
-            if wants_json():
-                return _error(403, "your role has no access to conversations")
-            return render_template("console/no_access.html"), 403
-        return view(*args, **kwargs)
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return _unauthorized()
+            if current_user.role not in roles:
+                if wants_json():
+                    return json_error(403, refusal)
+                return render_template("console/no_access.html"), 403
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
 
-
-def trainer_access(view: Callable) -> Callable:
-    """Signed in, as a trainer or a supervisor: the NLU inbox."""
-
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return _unauthorized()
-        if current_user.role not in TRAINER_ROLES:
-            if wants_json():
-                return _error(403, "the NLU inbox is for trainers and supervisors")
-            return render_template("console/no_access.html"), 403
-        return view(*args, **kwargs)
-
-    return wrapped
+    return decorator
 
 
-def results_access(view: Callable) -> Callable:
-    """Signed in, as an analyst or a supervisor: the results (read-only)."""
-
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return _unauthorized()
-        if current_user.role not in RESULTS_ROLES:
-            if wants_json():
-                return _error(403, "the results are for analysts and supervisors")
-            return render_template("console/no_access.html"), 403
-        return view(*args, **kwargs)
-
-    return wrapped
+console_access = requires_role(CONSOLE_ROLES, "your role has no access to conversations")
+trainer_access = requires_role(TRAINER_ROLES, "the NLU inbox is for trainers and supervisors")
+results_access = requires_role(RESULTS_ROLES, "the results are for analysts and supervisors")
+supervisor_only = requires_role((AgentRole.SUPERVISOR,), "only a supervisor may do this")
 
 
 def home_page() -> str:
@@ -177,18 +150,6 @@ def home_page() -> str:
     if current_user.is_authenticated and current_user.role == AgentRole.ANALYST:
         return url_for("console.results_page")
     return url_for("console.queue_page")
-
-
-def supervisor_only(view: Callable) -> Callable:
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return _unauthorized()
-        if not current_user.is_supervisor:
-            return _error(403, "only a supervisor may do this")
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _attempted_username() -> str:
@@ -277,7 +238,7 @@ def _check_csrf() -> None:
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error: CSRFError):
     if wants_json():
-        return _error(400, "the page is out of date (CSRF token); reload it")
+        return json_error(400, "the page is out of date (CSRF token); reload it")
     flash("The page was out of date; please try again.")
     return render_template("console/login.html"), 400
 

@@ -19,6 +19,7 @@ import io
 from flask import Response, jsonify, render_template, request
 from flask_login import current_user
 
+from server.api_auth import json_error
 from server.console import bp
 from server.console.auth import results_access
 from server.results_api import report_for
@@ -82,9 +83,7 @@ def results_json():
     try:
         return jsonify(report_for(request.args))
     except ResultsError as error:
-        response = jsonify({"error": str(error)})
-        response.status_code = 400
-        return response
+        return json_error(400, str(error))
 
 
 @bp.get("/results.csv")
