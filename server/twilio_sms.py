@@ -29,8 +29,7 @@ from server.rasa_client import BotReply, RasaUnavailable
 from server.signature import twilio_signed
 from server.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
 from server.webhook_input import twilio_field
-from store.accounts import get_account
-from store.conversations import current_conversation
+from store.conversations import conversation_language, current_conversation
 from store.db import session_scope
 from store.handoffs import enqueue
 from store.identity import active_lock, hold_answer, pending_question, set_pending_question
@@ -199,7 +198,7 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
             log.info("message %s: duplicate, already stored", inbound.sid)
             return Route(conversation.id, None, [])
 
-        language = _account_language(session, conversation)
+        language = conversation_language(session, conversation.id)
         keyword = classify(inbound.body)
         held: Optional[_Held] = None
         asked_identity = False
@@ -276,11 +275,6 @@ def locked_reply(policy, language: Optional[str]) -> str:
     """What an account under an identity lock is told, on any message."""
     return gateway_reply("identity_locked", language, lender_name=policy.lender.name,
                          support_phone=policy.lender.support_phone)
-
-
-def _account_language(session, conversation) -> Optional[str]:
-    account = get_account(session, conversation.account_id) if conversation.account_id else None
-    return account.language if account is not None else None
 
 
 def _apply_keyword(session, keyword: Keyword, inbound: Inbound, conversation) -> None:
