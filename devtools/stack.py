@@ -34,7 +34,7 @@ import requests
 from sqlalchemy.engine import make_url
 
 from bot.language.languages import ENGLISH
-from bot.training import LANGUAGES, ROOT, ensure_models, model_path, rasa_env
+from bot.training import LANGUAGES, ROOT, ensure_models, model_path, rasa_command, rasa_env
 from deployment import GATEWAY_SECRETS, ConfigError, require_secrets
 from devtools import terminal
 
@@ -179,7 +179,7 @@ class Stack:
         }
         for lang in self.models:
             commands[c.rasa_name(lang)] = [
-                str(bin_dir / "rasa"), "run", "--enable-api", "--port", str(c.rasa_port_of(lang)),
+                *rasa_command(), "run", "--enable-api", "--port", str(c.rasa_port_of(lang)),
                 "--model", str(self.models[lang]), "--endpoints", endpoints,
                 "--credentials", "credentials.yml", "--interface", "127.0.0.1",
                 "--auth-token", self.secrets["RASA_TOKEN"]]
