@@ -48,26 +48,31 @@ def twilio(stack):
     return SimulatedTwilio(stack.config.gateway_url, DEV_TWILIO_AUTH_TOKEN)
 
 
-@pytest.fixture
-def borrower(stack):
-    """A fresh account, 14 days overdue, with its own phone number."""
-    # Another module's stack may have pointed this process at its own store since.
-    store.db.connect(stack.config.database_url)
-    phone = f"+1555020{next(_phones):04d}"
+def load_borrower(database_url: str, account_id: str, phone: str, zone: str = "America/New_York") -> dict:
+    """Dana Rivers (born 1988-03-14, ID ending 4821), $453.50 and 14 days overdue, loaded into
+    the store at `database_url` (another module's stack may have pointed this process at its
+    own store since)."""
+    store.db.connect(database_url)
     account = {
-        "account_id": f"E2E-{phone[-4:]}", "name": "Dana Rivers", "phone": phone,
-        "timezone": "America/New_York", "language": "en", "currency": "USD",
+        "account_id": account_id, "name": "Dana Rivers", "phone": phone,
+        "timezone": zone, "language": "en", "currency": "USD",
         "principal": "420.00", "interest": "18.50", "fees": "15.00",
         # 14 days by the borrower's calendar, which the bot counts in (not the machine's UTC date)
-        "due_date": (local_today("America/New_York") - dt.timedelta(days=14)).isoformat(),
+        "due_date": (local_today(zone) - dt.timedelta(days=14)).isoformat(),
         "birth_date": "1988-03-14", "id_last4": "4821",
         # Consent to automated texts and calls, as given with the loan application.
         "consent_sms": "2026-01-05T10:00:00Z", "consent_voice": "2026-01-05T10:00:00Z",
     }
     with store.db.session_scope() as session:
-        report = import_records(session, [account])
-    assert report.errors == []
+        assert import_records(session, [account]).errors == []
     return account
+
+
+@pytest.fixture
+def borrower(stack):
+    """A fresh account, 14 days overdue, with its own phone number."""
+    phone = f"+1555020{next(_phones):04d}"
+    return load_borrower(stack.config.database_url, f"E2E-{phone[-4:]}", phone)
 
 
 def outbox_for(phone: str, after_id: int = 0):

@@ -13,15 +13,13 @@ import yaml
 from sqlalchemy import select
 
 import store.db
-from bot.language import local_today
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
 from server.config import DEV_TWILIO_AUTH_TOKEN
 from server.feedback import QUESTION, THANKS
-from store.accounts import import_records
 from store.models import FeedbackRequest
 from tests.app_support import copy_policy
-from tests.e2e.conftest import E2E_API_KEY, PORT_BASE, outbox_for, outcomes
+from tests.e2e.conftest import E2E_API_KEY, PORT_BASE, load_borrower, outbox_for, outcomes
 from tests.e2e.test_sms_conversations import say, verify
 
 pytestmark = pytest.mark.e2e
@@ -47,16 +45,7 @@ def feedback_stack(tmp_path_factory):
 
 
 def test_after_a_plan_the_question_comes_and_a_rating_is_thanked(feedback_stack):
-    store.db.connect(feedback_stack.config.database_url)
-    borrower = {
-        "account_id": "E2E-FB-1", "name": "Dana Rivers", "phone": "+15550209001",
-        "timezone": "America/New_York", "language": "en", "currency": "USD",
-        "principal": "420.00", "interest": "18.50", "fees": "15.00",
-        "due_date": (local_today("America/New_York") - dt.timedelta(days=14)).isoformat(),
-        "birth_date": "1988-03-14", "id_last4": "4821",
-    }
-    with store.db.session_scope() as session:
-        assert import_records(session, [borrower]).errors == []
+    borrower = load_borrower(feedback_stack.config.database_url, "E2E-FB-1", "+15550209001")
     twilio = SimulatedTwilio(feedback_stack.config.gateway_url, DEV_TWILIO_AUTH_TOKEN)
     verify(twilio, borrower)
     say(twilio, borrower, "can i pay it off over 3 months")

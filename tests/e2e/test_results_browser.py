@@ -13,10 +13,8 @@ import requests
 from playwright.sync_api import expect
 
 import store.db
-from bot.language import local_today
-from store.accounts import import_records
 from store.agents import save_agent
-from tests.e2e.conftest import E2E_API_KEY, _phones, outcomes
+from tests.e2e.conftest import E2E_API_KEY, _phones, load_borrower, outcomes
 from tests.e2e.test_console_browser import SCREENSHOTS, browser  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -26,20 +24,10 @@ FIGURES = ("conversations", "right_party_contacts", "promises", "opt_outs")
 
 
 def new_borrower(stack) -> dict:
-    store.db.connect(stack.config.database_url)
     # Its own numbers: pytest loads conftest.py apart from `tests.e2e.conftest`, so the counter
     # imported from there starts again at the numbers the `borrower` fixture hands out.
     phone = f"+1555021{next(_phones):04d}"
-    account = {
-        "account_id": f"RES-{phone[-4:]}", "name": "Dana Rivers", "phone": phone,
-        "timezone": "America/New_York", "language": "en", "currency": "USD",
-        "principal": "420.00", "interest": "18.50", "fees": "15.00",
-        "due_date": (local_today("America/New_York") - dt.timedelta(days=14)).isoformat(),
-        "birth_date": "1988-03-14", "id_last4": "4821",
-    }
-    with store.db.session_scope() as session:
-        assert import_records(session, [account]).errors == []
-    return account
+    return load_borrower(stack.config.database_url, f"RES-{phone[-4:]}", phone)
 
 
 def verified(twilio, phone) -> str:

@@ -14,9 +14,8 @@ from sqlalchemy import select
 import store.db
 from actions.handoff import agents_available
 from lending.policy import load_policy
-from store.accounts import import_records
 from store.models import AuditEvent, Conversation, Handoff, Message, Outcome, VoiceCall
-from tests.e2e.conftest import AGENT_PHONE, E2E_API_KEY, outbox_for
+from tests.e2e.conftest import AGENT_PHONE, E2E_API_KEY, load_borrower, outbox_for
 
 pytestmark = pytest.mark.e2e
 
@@ -37,22 +36,10 @@ def daytime_zone() -> str:
 
 @pytest.fixture
 def borrower(stack):
-    store.db.connect(stack.config.database_url)
-    zone = daytime_zone()
-    today = dt.datetime.now(ZoneInfo(zone)).date()
+    # Calls in the assistant's voice need consent on record (TCPA; the gate's no_consent):
+    # load_borrower records it.
     phone = f"+1555030{next(_phones):04d}"
-    account = {
-        "account_id": f"V2E-{phone[-4:]}", "name": "Dana Rivers", "phone": phone,
-        "timezone": zone, "language": "en", "currency": "USD",
-        "principal": "420.00", "interest": "18.50", "fees": "15.00",
-        "due_date": (today - dt.timedelta(days=14)).isoformat(),
-        "birth_date": "1988-03-14", "id_last4": "4821",
-        # Calls in the assistant's voice need consent on record (TCPA; the gate's no_consent).
-        "consent_sms": "2026-01-05T10:00:00Z", "consent_voice": "2026-01-05T10:00:00Z",
-    }
-    with store.db.session_scope() as session:
-        assert import_records(session, [account]).errors == []
-    return account
+    return load_borrower(stack.config.database_url, f"V2E-{phone[-4:]}", phone, daytime_zone())
 
 
 def place_call(stack, borrower):
