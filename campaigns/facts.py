@@ -31,6 +31,7 @@ class AccountFacts:
     status: str
     tags: FrozenSet[str] = frozenset()
     jurisdiction: Optional[str] = None  # None: the policy's profile
+    vulnerable: bool = False  # the account's flag (store.models.Account.vulnerable)
 
     @property
     def borrower(self) -> Borrower:
@@ -60,6 +61,7 @@ _COLUMNS = (
     Account.account_id, Account.name, Account.phone, Account.timezone, Account.language,
     Account.currency, type_coerce(Account.principal, BigInteger), type_coerce(Account.interest, BigInteger),
     type_coerce(Account.fees, BigInteger), Account.due_date, Account.status, Account.jurisdiction,
+    Account.vulnerable,
 )
 
 
@@ -92,12 +94,12 @@ def iter_accounts(
     result = session.execute(query.execution_options(yield_per=chunk))
     for row in result:
         (account_id, name, phone, timezone, language, currency, principal, interest, fees,
-         due_date, status, jurisdiction) = row
+         due_date, status, jurisdiction, vulnerable) = row
         yield AccountFacts(
             account_id=account_id, name=name, phone=phone, timezone=timezone, language=language,
             currency=currency, balance=(Decimal(principal + interest + fees) * CENT),
             due_date=due_date, status=status, tags=tags.get(account_id, empty),
-            jurisdiction=jurisdiction,
+            jurisdiction=jurisdiction, vulnerable=bool(vulnerable),
         )
 
 

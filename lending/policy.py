@@ -122,6 +122,7 @@ class Instalments(_Strict):
     down_payment_percent: conint(ge=0, le=90) = 0
     first_instalment_in_days: conint(ge=0, le=60) = 7
     max_active_plans: conint(ge=1) = 1
+    grace_days: conint(ge=0, le=30) = 3  # an instalment unpaid this long after its date breaks the plan
 
     @root_validator(skip_on_failure=True)
     def _range(cls, values):
@@ -140,12 +141,23 @@ class Deferral(_Strict):
 
 class Promise(_Strict):
     max_days_ahead: conint(ge=0, le=90)
+    grace_days: conint(ge=0, le=30) = 0  # a promise unpaid this long after its date is broken
 
 
 class Hardship(_Strict):
+    """Relief for a borrower in hardship (lending/relief.py), offered by the bot and agents."""
+
     fee_waiver: bool
-    reduced_payment_percent: conint(ge=0, le=100)
+    reduced_payment_percent: conint(ge=0, le=100)  # instalments may be this much smaller than a plan's
     handoff: bool
+    breathing_space_days: conint(ge=0, le=90) = 0  # 0: not offered
+
+
+class Vulnerability(_Strict):
+    """Borrowers flagged vulnerable (accounts file, an agent, or the bot after a hardship)."""
+
+    exclude_from_campaigns: bool = True  # no automated campaign texts or calls
+    route_to_agents: bool = True  # their messages go to a person rather than the bot
 
 
 class Identity(_Strict):
@@ -327,6 +339,7 @@ class Policy(_Strict):
     deferral: Deferral
     promise: Promise
     hardship: Hardship
+    vulnerability: Vulnerability = Vulnerability()
     identity: Identity
     conversation: Conversation
     handoff: Handoff
@@ -335,6 +348,10 @@ class Policy(_Strict):
     feedback: Feedback = Feedback()
     profile: Jurisdiction  # the default profile: accounts without a jurisdiction of their own
     jurisdictions: Dict[str, Jurisdiction] = {}  # every profile in lender/jurisdictions/
+
+    def grace_days(self, kind: str) -> int:
+        """Days after a due date an arrangement's payment still counts as on time."""
+        return self.promise.grace_days if kind == "promise" else self.instalments.grace_days
 
     def payment_link(self, account_ref: str) -> str:
         return self.payments.link_template.format(account_ref=account_ref)

@@ -49,6 +49,8 @@ class AccountRecord(BaseModel):
     # time; without a zone, UTC). Left out or empty: nothing is recorded.
     consent_sms: Optional[dt.datetime] = None
     consent_voice: Optional[dt.datetime] = None
+    # The lender's vulnerability flag (true/false); left out or empty, the account keeps its own.
+    vulnerable: Optional[bool] = None
 
     class Config:
         extra = Extra.forbid
@@ -158,7 +160,7 @@ def import_records(
             ]))
             continue
         seen.add(record.account_id)
-        fields = record.dict(exclude={"tags", "consent_sms", "consent_voice", "jurisdiction"})
+        fields = record.dict(exclude={"tags", "consent_sms", "consent_voice", "jurisdiction", "vulnerable"})
         existing = session.get(Account, record.account_id)
         if existing is None:
             session.add(Account(**fields, status=AccountStatus.ACTIVE,
@@ -170,6 +172,9 @@ def import_records(
             if record.jurisdiction:
                 existing.jurisdiction = record.jurisdiction
             report.updated += 1
+        if record.vulnerable is not None:
+            session.flush()
+            session.get(Account, record.account_id).vulnerable = record.vulnerable
         if record.tags is not None:
             set_tags(session, record.account_id, record.tags)
         for channel, at in (("sms", record.consent_sms), ("voice", record.consent_voice)):

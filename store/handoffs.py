@@ -47,9 +47,12 @@ NOT_AGREEMENTS = {OutcomeKind.ESCALATION, OutcomeKind.VERIFIED, OutcomeKind.IDEN
 
 
 def is_vulnerable(session: Session, account_id: Optional[str]) -> bool:
-    """A hardship was ever recorded for the account (the record of vulnerability)."""
+    """The account is flagged vulnerable, or a hardship was ever recorded for it."""
     if not account_id:
         return False
+    account = session.get(Account, account_id)
+    if account is not None and account.vulnerable:
+        return True
     query = select(Outcome.id).where(
         Outcome.account_id == account_id, Outcome.kind == OutcomeKind.HARDSHIP
     )

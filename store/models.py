@@ -114,6 +114,10 @@ class Account(Base):
     # The jurisdiction profile the account is contacted under (lender/jurisdictions/<name>.yml);
     # None: the policy's own.
     jurisdiction = Column(StoredString(16), nullable=True)
+    # A borrower in a vulnerable situation (the lender's flag in the accounts file, an
+    # agent's, or the bot's after a hardship): no automated campaigns when the policy says
+    # so, and conversations go to a person (lending/arrangements.py).
+    vulnerable = Column(Boolean, nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -187,10 +191,13 @@ class OutcomeKind:
     ESCALATION = "escalation"
     PAYMENT_LINK = "payment_link"
     LEGAL = "legal"
+    RELIEF = "relief"  # hardship relief: details["relief"] is a reduced plan, fee waiver or breathing space
     ALL = {
         VERIFIED, IDENTITY_FAILED, PROMISE, PLAN, DEFERRAL, DISPUTE, ALREADY_PAID, HARDSHIP,
-        OPT_OUT, OPT_IN, WRONG_NUMBER, CALLBACK, ESCALATION, PAYMENT_LINK, LEGAL,
+        OPT_OUT, OPT_IN, WRONG_NUMBER, CALLBACK, ESCALATION, PAYMENT_LINK, LEGAL, RELIEF,
     }
+    # Agreements: recording one opens an Arrangement (store/arrangements.py).
+    AGREEMENTS = (PROMISE, PLAN, DEFERRAL, RELIEF)
 
 
 class Outcome(Base):
@@ -461,28 +468,93 @@ class Payment(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
-class PromiseState:
-    OPEN = "open"
-    KEPT = "kept"
-    BROKEN = "broken"
-    REPLACED = "replaced"  # a newer promise on the same account took its place
+class ArrangementKind:
+    """What the borrower agreed (lending/arrangements.py says what each does to contact)."""
+
+    PROMISE = "promise"  # one payment by a date
+    PLAN = "plan"  # monthly instalments that add up to the balance
+    DEFERRAL = "deferral"  # the due date moves; no overdue contact before the new one
+    REDUCED_PLAN = "reduced_plan"  # hardship: smaller instalments for a while
+    FEE_WAIVER = "fee_waiver"  # hardship: the fees are written off (complete at once)
+    BREATHING_SPACE = "breathing_space"  # hardship: no automated contact for N days
+    ALL = (PROMISE, PLAN, DEFERRAL, REDUCED_PLAN, FEE_WAIVER, BREATHING_SPACE)
+    WITH_SCHEDULE = (PROMISE, PLAN, REDUCED_PLAN)  # expected payments to meet
 
 
-class PaymentPromise(Base):
-    """Follow-up of a promise to pay (an Outcome of kind "promise"): kept once payments
-    since it was made cover its amount, broken when its date passes without them."""
+class ArrangementStatus:
+    PROPOSED = "proposed"  # waiting for a supervisor's approval
+    ACTIVE = "active"  # in good standing
+    COMPLETED = "completed"  # paid as agreed, or its time ran out (deferral, breathing space)
+    BROKEN = "broken"  # an expected payment missed past the grace days
+    CANCELLED = "cancelled"  # by an agent, or replaced by a newer arrangement
+    ALL = (PROPOSED, ACTIVE, COMPLETED, BROKEN, CANCELLED)
+    FINAL = (COMPLETED, BROKEN, CANCELLED)
 
-    __tablename__ = "payment_promises"
+
+class InstalmentStatus:
+    DUE = "due"  # not yet paid in full, grace not over
+    PAID = "paid"
+    PART_PAID = "part_paid"  # something paid, grace not over
+    MISSED = "missed"  # not paid in full by the end of the grace days
+    CANCELLED = "cancelled"  # its arrangement ended before it fell due
+    ALL = (DUE, PAID, PART_PAID, MISSED, CANCELLED)
+
+
+class Arrangement(Base):
+    """What the borrower agreed with the bot or an agent, through its life. Opened in the
+    transaction that records the agreement's Outcome; every transition is in the audit trail
+    (store/arrangements.py). `ends_on`: a deferral's new due date, the last day of breathing
+    space, or the last instalment's due date."""
+
+    __tablename__ = "arrangements"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    outcome_id = Column(Integer, ForeignKey("outcomes.id"), nullable=False, unique=True)
     account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False, index=True)
-    promised_on = Column(Date, nullable=False)
-    amount = Column(Money, nullable=False)
+    kind = Column(StoredString(20), nullable=False)
+    status = Column(StoredString(12), nullable=False, default=ArrangementStatus.ACTIVE)
+    outcome_id = Column(Integer, ForeignKey("outcomes.id"), nullable=True, unique=True)
+    conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
+    agreed_by = Column(StoredString(64), nullable=False)  # bot | agent:<name> | supervisor:<name>
+    approved_by = Column(StoredString(64), nullable=True)  # the supervisor, where the policy asks one
+    agreed_at = Column(DateTime, nullable=False, default=utcnow)
+    starts_on = Column(Date, nullable=False)  # the borrower's local day it was agreed
+    ends_on = Column(Date, nullable=True)
     currency = Column(StoredString(3), nullable=False)
-    made_at = Column(DateTime, nullable=False)
-    state = Column(StoredString(10), nullable=False, default=PromiseState.OPEN, index=True)
-    paid = Column(Money, nullable=True)
+    total = Column(Money, nullable=True)  # what the schedule expects in all
+    details = Column(JSON, nullable=False, default=dict)
+    status_reason = Column(StoredString(60), nullable=True)  # why it last changed status
+    status_changed_at = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_arrangements_status_account", "status", "account_id"),)
+
+
+class ArrangementInstalment(Base):
+    """One expected payment of an arrangement (a promise has one)."""
+
+    __tablename__ = "arrangement_instalments"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    arrangement_id = Column(Integer, ForeignKey("arrangements.id", ondelete="CASCADE"), nullable=False)
+    number = Column(Integer, nullable=False)  # 1, 2, ...
+    due_on = Column(Date, nullable=False)
+    amount = Column(Money, nullable=False)
+    paid = Column(Money, nullable=False, default=Decimal(0))
+    status = Column(StoredString(12), nullable=False, default=InstalmentStatus.DUE)
     settled_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("arrangement_id", "number", name="uq_arrangement_instalments_number"),
+        Index("ix_arrangement_instalments_due", "due_on", "status"),
+    )
+
+
+class PaymentAllocation(Base):
+    """How much of a payment went to which instalment (a payment may pay several)."""
+
+    __tablename__ = "payment_allocations"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    payment_id = Column(Integer, ForeignKey("payments.id"), nullable=False, index=True)
+    instalment_id = Column(Integer, ForeignKey("arrangement_instalments.id"), nullable=False, index=True)
+    amount = Column(Money, nullable=False)
 
 
 # --- voice calls (issue 3): the same conversation on the phone ---

@@ -7,22 +7,38 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store.arrangements import open_for_outcome
 from store.consents import record_consent
-from store.models import AuditEvent, ContactPreference, Outcome, OutcomeKind, utcnow
+from store.models import Account, AuditEvent, ContactPreference, Outcome, OutcomeKind, utcnow
 
 
 def record_outcome(
     session: Session, kind: str, *, account_id: Optional[str], conversation_id: Optional[str],
-    phone: Optional[str] = None, details: Optional[dict] = None,
+    phone: Optional[str] = None, details: Optional[dict] = None, actor: str = "bot",
 ) -> Outcome:
+    """Records what a conversation settled; an agreement (promise, plan, deferral, relief)
+    opens its arrangement in the same transaction, agreed by `details["by"]` or `actor`."""
     if kind not in OutcomeKind.ALL:
         raise ValueError(f"unknown outcome kind {kind!r}")
     outcome = Outcome(
         kind=kind, account_id=account_id, conversation_id=conversation_id, phone=phone,
-        details=details or {},
+        details=details or {}, created_at=utcnow(),
     )
     session.add(outcome)
+    if kind == OutcomeKind.HARDSHIP and account_id:
+        flag_vulnerable(session, account_id, actor=(details or {}).get("by") or actor, because=kind)
+    if kind in OutcomeKind.AGREEMENTS and account_id:
+        session.flush()
+        open_for_outcome(session, outcome, actor=(details or {}).get("by") or actor)
     return outcome
+
+
+def flag_vulnerable(session: Session, account_id: str, *, actor: str, because: str) -> None:
+    """Marks the account vulnerable (lending/arrangements.py and the gate read the flag)."""
+    account = session.get(Account, account_id)
+    if account is not None and not account.vulnerable:
+        account.vulnerable = True
+        audit(session, actor, "flagged_vulnerable", account_id=account_id, details={"because": because})
 
 
 def outcomes_for(session: Session, account_id: str, kind: Optional[str] = None) -> List[Outcome]:
