@@ -187,6 +187,20 @@ def standing(due_date: dt.date, arrangements: Iterable[ArrangementFacts], today:
     return Standing(effective, good, breathing, broken, arrangements)
 
 
+def date_move(due_on: dt.date, new_date: dt.date, today: dt.date, policy, moves_so_far: int):
+    """None when an instalment due `due_on` may move to `new_date`; else the Refusal."""
+    from lending.plans import Refusal
+
+    rules = policy.instalments
+    if moves_so_far >= rules.max_date_moves:
+        return Refusal("date_move_limit", f"A plan's dates can be moved {rules.max_date_moves} time(s).")
+    if new_date <= max(due_on, today - dt.timedelta(days=1)) or new_date < today:
+        return Refusal("date_move_not_later", "The new date must be later than the current one and not past.")
+    if (new_date - due_on).days > rules.max_date_move_days:
+        return Refusal("date_move_too_far", f"A date can move at most {rules.max_date_move_days} days.")
+    return None
+
+
 def deferral_ends(due_date: dt.date, days: int, today: dt.date) -> dt.date:
     """A deferral's new due date, counted from the due date or from today once it passed."""
     return max(due_date, today) + dt.timedelta(days=days)

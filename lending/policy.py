@@ -123,6 +123,8 @@ class Instalments(_Strict):
     first_instalment_in_days: conint(ge=0, le=60) = 7
     max_active_plans: conint(ge=1) = 1
     grace_days: conint(ge=0, le=30) = 3  # an instalment unpaid this long after its date breaks the plan
+    max_date_move_days: conint(ge=0, le=60) = 14  # how far the borrower may move one instalment
+    max_date_moves: conint(ge=0) = 1  # moves per arrangement
 
     @root_validator(skip_on_failure=True)
     def _range(cls, values):

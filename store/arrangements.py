@@ -128,6 +128,32 @@ def transition(session: Session, arrangement: Arrangement, to: str, *, actor: st
     _audit(session, actor, f"arrangement_{to}", arrangement, previous=previous, because=because)
 
 
+def cancel(session: Session, arrangement: Arrangement, *, actor: str, reason: str) -> None:
+    """An agent (or a supervisor) ends an arrangement; the ladder takes the account back."""
+    transition(session, arrangement, Status.CANCELLED, actor=actor, because=f"cancelled: {reason}"[:60])
+
+
+def move_instalment(session: Session, arrangement: Arrangement, number: int, new_date: dt.date, *,
+                    actor: str) -> ArrangementInstalment:
+    """Moves one instalment's date (the caller checked lending.arrangements.date_move first)
+    and counts the move on the arrangement."""
+    row = next((r for r in instalments_of(session, arrangement) if r.number == number), None)
+    if row is None or arrangement.status != Status.ACTIVE:
+        raise ValueError(f"arrangement {arrangement.id} has no open instalment {number}")
+    previous, row.due_on = row.due_on, new_date
+    arrangement.details = {**(arrangement.details or {}), "date_moves": date_moves(arrangement) + 1}
+    if arrangement.ends_on is None or new_date > arrangement.ends_on:
+        arrangement.ends_on = new_date
+    _audit(session, actor, "instalment_moved", arrangement, number=number,
+           previous=previous.isoformat(), to=new_date.isoformat())
+    session.flush()
+    return row
+
+
+def date_moves(arrangement: Arrangement) -> int:
+    return int((arrangement.details or {}).get("date_moves", 0))
+
+
 def instalments_of(session: Session, arrangement: Arrangement) -> List[ArrangementInstalment]:
     return list(session.execute(
         select(ArrangementInstalment).where(ArrangementInstalment.arrangement_id == arrangement.id)
