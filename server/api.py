@@ -1,15 +1,19 @@
-"""The operations API (accounts and consents in) and the health check."""
+"""The operations API (accounts and consents in, an account with its arrangements out) and the
+health check."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify
 
 from server import services
 from server.api_auth import json_error, requires_api_key
 from server.api_input import BadInput, parse_instant, request_json
-from store.accounts import E164, grant_once, import_records
+from lending import arrangements as lending_arrangements
+from store import arrangements
+from store.accounts import E164, balance_breakdown, get_account, grant_once, import_records
 from store.consents import CHANNELS, REVOKED_BY, consent_state, latest, revoke
 from store.db import session_scope
 from store.outcomes import audit
@@ -115,6 +119,39 @@ def record_consents():
               details={"recorded": len(results), "rejected": len(errors)})
     status = 200 if results or not errors else 400
     return jsonify({"results": results, "errors": errors}), status
+
+
+@bp.get("/api/accounts/<account_id>")
+@requires_api_key
+def account_view(account_id: str):
+    """The account as collection stands: balance, status, the due date the contact rules
+    count from, and every arrangement with its schedule. No identity facts, no phone."""
+    policy = services().policy
+    with session_scope() as session:
+        account = get_account(session, account_id)
+        if account is None:
+            return json_error(404, f"no account {account_id!r}")
+        today = dt.datetime.now(ZoneInfo(account.timezone)).date()
+        known = arrangements.facts(session, policy.grace_days, [account_id]).get(account_id, [])
+        standing = lending_arrangements.standing(account.due_date, known, today)
+        nxt = standing.good_standing.next_instalment(today) if standing.good_standing else None
+        body = {
+            "account_id": account.account_id, "status": account.status,
+            "currency": account.currency, "language": account.language,
+            "balance": {k: str(v) for k, v in balance_breakdown(account).items()},
+            "due_date": account.due_date.isoformat(),
+            "effective_due_date": standing.due_date.isoformat(),
+            "days_overdue": max(0, (today - standing.due_date).days),
+            "vulnerable": bool(account.vulnerable),
+            "breathing_space_until": (standing.breathing_space_until.isoformat()
+                                      if standing.breathing_space_until else None),
+            "next_instalment": ({"due_on": nxt.due_on.isoformat(), "amount": str(nxt.amount),
+                                 "amount_paid": str(nxt.paid), "number": nxt.number}
+                                if nxt else None),
+            "arrangements": [arrangements.as_json(session, a)
+                             for a in arrangements.for_account(session, account_id)],
+        }
+    return jsonify(body)
 
 
 @bp.get("/healthz")
