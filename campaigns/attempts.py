@@ -3,7 +3,8 @@
     scheduled --claim--> sending --Twilio took it--> sent --callbacks--> delivery:
         |                   |                               queued, sent, delivered,
         |                   |--gate says no--> scheduled later, or blocked   undelivered, failed
-        |                   |--left the segment--> cancelled
+        |                   |--no longer wanted--> cancelled (left the segment; a plan
+        |                   |      agreed, an instalment paid or a deferral since: campaigns/stages.py)
         |                   |--transient error--> scheduled with back-off (then failed)
         |                   |--permanent error--> failed
         |                   '--no answer from Twilio / worker died--> in_doubt
@@ -27,13 +28,17 @@ from sqlalchemy.orm import Session
 from campaigns.config import Campaign
 from campaigns.delivery import CARRIER_OPT_OUT, PermanentError, TransientError, UnknownOutcome
 from campaigns.experiments import variant_for
-from campaigns.facts import AccountFacts, account_facts, aware, load_promises, naive
+from campaigns.facts import AccountFacts, account_facts, aware, naive
 from campaigns.gate import GateInputs, decide
 from campaigns.messages import render_message
 from campaigns.planning import fit_window, in_segment, next_slot
 from campaigns.queueing import push
 from campaigns.runtime import Runtime
+from campaigns.stages import Subject, still_due
+from lending.arrangements import standing
 from lending.compliance import AGENT, AUTOMATED, UTC, Decision, Request, zone
+from lending.policy import Policy
+from store.arrangements import facts as arrangement_facts
 from store.db import session_scope
 from store.messages import record_outbound
 from store.models import (
@@ -42,7 +47,6 @@ from store.models import (
     Message,
     OutboxMessage,
     OutcomeKind,
-    PromiseState,
 )
 from store.outcomes import audit, record_outcome, set_opt_out
 
@@ -152,13 +156,13 @@ def _decide(
     if not decision.allowed:
         return _hold(session, attempt, facts, campaign, inputs, decision, rt, now, pending,
                      AGENT if attempt.source == "agent" else AUTOMATED), None
-    promise = None
+    subject = None
     if campaign is not None:
-        promise, reason = still_wanted(session, campaign, facts, attempt, now)
+        subject, reason = still_wanted(session, campaign, facts, attempt, rt.policy)
         if reason:
             return _cancel(session, attempt, reason), None
     body = attempt.body or render_message(
-        campaign, attempt.stage, facts, rt.policy, attempt.local_date, promise,
+        campaign, attempt.stage, facts, rt.policy, attempt.local_date, subject,
         variant_for(session, campaign, attempt.stage, facts.account_id),
     )
     attempt.body, attempt.tries = body, attempt.tries + 1
@@ -174,27 +178,18 @@ def _decide(
 
 
 def still_wanted(
-    session: Session, campaign: Campaign, facts: AccountFacts, attempt: ContactAttempt,
-    now: dt.datetime,
-):
-    """(the promise the message is about, None) or (None, why it should not go)."""
+    session: Session, campaign: Campaign, facts: AccountFacts, attempt: ContactAttempt, policy: Policy,
+) -> Tuple[Optional[Subject], Optional[str]]:
+    """(what the message speaks of, None) or (None, why it should not go): the planner's
+    reading of the account's arrangements again, with what changed since it was scheduled
+    (a plan agreed, an instalment paid, a deferral)."""
     if not in_segment(campaign, facts):
         return None, "left_segment"
     stage = campaign.stages.get(attempt.stage)
     if stage is None:
         return None, "stage_removed"
-    if stage.days_before_promise is not None:
-        promise = load_promises(session, PromiseState.OPEN, [facts.account_id]).get(facts.account_id)
-        return (promise, None) if promise else (None, "promise_settled")
-    if stage.days_after_broken_promise is not None:
-        promise = load_promises(session, PromiseState.BROKEN, [facts.account_id]).get(facts.account_id)
-        return (promise, None) if promise else (None, "promise_settled")
-    if campaign.segment.skip_open_promises:
-        pending = load_promises(session, PromiseState.OPEN, [facts.account_id]).get(facts.account_id)
-        today = now.astimezone(zone(facts.timezone)).date()
-        if pending is not None and pending.promised_on >= today:
-            return None, "promise_pending"
-    return None, None
+    arrangements = arrangement_facts(session, policy.grace_days, [facts.account_id]).get(facts.account_id, ())
+    return still_due(stage, standing(facts.due_date, arrangements, attempt.local_date), attempt.local_date)
 
 
 def _cancel(session: Session, attempt: ContactAttempt, reason: str) -> str:

@@ -1,9 +1,11 @@
 """Campaign files: lender/campaigns/<id>.yml, validated with every problem listed.
 
-A campaign is configuration: who it reaches (a segment and stages by days from the due
-date or from a promise), how (SMS or voice), what it says (a template per stage and
-language) and when (sending days and a window in the borrower's local time). The file
-name is the campaign's id. See lender/campaigns/reminders.yml for a commented example.
+A campaign is configuration: who it reaches (a segment and stages by days from the
+effective due date, from a promise or from a plan's instalments), how (SMS or voice), what
+it says (a template per stage and language) and when (sending days and a window in the
+borrower's local time). The file name is the campaign's id. See
+lender/campaigns/reminders.yml for a commented example, campaigns/stages.py for how an
+account's arrangements place it in a stage.
 """
 from __future__ import annotations
 
@@ -25,6 +27,12 @@ from server.sms_text import tells_how_to_opt_out
 CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DUE_KINDS = ("days_before_due", "days_after_due", "days_past_due")
 PROMISE_KINDS = ("days_before_promise", "days_after_broken_promise")
+PLAN_KINDS = ("days_before_instalment", "days_after_broken_plan")
+STAGE_KINDS = DUE_KINDS + PROMISE_KINDS + PLAN_KINDS
+# What a stage is about: the due date, a promise to pay, or an instalment plan.
+DUE, PROMISE, PLAN = "due", "promise", "plan"
+# Stages that follow up an arrangement the borrower broke.
+BROKEN_KINDS = ("days_after_broken_promise", "days_after_broken_plan")
 
 
 class CampaignError(ValueError):
@@ -50,31 +58,40 @@ class DayRange(_Strict):
 
 class Stage(_Strict):
     """Exactly one way of picking the day an account gets this stage's message.
-    Days are counted in the borrower's own time zone."""
+    Days are counted in the borrower's own time zone; the due date is the effective one
+    (a deferral moves it)."""
 
     days_before_due: Optional[List[conint(ge=0, le=60)]]  # 0 is the due date itself
     days_after_due: Optional[List[conint(ge=1, le=3650)]]
     days_past_due: Optional[DayRange]  # every day in the range
     days_before_promise: Optional[List[conint(ge=0, le=60)]]  # 0 is the promised date
-    days_after_broken_promise: Optional[List[conint(ge=1, le=60)]]
+    days_after_broken_promise: Optional[List[conint(ge=1, le=60)]]  # 1 is the day it broke
+    days_before_instalment: Optional[List[conint(ge=0, le=60)]]  # 0 is the instalment's date
+    days_after_broken_plan: Optional[List[conint(ge=0, le=60)]]  # 0 is the day it broke
 
     @root_validator(skip_on_failure=True)
     def _exactly_one(cls, values):
-        chosen = [name for name in DUE_KINDS + PROMISE_KINDS if values.get(name) is not None]
+        chosen = [name for name in STAGE_KINDS if values.get(name) is not None]
         if len(chosen) != 1:
             raise ValueError(
-                f"give exactly one of {', '.join(DUE_KINDS + PROMISE_KINDS)}"
+                f"give exactly one of {', '.join(STAGE_KINDS)}"
                 + (f" (got {', '.join(chosen)})" if chosen else "")
             )
         return values
 
     @property
     def kind(self) -> str:
-        return next(n for n in DUE_KINDS + PROMISE_KINDS if getattr(self, n) is not None)
+        return next(n for n in STAGE_KINDS if getattr(self, n) is not None)
 
     @property
-    def about_promise(self) -> bool:
-        return self.kind in PROMISE_KINDS
+    def about(self) -> str:
+        kind = self.kind
+        return DUE if kind in DUE_KINDS else PROMISE if kind in PROMISE_KINDS else PLAN
+
+    @property
+    def days(self) -> List[int]:
+        """The days of a promise or plan stage."""
+        return getattr(self, self.kind)
 
     def matches_due(self, days_from_due: int) -> bool:
         """days_from_due: today minus the due date (negative before it)."""
@@ -121,9 +138,16 @@ class Segment(_Strict):
     balance: BalanceRange = BalanceRange()
     languages: Optional[List[constr(regex=r"^[a-z]{2}$")]] = None  # None: every language
     tags: TagFilter = TagFilter()
-    # An account with an open promise to pay gets no due-date reminder until the
-    # promised date has passed (the promise follow-up speaks to it instead).
-    skip_open_promises: bool = True
+
+    @root_validator(pre=True)
+    def _no_longer_a_setting(cls, values):
+        if "skip_open_promises" in values:
+            raise ValueError(
+                "skip_open_promises is no longer a setting: an account whose promise or plan is "
+                "in good standing never gets due-date stages (rule arrangement_in_good_standing); "
+                "remove the line"
+            )
+        return values
 
 
 class Schedule(_Strict):
@@ -221,8 +245,9 @@ class Campaign(_Strict):
         return values
 
     @property
-    def about_promises(self) -> bool:
-        return any(stage.about_promise for stage in self.stages.values())
+    def about_arrangements(self) -> bool:
+        """Follows up what borrowers agreed (its attempts are follow-ups)."""
+        return any(stage.about != DUE for stage in self.stages.values())
 
     def experiment_name(self, stage: str) -> str:
         return self.experiments[stage].name or f"{self.id}.{stage}"
@@ -267,9 +292,9 @@ def _policy_problems(campaign: Campaign, policy: Policy) -> List[str]:
                 f"{name} contact hours {hours.start:%H:%M}-{hours.end:%H:%M}"
             )
         for where, stage_name, _language, text in campaign.all_templates():
-            about_promise = campaign.stages[stage_name].about_promise
+            about = campaign.stages[stage_name].about
             for problem in template_problems(
-                text, campaign.channel, about_promise, profile.sms_may_state_amount, name,
+                text, campaign.channel, about, profile.sms_may_state_amount, name,
             ):
                 line = f"  - {where}: {problem}"
                 if line not in problems:

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session
 
 from lending.compliance import UTC, Borrower
-from store.models import Account, AccountTag, PaymentPromise, PromiseState
+from store.models import Account, AccountTag
 
 CENT = Decimal("0.01")
 
@@ -36,16 +36,6 @@ class AccountFacts:
     @property
     def borrower(self) -> Borrower:
         return Borrower(self.account_id, self.phone, self.timezone, self.status)
-
-
-@dataclass(frozen=True)
-class PromiseFacts:
-    id: int
-    account_id: str
-    promised_on: dt.date
-    amount: Decimal
-    currency: str
-    state: str
 
 
 def aware(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
@@ -116,24 +106,3 @@ def load_tags(session: Session, account_ids: Optional[Iterable[str]] = None) -> 
     for account_id, tag in session.execute(query):
         found[account_id].add(tag)
     return {key: frozenset(value) for key, value in found.items()}
-
-
-def load_promises(
-    session: Session, state: str, account_ids: Optional[Iterable[str]] = None
-) -> Dict[str, PromiseFacts]:
-    """The latest promise in `state` per account (by promised date, then by id)."""
-    query = select(
-        PaymentPromise.id, PaymentPromise.account_id, PaymentPromise.promised_on,
-        PaymentPromise.amount, PaymentPromise.currency, PaymentPromise.state,
-    ).where(PaymentPromise.state == state).order_by(PaymentPromise.promised_on, PaymentPromise.id)
-    if account_ids is not None:
-        query = query.where(PaymentPromise.account_id.in_(list(account_ids)))
-    return {row.account_id: PromiseFacts(*row) for row in session.execute(query)}
-
-
-def open_promises(session: Session, account_ids=None) -> Dict[str, PromiseFacts]:
-    return load_promises(session, PromiseState.OPEN, account_ids)
-
-
-def broken_promises(session: Session, account_ids=None) -> Dict[str, PromiseFacts]:
-    return load_promises(session, PromiseState.BROKEN, account_ids)

@@ -5,9 +5,11 @@ import datetime as dt
 from typing import Optional
 
 from campaigns.config import Campaign
-from campaigns.facts import AccountFacts, PromiseFacts
+from campaigns.facts import AccountFacts
+from campaigns.stages import Subject
 from campaigns.templates import Lender, fill, opt_out_wording, sms_text, values_for
 from lending.policy import Policy
+from store.models import ArrangementKind
 
 
 def lender_of(policy: Policy) -> Lender:
@@ -16,15 +18,21 @@ def lender_of(policy: Policy) -> Lender:
 
 def render_message(
     campaign: Campaign, stage: str, facts: AccountFacts, policy: Policy, local_date: dt.date,
-    promise: Optional[PromiseFacts] = None, variant: Optional[str] = None,
+    subject: Optional[Subject] = None, variant: Optional[str] = None,
 ) -> str:
-    """`variant`: the account's variant where the stage runs an experiment."""
+    """`subject`: what the stage speaks of (campaigns/stages.py; the due date is the
+    effective one); `variant`: the account's variant where the stage runs an experiment."""
+    subject = subject or Subject(facts.due_date)
+    arrangement, instalment = subject.arrangement, subject.instalment
+    promise = arrangement is not None and arrangement.kind == ArrangementKind.PROMISE
     values = values_for(
-        name=facts.name, language=facts.language, lender=lender_of(policy), due_date=facts.due_date,
-        days_past_due=(local_date - facts.due_date).days, link=policy.payment_link(facts.account_id),
+        name=facts.name, language=facts.language, lender=lender_of(policy), due_date=subject.due_date,
+        days_past_due=(local_date - subject.due_date).days, link=policy.payment_link(facts.account_id),
         balance=facts.balance, currency=facts.currency,
-        promise_date=promise.promised_on if promise else None,
-        promise_amount=promise.amount if promise else None,
+        promise_date=instalment.due_on if promise else None,
+        promise_amount=instalment.amount if promise else None,
+        instalment=None if promise else instalment,
+        instalment_count=len(arrangement.instalments) if arrangement is not None else 0,
     )
     body = fill(campaign.template(stage, facts.language, variant), values)
     if campaign.channel == "sms":

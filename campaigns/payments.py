@@ -6,8 +6,14 @@ payment), currency (optional; must be the account's). A reference seen before is
 as a duplicate and skipped, so importing the same file twice changes nothing.
 
 A payment lowers the account's balance (fees first, then interest, then principal); an
-account paid in full moves to `paid`, which stops every campaign. Promises it covers are
-marked kept at once. The next accounts load sets balances to the lender's own figures.
+account paid in full moves to `paid`, which stops every campaign. It then meets the
+schedule of the account's active promise or plan (store.arrangements.allocate_payment):
+earliest unpaid instalment first, as the schedule stood on `paid_on` (the borrower's day
+it was paid, so a payment made in time and reported late still counts in time, and one
+made after a plan broke does not mend it). An instalment covered is paid, one partly
+covered part-paid; a schedule paid in full, or an account paid in full, completes its
+arrangement. Whatever is beyond the schedule stays applied to the balance. The next
+accounts load sets balances to the lender's own figures.
 """
 from __future__ import annotations
 
@@ -21,9 +27,10 @@ from pydantic import BaseModel, Extra, ValidationError, condecimal, constr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns import promises
+from lending.policy import Policy
 from store.accounts import RowError
-from store.models import Account, AccountStatus, Payment
+from store.arrangements import allocate_payment
+from store.models import Account, AccountStatus, Arrangement, ArrangementKind, Payment
 from store.outcomes import audit
 
 FIELDS = ["account_id", "amount", "paid_on", "reference"]
@@ -46,12 +53,15 @@ class PaymentReport:
     duplicates: int = 0
     errors: List[RowError] = field(default_factory=list)
     accounts_paid: int = 0
-    promises_kept: int = 0
+    instalments_paid: int = 0  # instalments these payments finished paying
+    arrangements_completed: int = 0  # promises and plans now paid as agreed
+    promises_kept: int = 0  # of which promises
 
     def as_dict(self) -> dict:
         return {
             "created": self.created, "duplicates": self.duplicates,
-            "accounts_paid": self.accounts_paid, "promises_kept": self.promises_kept,
+            "accounts_paid": self.accounts_paid, "instalments_paid": self.instalments_paid,
+            "arrangements_completed": self.arrangements_completed, "promises_kept": self.promises_kept,
             "errors": [{"row": e.row, "account_id": e.account_id, "errors": e.errors}
                        for e in self.errors],
         }
@@ -68,10 +78,10 @@ def apply_payment(account: Account, amount: Decimal) -> None:
 
 
 def import_payments(
-    session: Session, rows: Iterable[Mapping], source: str, now: dt.datetime
+    session: Session, rows: Iterable[Mapping], source: str, now: dt.datetime, policy: Policy
 ) -> PaymentReport:
     report = PaymentReport()
-    seen, touched = set(), set()
+    seen = set()
     rows = list(rows)
     references = [str(r.get("reference", "")).strip() for r in rows if isinstance(r, Mapping)]
     known = set(session.execute(
@@ -107,10 +117,11 @@ def import_payments(
             report.errors.append(RowError(number, record.account_id, problems))
             continue
         seen.add(record.reference)
-        session.add(Payment(
+        payment = Payment(
             reference=record.reference, account_id=account.account_id, amount=record.amount,
             currency=account.currency, paid_on=record.paid_on, source=source,
-        ))
+        )
+        session.add(payment)
         apply_payment(account, record.amount)
         audit(session, source, "payment", account_id=account.account_id,
               details={"reference": record.reference, "amount": str(record.amount),
@@ -120,19 +131,25 @@ def import_payments(
             audit(session, source, "account_status", account_id=account.account_id,
                   details={"from": AccountStatus.ACTIVE, "to": AccountStatus.PAID, "because": "payment"})
             report.accounts_paid += 1
-        touched.add(account.account_id)
+        session.flush()
+        allocated = allocate_payment(session, payment, actor=source, today=record.paid_on,
+                                     grace_days=policy.grace_days)
+        report.instalments_paid += allocated.instalments_paid
+        for arrangement_id in allocated.completed:
+            report.arrangements_completed += 1
+            if session.get(Arrangement, arrangement_id).kind == ArrangementKind.PROMISE:
+                report.promises_kept += 1
         report.created += 1
-    session.flush()
-    if touched:
-        report.promises_kept = len(promises.review(session, now, touched, break_overdue=False).kept)
     return report
 
 
-def import_payments_csv(session: Session, stream: IO[str], source: str, now: dt.datetime) -> PaymentReport:
+def import_payments_csv(
+    session: Session, stream: IO[str], source: str, now: dt.datetime, policy: Policy
+) -> PaymentReport:
     reader = csv.DictReader(stream)
     missing = [name for name in FIELDS if name not in (reader.fieldnames or [])]
     if missing:
         report = PaymentReport()
         report.errors.append(RowError(0, None, [f"missing columns: {', '.join(missing)}"]))
         return report
-    return import_payments(session, reader, source, now)
+    return import_payments(session, reader, source, now, policy)

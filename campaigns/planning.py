@@ -1,44 +1,46 @@
 """Which accounts a campaign reaches on the borrower's day, when, and what the gate says.
 
 Preview and run walk the same plans, so the numbers a preview shows are the ones a run
-acts on. For each account in the segment and in a stage today (its own local day):
+acts on. For each account in the segment and in a stage today (its own local day, read
+with its arrangements: campaigns/stages.py):
 
     already_scheduled  an attempt with the same idempotency key exists
-    skipped            not a sending day, the send window is over, a promise is pending...
+    skipped            vulnerable, an arrangement in good standing, not a sending day,
+                       the send window is over...
     eligible           the gate allows it at the planned time
     deferred           the gate blocks the planned time but allows a later one within
                        `reschedule_days` (e.g. an inconvenient hour, a callback request)
     blocked            nothing within reach is allowed (opt-out, dispute, caps...)
+
+A preview of one account (`explain`) also says when it is in no stage ("no_stage") or
+outside the segment (skipped, rule "out_of_segment").
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Iterator, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns import promises
-from campaigns.config import Campaign, Schedule
-from campaigns.facts import (
-    AccountFacts,
-    PromiseFacts,
-    broken_promises,
-    iter_accounts,
-    load_tags,
-    open_promises,
-)
+from campaigns.config import DUE, PLAN, PROMISE, Campaign, Schedule
+from campaigns.facts import AccountFacts, iter_accounts, load_tags
 from campaigns.gate import GateInputs
+from campaigns.stages import Match, Subject, match, skip_reason
 from campaigns.templates import base_language
+from lending.arrangements import PLAN_KINDS, ArrangementFacts, Standing, standing
 from lending.compliance import UTC, Blocked, Decision, local_start, zone
 from lending.policy import Policy
-from store.models import ContactAttempt
+from store.arrangements import facts as arrangement_facts
+from store.models import ArrangementKind, ContactAttempt
 
 ELIGIBLE, DEFERRED, BLOCKED, SKIPPED, ALREADY = (
     "eligible", "deferred", "blocked", "skipped", "already_scheduled",
 )
+NO_STAGE = "no_stage"
+CHUNK = 5000  # account ids per query
 
 
 def idempotency_key(campaign: str, account_id: str, stage: str, local_date: dt.date) -> str:
@@ -51,31 +53,38 @@ def idempotency_key(campaign: str, account_id: str, stage: str, local_date: dt.d
 @dataclass(frozen=True)
 class Plan:
     facts: AccountFacts
-    stage: str
+    stage: Optional[str]  # None: in no stage (a preview of one account)
     local_date: dt.date
-    key: str
+    key: Optional[str]
     outcome: str
     send_at: Optional[dt.datetime] = None  # eligible, deferred: when it would go
     expires_at: Optional[dt.datetime] = None
     rule: Optional[str] = None  # skipped: why; deferred, blocked: the gate's rule
     reason: Optional[str] = None
-    promise: Optional[PromiseFacts] = None
+    subject: Optional[Subject] = None  # what the message speaks of
+    standing: Optional[Standing] = None
+
+
+def out_of_segment(campaign: Campaign, facts: AccountFacts) -> Optional[str]:
+    """Why the segment leaves the account out (something owed, the segment's balance,
+    language and tag filters); None: it is in."""
+    segment = campaign.segment
+    if facts.balance <= 0:
+        return "nothing is owed"
+    if segment.balance.min is not None and facts.balance < segment.balance.min:
+        return f"the balance is below the segment's minimum of {segment.balance.min}"
+    if segment.balance.max is not None and facts.balance > segment.balance.max:
+        return f"the balance is above the segment's maximum of {segment.balance.max}"
+    if segment.languages is not None and base_language(facts.language) not in segment.languages:
+        return f"the segment speaks {', '.join(segment.languages)}, not {base_language(facts.language)}"
+    if segment.tags.include and not facts.tags.intersection(segment.tags.include):
+        return f"the account has none of the tags {', '.join(segment.tags.include)}"
+    excluded = facts.tags.intersection(segment.tags.exclude)
+    return f"the account is tagged {', '.join(sorted(excluded))}" if excluded else None
 
 
 def in_segment(campaign: Campaign, facts: AccountFacts) -> bool:
-    """Something owed, and the segment's balance, language and tag filters."""
-    segment = campaign.segment
-    if facts.balance <= 0:
-        return False
-    if segment.balance.min is not None and facts.balance < segment.balance.min:
-        return False
-    if segment.balance.max is not None and facts.balance > segment.balance.max:
-        return False
-    if segment.languages is not None and base_language(facts.language) not in segment.languages:
-        return False
-    if segment.tags.include and not facts.tags.intersection(segment.tags.include):
-        return False
-    return not facts.tags.intersection(segment.tags.exclude)
+    return out_of_segment(campaign, facts) is None
 
 
 def fit_window(t: dt.datetime, tz, schedule: Schedule) -> Optional[dt.datetime]:
@@ -133,20 +142,16 @@ class Planner:
         self.session, self.campaign, self.policy = session, campaign, policy
         self.now = now.astimezone(UTC)
         self.only_accounts = only_accounts
+        self.arrangements: Dict[str, List[ArrangementFacts]] = {}
         self.checks = 0  # compliance checks made
 
     # -- what the store holds ---------------------------------------------------------
     def _load(self) -> None:
         campaign, session = self.campaign, self.session
-        kinds = [stage.about_promise for stage in campaign.stages.values()]
-        needs_promises = any(kinds) or campaign.segment.skip_open_promises
-        if needs_promises:
-            promises.sync(session)  # promises the bot recorded since the last run
-        self.open: Dict[str, PromiseFacts] = open_promises(session) if needs_promises else {}
-        self.broken: Dict[str, PromiseFacts] = broken_promises(session) if any(kinds) else {}
+        self.arrangements = arrangement_facts(session, self.policy.grace_days, self.only_accounts)
         segment = campaign.segment
         uses_tags = bool(segment.tags.include or segment.tags.exclude)
-        self.tags: Dict[str, FrozenSet[str]] = load_tags(session) if uses_tags else {}
+        self.tags: Dict[str, FrozenSet[str]] = load_tags(session, self.only_accounts) if uses_tags else {}
         today = self.now.date()
         self.existing = set(session.execute(
             select(ContactAttempt.idempotency_key).where(
@@ -155,70 +160,98 @@ class Planner:
                 ContactAttempt.local_date <= today + dt.timedelta(days=1),
             )
         ).scalars())
-        self.inputs = GateInputs.load(session, campaign.channel, self.policy, self.now)
 
     def _accounts(self) -> Iterator[AccountFacts]:
-        campaign, today = self.campaign, self.now.date()
-        ids = self.only_accounts
-        due_between = None
-        if all(stage.about_promise for stage in campaign.stages.values()):
-            promised = set(self.open) | set(self.broken)
-            ids = sorted(promised if ids is None else promised.intersection(ids))
-        elif not any(stage.about_promise for stage in campaign.stages.values()):
-            spans = [stage.span() for stage in campaign.stages.values()]
+        """Due-date stages: the accounts whose due date is near today (in SQL); and by id,
+        those whose arrangements may place them elsewhere: a deferral moves the due date,
+        promise and plan stages count from their own dates."""
+        about = {stage.about for stage in self.campaign.stages.values()}
+        kinds = set()
+        if DUE in about:
+            kinds.add(ArrangementKind.DEFERRAL)
+        if PROMISE in about:
+            kinds.add(ArrangementKind.PROMISE)
+        if PLAN in about:
+            kinds.update(PLAN_KINDS)
+        seen = set()
+        if DUE in about:
+            today = self.now.date()
+            spans = [stage.span() for stage in self.campaign.stages.values() if stage.about == DUE]
             # Local days run from UTC-12 to UTC+14: one day of slack either side.
             earliest, latest = min(s[0] for s in spans), max(s[1] for s in spans)
             due_between = (today - dt.timedelta(days=latest + 1), today - dt.timedelta(days=earliest - 1))
-        balance = campaign.segment.balance
-        return iter_accounts(
-            self.session, due_between=due_between, min_balance=balance.min,
-            max_balance=balance.max, account_ids=ids, tags=self.tags,
-        )
+            for facts in self._iter(due_between=due_between, account_ids=self.only_accounts):
+                seen.add(facts.account_id)
+                yield facts
+        rest = sorted(account_id for account_id, found in self.arrangements.items()
+                      if account_id not in seen and any(a.kind in kinds for a in found))
+        for start in range(0, len(rest), CHUNK):
+            yield from self._iter(account_ids=rest[start:start + CHUNK])
+
+    def _iter(self, **where) -> Iterator[AccountFacts]:
+        balance = self.campaign.segment.balance
+        return iter_accounts(self.session, min_balance=balance.min, max_balance=balance.max,
+                             tags=self.tags, **where)
 
     # -- per account ------------------------------------------------------------------
-    def stage_for(self, facts: AccountFacts, today: dt.date) -> Tuple[Optional[str], Optional[PromiseFacts]]:
-        days_from_due = (today - facts.due_date).days
-        open_promise = self.open.get(facts.account_id)
-        broken = self.broken.get(facts.account_id)
-        for name, stage in self.campaign.stages.items():
-            if stage.days_before_promise is not None:
-                if open_promise and (open_promise.promised_on - today).days in stage.days_before_promise:
-                    return name, open_promise
-            elif stage.days_after_broken_promise is not None:
-                if broken and (today - broken.promised_on).days in stage.days_after_broken_promise:
-                    return name, broken
-            elif stage.matches_due(days_from_due):
-                return name, None
-        return None, None
+    def standing_of(self, facts: AccountFacts, today: dt.date) -> Standing:
+        return standing(facts.due_date, self.arrangements.get(facts.account_id, ()), today)
+
+    def stage_for(self, facts: AccountFacts, today: dt.date) -> Match:
+        return match(self.campaign, self.standing_of(facts, today), today)
 
     def plans(self) -> Iterator[Plan]:
         self._load()
+        self.inputs = GateInputs.load(self.session, self.campaign.channel, self.policy, self.now)
         for facts in self._accounts():
             if not in_segment(self.campaign, facts):
                 continue
             today = self.now.astimezone(zone(facts.timezone)).date()
-            stage, promise = self.stage_for(facts, today)
-            if stage is not None:
-                yield self.plan(facts, stage, today, promise)
+            found = self.standing_of(facts, today)
+            matched = match(self.campaign, found, today)
+            if matched.stage is not None:
+                yield self.plan(facts, matched, today, found)
 
-    def plan(self, facts: AccountFacts, stage: str, today: dt.date, promise: Optional[PromiseFacts]) -> Plan:
+    def explain(self, account_id: str) -> Optional[Plan]:
+        """What a run would make of one account, also when it is in no stage or outside
+        the segment (None: no such account)."""
+        self.only_accounts = [account_id]  # everything is read for this account only
+        self._load()
+        facts = next(iter_accounts(self.session, account_ids=[account_id], tags=self.tags), None)
+        if facts is None:
+            return None
+        self.inputs = GateInputs.load(self.session, self.campaign.channel, self.policy, self.now, [facts])
+        today = self.now.astimezone(zone(facts.timezone)).date()
+        found = self.standing_of(facts, today)
+        matched = match(self.campaign, found, today)
+        base = dict(facts=facts, stage=matched.stage, local_date=today, key=None, subject=matched.subject,
+                    standing=found)
+        why = out_of_segment(self.campaign, facts)
+        if why is not None:
+            return Plan(outcome=SKIPPED, rule="out_of_segment", reason=why, **base)
+        if matched.stage is None:
+            return Plan(outcome=NO_STAGE, **base)
+        return self.plan(facts, matched, today, found)
+
+    def plan(self, facts: AccountFacts, matched: Match, today: dt.date, found: Standing) -> Plan:
         campaign, schedule = self.campaign, self.campaign.schedule
-        key = idempotency_key(campaign.id, facts.account_id, stage, today)
-        base = dict(facts=facts, stage=stage, local_date=today, key=key, promise=promise)
+        key = idempotency_key(campaign.id, facts.account_id, matched.stage, today)
+        base = dict(facts=facts, stage=matched.stage, local_date=today, key=key, subject=matched.subject,
+                    standing=found)
         if key in self.existing:
             return Plan(outcome=ALREADY, **base)
         tz = zone(facts.timezone)
-        if not campaign.stages[stage].about_promise and campaign.segment.skip_open_promises:
-            pending = self.open.get(facts.account_id)
-            if pending is not None and pending.promised_on >= today:
-                return Plan(outcome=SKIPPED, rule="promise_pending", **base)
-        if not _in_dates(today, schedule):
-            return Plan(outcome=SKIPPED, rule="outside_campaign_dates", **base)
-        if today.weekday() not in schedule.weekday_numbers:
-            return Plan(outcome=SKIPPED, rule="not_a_sending_day", **base)
-        window_end = local_start(today, schedule.send_window.end, tz)
-        if self.now >= window_end:
-            return Plan(outcome=SKIPPED, rule="send_window_over", **base)
+        skip = matched.skip
+        if facts.vulnerable and self.policy.vulnerability.exclude_from_campaigns:
+            skip = "vulnerable"
+        elif skip is None and not _in_dates(today, schedule):
+            skip = "outside_campaign_dates"
+        elif skip is None and today.weekday() not in schedule.weekday_numbers:
+            skip = "not_a_sending_day"
+        elif skip is None and self.now >= local_start(today, schedule.send_window.end, tz):
+            skip = "send_window_over"
+        if skip is not None:
+            return Plan(outcome=SKIPPED, rule=skip, reason=skip_reason(skip, found), **base)
         planned = max(self.now, local_start(today, schedule.send_window.start, tz))
         expires = local_start(
             today + dt.timedelta(days=schedule.reschedule_days), schedule.send_window.end, tz

@@ -1,6 +1,8 @@
 """What a run would do, without doing it: accounts per stage, how many the gate would
-let through, defer or block (per rule), and sample messages. Nothing is scheduled or sent;
-the only write is bookkeeping (promises the bot recorded start being followed)."""
+let through, defer or block (per rule), and sample messages; or, for one account, its
+stage, what would happen and why, and where its arrangements leave it. Nothing is
+written: arrangements are read as of the preview's instant, so a preview of a later day
+sees a plan broken once its grace has passed even before a review has written it down."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +16,9 @@ from sqlalchemy.orm import Session
 from campaigns.config import Campaign
 from campaigns.experiments import variants_for
 from campaigns.messages import render_message
-from campaigns.planning import ALREADY, BLOCKED, DEFERRED, ELIGIBLE, SKIPPED, Planner
+from campaigns.planning import ALREADY, BLOCKED, DEFERRED, ELIGIBLE, SKIPPED, Plan, Planner
+from lending.arrangements import ArrangementFacts, Instalment, Standing, broke_on
+from lending.money import to_money
 from lending.policy import Policy
 
 
@@ -123,7 +127,7 @@ def preview(
         if shown[sample_key] < samples:
             shown[sample_key] += 1
             text = render_message(campaign, plan.stage, plan.facts, policy, plan.local_date,
-                                  plan.promise, variant)
+                                  plan.subject, variant)
             report.samples.append(
                 Sample(plan.stage, plan.facts.language, plan.facts.account_id, text, variant))
     report.checks = planner.checks
@@ -154,3 +158,103 @@ def _with_variants(session: Session, campaign: Campaign, plans, batch: int = 100
         if len(pending) >= batch:
             yield from flush()
     yield from flush()
+
+
+# -- one account ------------------------------------------------------------------------
+
+def _instalment(instalment: Instalment) -> dict:
+    return {"number": instalment.number, "due_on": instalment.due_on.isoformat(),
+            "amount": str(to_money(instalment.amount)), "amount_paid": str(to_money(instalment.paid))}
+
+
+def _arrangement(arrangement: ArrangementFacts, today: dt.date) -> dict:
+    return {"id": arrangement.id, "kind": arrangement.kind, "status": arrangement.status_on(today),
+            "instalments_paid": arrangement.paid_count(), "instalment_count": len(arrangement.instalments)}
+
+
+def standing_json(plan: Plan) -> dict:
+    """Where the account's arrangements leave it on the borrower's day."""
+    found: Standing = plan.standing
+    today = plan.local_date
+    good, broken = found.good_standing, found.broken
+    result = {
+        "due_date": plan.facts.due_date.isoformat(), "effective_due_date": found.due_date.isoformat(),
+        "good_standing": None, "broken": None,
+        "breathing_space_until": found.breathing_space_until.isoformat() if found.breathing_space_until else None,
+        "vulnerable": plan.facts.vulnerable,
+    }
+    if good is not None:
+        following = good.next_instalment(today)
+        result["good_standing"] = {**_arrangement(good, today),
+                                   "next_instalment": _instalment(following) if following else None}
+    if broken is not None:
+        missed = broken.missed(today)
+        result["broken"] = {**_arrangement(broken, today),
+                            "missed_instalment": _instalment(missed) if missed else None,
+                            "broke_on": broke_on(missed.due_on, broken.grace_days).isoformat() if missed else None}
+    return result
+
+
+@dataclass
+class AccountPreview:
+    campaign: str
+    at: dt.datetime
+    plan: Plan
+    message: Optional[str] = None  # what would be sent (eligible, deferred)
+
+    def as_dict(self) -> dict:
+        plan = self.plan
+        return {
+            "campaign": self.campaign, "account_id": plan.facts.account_id, "at": self.at.isoformat(),
+            "local_date": plan.local_date.isoformat(), "stage": plan.stage, "outcome": plan.outcome,
+            "rule": plan.rule, "reason": plan.reason,
+            "send_at": plan.send_at.isoformat() if plan.send_at else None,
+            "message": self.message, "standing": standing_json(plan),
+        }
+
+    def lines(self) -> List[str]:
+        """The preview as the CLI prints it."""
+        data = self.as_dict()
+        found = data["standing"]
+        out = [
+            f"campaign {self.campaign}, account {data['account_id']} at {self.at:%Y-%m-%d %H:%M} UTC "
+            f"(borrower's day {data['local_date']})",
+            f"  {'stage':<15}{data['stage'] or '-'}",
+            f"  {'outcome':<15}{data['outcome']}" + (f": {data['rule']}" if data["rule"] else ""),
+        ]
+        if data["reason"]:
+            out.append(f"  {'reason':<15}{data['reason']}")
+        if data["send_at"]:
+            out.append(f"  {'send at':<15}{data['send_at']}")
+        out.append(f"  {'due date':<15}{found['effective_due_date']}"
+                   + (f" (moved from {found['due_date']})" if found["effective_due_date"] != found["due_date"] else ""))
+        for title, key, detail in (("good standing", "good_standing", "next_instalment"),
+                                   ("broken", "broken", "missed_instalment")):
+            arrangement = found[key]
+            if arrangement is None:
+                continue
+            line = (f"  {title:<15}{arrangement['kind']} {arrangement['id']}, "
+                    f"{arrangement['instalments_paid']} of {arrangement['instalment_count']} paid")
+            instalment = arrangement[detail]
+            if instalment is not None:
+                line += (f"; {detail.replace('_', ' ')} {instalment['number']}: {instalment['amount']} "
+                         f"due {instalment['due_on']}")
+            out.append(line)
+        if self.message:
+            out.append(f"  {'message':<15}{self.message}")
+        return out
+
+
+def preview_account(session: Session, campaign: Campaign, policy: Policy, now: dt.datetime,
+                    account_id: str) -> Optional[AccountPreview]:
+    """None: no such account."""
+    planner = Planner(session, campaign, policy, now)
+    plan = planner.explain(account_id)
+    if plan is None:
+        return None
+    message = None
+    if plan.outcome in (ELIGIBLE, DEFERRED):
+        variant = (variants_for(session, campaign, plan.stage, [account_id], store=False)[account_id]
+                   if plan.stage in campaign.experiments else None)
+        message = render_message(campaign, plan.stage, plan.facts, policy, plan.local_date, plan.subject, variant)
+    return AccountPreview(campaign.id, planner.now, plan, message)

@@ -1,5 +1,7 @@
-"""A campaign run: every plan becomes an attempt row once (the idempotency key makes a
-second run on the same day add nothing), then the attempts due to go are queued.
+"""A campaign run: the arrangements are brought up to date first (store.arrangements.review:
+plans missed past their grace broken, schedules paid completed), then every plan becomes an
+attempt row once (the idempotency key makes a second run on the same day add nothing), and
+the attempts due to go are queued.
 
 Eligible and deferred accounts get a `scheduled` attempt at their time; blocked ones a
 `blocked` attempt that records the rule and the reason. Rows are written in batches with
@@ -19,13 +21,13 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from campaigns import promises
-from campaigns.config import Campaign
+from campaigns.config import BROKEN_KINDS, Campaign
 from campaigns.experiments import variants_for
 from campaigns.facts import naive
 from campaigns.planning import ALREADY, BLOCKED, DEFERRED, ELIGIBLE, SKIPPED, Plan, Planner
 from campaigns.queueing import push
 from campaigns.runtime import Runtime
+from store.arrangements import review
 from store.db import session_scope
 from store.models import AttemptState, ContactAttempt, utcnow
 from store.outcomes import audit
@@ -48,7 +50,7 @@ class RunReport:
     checks: int = 0
     seconds: float = 0.0
     queue_seconds: float = 0.0  # of which handing jobs to RQ
-    promises: Optional[dict] = None
+    arrangements: dict = field(default_factory=dict)  # what the review before planning changed
 
     def as_dict(self) -> dict:
         return {
@@ -58,7 +60,7 @@ class RunReport:
             "already_scheduled": self.already_scheduled, "queued": self.queued,
             "queued_later": self.queued_later,
             "compliance_checks": self.checks, "seconds": round(self.seconds, 3),
-            **({"promises": self.promises} if self.promises is not None else {}),
+            "arrangements": self.arrangements,
         }
 
 
@@ -107,10 +109,9 @@ def schedule(
     started = time.perf_counter()
     run_id = f"r-{uuid.uuid4().hex[:16]}"
     report = RunReport(run_id, campaign.id, now)
-    source = "follow_up" if campaign.about_promises else "campaign"
+    source = "follow_up" if campaign.about_arrangements else "campaign"
     with session_scope() as session:
-        if campaign.about_promises:
-            report.promises = promises.review(session, now).as_dict()
+        report.arrangements = review(session, now, rt.policy.grace_days, only_accounts).as_dict()
     with session_scope() as session:
         planner = Planner(session, campaign, rt.policy, now, only_accounts)
         statement = _insert(session)
@@ -171,15 +172,14 @@ def queue_run(rt: Runtime, run_id: str, now: dt.datetime) -> Tuple[int, int]:
     return push(rt.queue, jobs, now), later
 
 
-def follow_up_promises(rt: Runtime, now: dt.datetime, actor: str = "cli") -> dict:
-    """Settles promises, then runs every follow-up campaign for the accounts whose
-    promise just broke (their next step), e.g. after a payments import."""
+def follow_up_arrangements(rt: Runtime, now: dt.datetime, actor: str = "cli") -> dict:
+    """Reviews every arrangement, then runs each campaign that follows up broken promises
+    or plans for the accounts whose arrangement just broke (their next step), e.g. after
+    a payments import."""
     with session_scope() as session:
-        review = promises.review(session, now)
+        found = review(session, now, rt.policy.grace_days)
     runs = []
     for campaign in rt.campaigns.values():
-        if review.broken and any(
-            stage.days_after_broken_promise is not None for stage in campaign.stages.values()
-        ):
-            runs.append(schedule(rt, campaign, now, only_accounts=review.broken, actor=actor).as_dict())
-    return {"promises": review.as_dict(), "runs": runs}
+        if found.broken and any(stage.kind in BROKEN_KINDS for stage in campaign.stages.values()):
+            runs.append(schedule(rt, campaign, now, only_accounts=found.broken, actor=actor).as_dict())
+    return {"arrangements": found.as_dict(), "runs": runs}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, List, Mapping, Optional
 
+from lending.arrangements import Instalment
 from lending.money import format_money
 from server.sms_text import OPT_OUT_WORDING, tells_how_to_opt_out
 
@@ -38,7 +39,17 @@ PROMISE_ONLY = {
     "promise_date": "the promised date",
     "promise_amount": "the promised amount (only where amounts are allowed in SMS)",
 }
-AMOUNTS = {"amount", "promise_amount"}
+# Only in stages about an instalment plan: the instalment the stage speaks of (the next
+# one before it is due, the missed one after the plan broke).
+PLAN_ONLY = {
+    "instalment_amount": "what is still to pay of the instalment (only where amounts are allowed in SMS)",
+    "instalment_date": "the instalment's due date",
+    "instalment_number": "the instalment's number, e.g. 2",
+    "instalment_count": "how many instalments the plan has",
+}
+# What a stage is about (campaigns.config.Stage.about) -> the variables it adds.
+STAGE_ONLY = {"promise": PROMISE_ONLY, "plan": PLAN_ONLY}
+AMOUNTS = {"amount", "promise_amount", "instalment_amount"}
 
 VOICE_LANGUAGES = {"en": "en-US", "zh": "cmn-CN"}
 
@@ -59,12 +70,12 @@ def variables_in(template: str) -> List[str]:
     return names
 
 
-def allowed_variables(channel: str, promise_stage: bool, may_state_amount: bool) -> Dict[str, str]:
+def allowed_variables(channel: str, about: str, may_state_amount: bool) -> Dict[str, str]:
+    """`about`: what the stage is about (due, promise or plan)."""
     allowed = dict(COMMON)
     if channel == "sms":
         allowed.update(SMS_ONLY)
-        if promise_stage:
-            allowed.update(PROMISE_ONLY)
+        allowed.update(STAGE_ONLY.get(about, {}))
         if not may_state_amount:
             for name in AMOUNTS:
                 allowed.pop(name, None)
@@ -72,7 +83,7 @@ def allowed_variables(channel: str, promise_stage: bool, may_state_amount: bool)
 
 
 def template_problems(
-    template: str, channel: str, promise_stage: bool, may_state_amount: bool, jurisdiction: str
+    template: str, channel: str, about: str, may_state_amount: bool, jurisdiction: str
 ) -> List[str]:
     """What is wrong with a template, one sentence each (empty: nothing)."""
     if not template.strip():
@@ -81,7 +92,7 @@ def template_problems(
         names = variables_in(template)
     except ValueError as exc:
         return [str(exc)]
-    allowed = allowed_variables(channel, promise_stage, may_state_amount)
+    allowed = allowed_variables(channel, about, may_state_amount)
     problems = []
     for name in dict.fromkeys(names):
         if name in allowed:
@@ -91,13 +102,15 @@ def template_problems(
                 f"{{{name}}}: the {jurisdiction} profile does not allow amounts in SMS "
                 "(sms_may_state_amount: false)"
             )
-        elif channel == "voice" and (name in SMS_ONLY or name in PROMISE_ONLY):
+        elif channel == "voice" and (name in SMS_ONLY or name in PROMISE_ONLY or name in PLAN_ONLY):
             problems.append(
                 f"{{{name}}}: a call may reach someone else or a voicemail, so a voice "
                 f"message holds only {', '.join('{' + n + '}' for n in COMMON)}"
             )
         elif name in PROMISE_ONLY:
             problems.append(f"{{{name}}}: only stages about a promise know a promise")
+        elif name in PLAN_ONLY:
+            problems.append(f"{{{name}}}: only stages about a plan know its instalments")
         else:
             problems.append(f"{{{name}}}: unknown variable; known: {', '.join(sorted(allowed))}")
     return problems
@@ -120,7 +133,8 @@ def values_for(
     *, name: str, language: str, lender: Lender, due_date: Optional[dt.date] = None,
     days_past_due: int = 0, link: Optional[str] = None, balance: Optional[Decimal] = None,
     currency: str = "USD", promise_date: Optional[dt.date] = None,
-    promise_amount: Optional[Decimal] = None,
+    promise_amount: Optional[Decimal] = None, instalment: Optional[Instalment] = None,
+    instalment_count: int = 0,
 ) -> Dict[str, str]:
     """Every variable's value for one borrower (templates use what they may)."""
     parts = name.split()
@@ -140,6 +154,12 @@ def values_for(
         values["promise_date"] = format_day(promise_date, language)
     if promise_amount is not None:
         values["promise_amount"] = format_money(promise_amount, currency)
+    if instalment is not None:
+        values.update(
+            instalment_amount=format_money(instalment.outstanding, currency),
+            instalment_date=format_day(instalment.due_on, language),
+            instalment_number=str(instalment.number), instalment_count=str(instalment_count),
+        )
     return values
 
 

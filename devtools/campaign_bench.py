@@ -133,7 +133,6 @@ def baseline(campaign, policy, now) -> tuple:
     staged = 0
     with store.db.session_scope() as session:
         planner = Planner(session, campaign, policy, now)
-        planner.open, planner.broken = {}, {}
         for facts in iter_accounts(session):
             if not in_segment(campaign, facts):
                 continue

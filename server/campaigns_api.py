@@ -1,15 +1,16 @@
 """Campaigns over HTTP: Twilio's status callbacks, and for operations (bearer API_KEY)
-the preview and run of a campaign, a run's progress, payments and promise follow-up,
-and a borrower's inconvenient times.
+the preview and run of a campaign, a run's progress, payments and the follow-up of
+arrangements, and a borrower's inconvenient times.
 
     POST /twilio/status                          signed by Twilio
     GET  /api/campaigns                          the configured campaigns
     GET  /api/campaigns/<id>/preview?at=&samples=
+    GET  /api/campaigns/<id>/preview?at=&account_id=   one account: stage, outcome, why, standing
     GET  /api/campaigns/<id>/experiments?stage=   A/B tests: results per variant, verdicts
     POST /api/campaigns/<id>/run                 {"at": ISO instant, optional}
     GET  /api/campaigns/runs/<run_id>            attempts of a run per state
     POST /api/payments                           JSON list of payments (or {"payments": [...]})
-    POST /api/promises/review                    kept/broken, and follow-ups for broken ones
+    POST /api/arrangements/review                completed/broken, and follow-ups for broken ones
     PUT  /api/accounts/<id>/inconvenient-times   [{"weekdays": [...], "start", "end"}]
 
 Campaign files are validated when the app starts: a bad file stops start-up with every
@@ -29,9 +30,9 @@ from campaigns.attempts import progress, record_status, utc_now
 from campaigns.config import Campaign, CampaignError, load_campaigns
 from campaigns.experiment_results import campaign_results
 from campaigns.payments import import_payments
-from campaigns.preview import preview
+from campaigns.preview import preview, preview_account
 from campaigns.runtime import Runtime
-from campaigns.scheduling import follow_up_promises, schedule
+from campaigns.scheduling import follow_up_arrangements, schedule
 from lending.policy import WEEKDAYS
 from server import services
 from server.api_auth import json_error, requires_api_key
@@ -109,6 +110,13 @@ def preview_campaign(campaign_id: str):
     if missing is not None:
         return missing
     at = parse_instant(request.args.get("at"), now=utc_now())
+    account_id = request.args.get("account_id")
+    if account_id is not None:
+        with session_scope() as session:
+            found = preview_account(session, campaign, services().policy, at, account_id)
+        if found is None:
+            return json_error(404, f"no account {account_id!r}")
+        return jsonify(found.as_dict())
     samples = min(max(request.args.get("samples", default=1, type=int), 0), 10)
     with session_scope() as session:
         report = preview(session, campaign, services().policy, at, samples=samples)
@@ -171,20 +179,20 @@ def post_payments():
         return json_error(400, PAYMENTS_HELP)
     now = utc_now()
     with session_scope() as session:
-        report = import_payments(session, data, "api", now)
+        report = import_payments(session, data, "api", now, services().policy)
     log.info("payments: created %d, duplicates %d, rejected %d",
              report.created, report.duplicates, len(report.errors))
     return jsonify(report.as_dict())
 
 
-@bp.post("/api/promises/review")
+@bp.post("/api/arrangements/review")
 @requires_api_key
-def review_promises():
+def review_arrangements():
     try:
         rt = campaign_runtime()
     except CampaignError as exc:
         return json_error(503, str(exc))
-    return jsonify(follow_up_promises(rt, utc_now(), actor="api"))
+    return jsonify(follow_up_arrangements(rt, utc_now(), actor="api"))
 
 
 class WindowIn(BaseModel):

@@ -2,12 +2,13 @@
 
     flask --app server campaigns list
     flask --app server campaigns preview reminders [--at 2026-11-25T15:00Z] [--samples 2] [--json]
+    flask --app server campaigns preview reminders --account DEMO-1003 [--at ...] [--json]
     flask --app server campaigns experiment reminders [--stage S] [--json]   # A/B results
     flask --app server campaigns run reminders [--no-wait]      # schedules, then a progress bar
     flask --app server campaigns status RUN_ID
     flask --app server campaigns worker [--burst]               # one per core, on any machine
     flask --app server campaigns sweep                          # what the workers' sweeper does
-    flask --app server campaigns review-promises
+    flask --app server campaigns review-arrangements
     flask --app server payments load payments.csv
 """
 from __future__ import annotations
@@ -24,8 +25,8 @@ from campaigns.config import CampaignError
 from campaigns.experiment_results import campaign_results, result_lines
 from campaigns.jobs import run_worker, sweep
 from campaigns.payments import import_payments_csv
-from campaigns.preview import preview
-from campaigns.scheduling import follow_up_promises, schedule
+from campaigns.preview import preview, preview_account
+from campaigns.scheduling import follow_up_arrangements, schedule
 from server import services
 from server.api_input import BadInput, parse_instant
 from server.campaigns_api import campaign_runtime, campaigns
@@ -70,12 +71,19 @@ def list_campaigns() -> None:
 @click.argument("campaign_id")
 @click.option("--at", "at", default=None, help="Plan as of this instant (ISO; default now).")
 @click.option("--samples", default=1, show_default=True, help="Sample messages per stage and language.")
+@click.option("--account", "account_id", default=None,
+              help="One account: its stage, what would happen and why, its arrangements' standing.")
 @click.option("--json", "as_json", is_flag=True, help="The numbers as JSON (as the API returns them).")
-def preview_command(campaign_id: str, at, samples: int, as_json: bool) -> None:
+def preview_command(campaign_id: str, at, samples: int, account_id, as_json: bool) -> None:
     """How many accounts per stage, how many the rules would block, sample messages."""
     campaign = _campaign(campaign_id)
     with session_scope() as session:
-        report = preview(session, campaign, services().policy, _instant(at), samples=samples)
+        if account_id is not None:
+            report = preview_account(session, campaign, services().policy, _instant(at), account_id)
+            if report is None:
+                raise click.ClickException(f"no account {account_id!r}")
+        else:
+            report = preview(session, campaign, services().policy, _instant(at), samples=samples)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -197,13 +205,14 @@ def sweep_command() -> None:
     click.echo(str(sweep(_runtime())))
 
 
-@group.command("review-promises")
+@group.command("review-arrangements")
 def review_command() -> None:
-    """Mark promises kept or broken and schedule the follow-up of broken ones."""
-    result = follow_up_promises(_runtime(), utc_now(), actor="cli")
-    promises = result["promises"]
-    click.echo(f"promises: {promises['new_promises']} new, {promises['kept']} kept, "
-               f"{promises['broken']} broken; {len(result['runs'])} follow-up run(s)")
+    """Bring promises and plans up to date (completed, broken) and schedule the follow-up of
+    broken ones."""
+    result = follow_up_arrangements(_runtime(), utc_now(), actor="cli")
+    found = result["arrangements"]
+    click.echo(f"arrangements: {found['completed']} completed, {found['broken']} broken "
+               f"({found['missed']} instalments missed); {len(result['runs'])} follow-up run(s)")
 
 
 @payments.command("load")
@@ -211,13 +220,14 @@ def review_command() -> None:
 def load_payments(path: str) -> None:
     """Record payments from a CSV file: account_id,amount,paid_on,reference[,currency]."""
     with read_csv_file(path) as stream, session_scope() as session:
-        report = import_payments_csv(session, stream, "cli", utc_now())
+        report = import_payments_csv(session, stream, "cli", utc_now(), services().policy)
         audit(session, "cli", "payments_import", details={
             "created": report.created, "duplicates": report.duplicates, "rejected": len(report.errors),
         })
     click.echo(f"created {report.created}, {report.duplicates} duplicates skipped, "
                f"{len(report.errors)} rows rejected; {report.accounts_paid} accounts paid in full, "
-               f"{report.promises_kept} promises kept")
+               f"{report.instalments_paid} instalments paid, {report.arrangements_completed} "
+               f"arrangements completed ({report.promises_kept} promises kept)")
     for error in report.errors:
         click.echo(f"  {error}")
     if report.errors:

@@ -220,11 +220,17 @@ class AllocationReport:
 def allocate_payment(session: Session, payment: Payment, *, actor: str, today: dt.date,
                      grace_days) -> AllocationReport:
     """Meets the account's active schedules with a payment, oldest arrangement first; an
-    arrangement whose schedule is then paid is completed (also when the account is paid)."""
+    arrangement whose schedule is then paid is completed (also when the account is paid).
+    A schedule already missed past its grace on `today` takes nothing: it is broken, and
+    the payment only lowers the balance (the review writes the break down)."""
     report, left = AllocationReport(), Decimal(payment.amount)
     account = session.get(Account, payment.account_id)
+    paid_off = account is not None and account.balance <= 0
     for arrangement in active(session, payment.account_id, kinds=Kind.WITH_SCHEDULE):
         rows = {row.number: row for row in instalments_of(session, arrangement)}
+        if not paid_off and verdict(arrangement.kind, [_as_instalment(r) for r in rows.values()], today,
+                                    grace_days(arrangement.kind), arrangement.ends_on) == Status.BROKEN:
+            continue
         taken, left = allocate([_as_instalment(r) for r in rows.values()], left)
         for number, share in taken:
             row = rows[number]

@@ -24,12 +24,16 @@ POLICY = load_policy()
 
 def test_the_shipped_campaigns_load():
     shipped = load_campaigns(REPO / "lender" / "campaigns", POLICY)
-    assert set(shipped) == {"reminders", "promise_follow_up", "overdue_calls"}
+    assert set(shipped) == {"reminders", "promise_follow_up", "plan_follow_up", "overdue_calls"}
     reminders = shipped["reminders"]
     assert reminders.channel == "sms" and list(reminders.stages) == ["due_soon", "early_overdue", "overdue"]
     assert reminders.stages["due_soon"].matches_due(-3) and not reminders.stages["due_soon"].matches_due(-2)
     assert shipped["overdue_calls"].stages["overdue"].matches_due(30)
-    assert shipped["promise_follow_up"].about_promises
+    assert shipped["promise_follow_up"].about_arrangements and not reminders.about_arrangements
+    plans = shipped["plan_follow_up"]
+    assert {name: stage.kind for name, stage in plans.stages.items()} == {
+        "plan_reminder": "days_before_instalment", "plan_broken": "days_after_broken_plan"}
+    assert set(plans.templates["plan_reminder"]) == {"en", "zh"}
 
 
 @pytest.mark.parametrize("change, message", [
@@ -43,6 +47,14 @@ def test_the_shipped_campaigns_load():
      "templates.overdue.en: {due_date}: a call may reach someone else or a voicemail"),
     (lambda d: d["templates"]["overdue"].update(en="Promised {promise_date}"),
      "{promise_date}: only stages about a promise know a promise"),
+    (lambda d: d["templates"]["overdue"].update(en="Instalment {instalment_number} is due {instalment_date}"),
+     "{instalment_number}: only stages about a plan know its instalments"),
+    (lambda d: (d["stages"].update(plan={"days_before_instalment": [1]}),
+                d["templates"].update(plan={"en": "{instalment_amount} is due {instalment_date}"})),
+     "templates.plan.en: {instalment_amount}: the us profile does not allow amounts in SMS"),
+    (lambda d: d["segment"].update(skip_open_promises=True),
+     "segment: skip_open_promises is no longer a setting: an account whose promise or plan is in "
+     "good standing never gets due-date stages"),
     (lambda d: d["stages"]["overdue"].update(days_after_due=[3]),
      "stages.overdue: give exactly one of"),
     (lambda d: d["stages"].update(later={"days_past_due": {"min": 9, "max": 2}}),
@@ -115,8 +127,9 @@ def test_template_values_in_the_borrowers_language():
 
 def test_voice_templates_hold_limited_content_only():
     assert template_problems("This is {assistant} from {lender} for {first_name}, call {support_phone}",
-                             "voice", False, True, "cn") == []
-    assert template_problems("You owe {amount}", "voice", False, True, "cn") != []
+                             "voice", "due", True, "cn") == []
+    assert template_problems("You owe {amount}", "voice", "due", True, "cn") != []
+    assert template_problems("Instalment {instalment_number} is due", "voice", "plan", True, "cn") != []
 
 
 def test_the_test_campaign_is_valid(tmp_path):
@@ -140,3 +153,15 @@ def test_a_chinese_opt_out_wording_of_the_campaign_must_say_how_to_opt_out(tmp_p
     with pytest.raises(CampaignError) as error:
         load_campaign(silent, POLICY)
     assert "must tell the borrower to reply STOP (in Chinese: 回复TD退订)" in str(error.value)
+
+
+def test_plan_variables_speak_of_the_instalment_and_what_is_left_of_it():
+    from lending.arrangements import Instalment
+
+    second = Instalment(2, dt.date(2027, 1, 2), Decimal("151.16"), paid=Decimal("51.16"))
+    en = values_for(name="Dana Rivers", language="en", lender=LENDER, instalment=second, instalment_count=3)
+    assert fill("{instalment_number} of {instalment_count}: {instalment_amount} due {instalment_date}", en) == (
+        "2 of 3: $100.00 due Jan 2")
+    zh = values_for(name="李文", language="zh", lender=LENDER, currency="CNY", instalment=second, instalment_count=3)
+    assert fill("第{instalment_number}期（共{instalment_count}期）{instalment_amount}，{instalment_date}到期", zh) == (
+        "第2期（共3期）¥100.00，1月2日到期")

@@ -1,6 +1,7 @@
 """End to end through the Flask app, real PostgreSQL and Redis: a run over the API, a
 worker sending through Twilio's API (its HTTP layer faked), signed status callbacks
-moving each attempt along; payments in, promises kept or broken, and the follow-up."""
+moving each attempt along; payments in, promises (arrangements of kind promise) kept or
+broken, and the follow-up."""
 from __future__ import annotations
 
 import datetime as dt
@@ -30,12 +31,12 @@ from server.campaigns_api import RUNTIME
 from store.db import session_scope
 from store.models import (
     Account,
+    Arrangement,
+    ArrangementStatus,
     AttemptState,
     ContactAttempt,
     Message,
     OutcomeKind,
-    PaymentPromise,
-    PromiseState,
 )
 from store.outcomes import is_opted_out, record_outcome
 
@@ -145,12 +146,11 @@ def test_a_connected_call_starts_the_us_quiet_period(make_app, make_runtime, twi
 
 # -- payments and promises -----------------------------------------------------------------
 
-def promise(account_id: str, promised_on: dt.date, amount: str, made_days_ago: int = 3) -> None:
+def promise(account_id: str, promised_on: dt.date, amount: str) -> None:
+    """What the bot records when a borrower promises: the promise arrangement opens with it."""
     with session_scope() as session:
-        outcome = record_outcome(session, OutcomeKind.PROMISE, account_id=account_id, conversation_id=None,
-                                 details={"date": promised_on.isoformat(), "amount": amount, "currency": "USD"})
-        session.flush()
-        outcome.created_at = outcome.created_at - dt.timedelta(days=made_days_ago)
+        record_outcome(session, OutcomeKind.PROMISE, account_id=account_id, conversation_id=None,
+                       details={"date": promised_on.isoformat(), "amount": amount, "currency": "USD"})
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ def test_promises_are_reminded_kept_or_broken_and_followed_up(follow_up_app):
         assert (kept.fees, kept.interest, kept.principal) == (Decimal("0.00"), Decimal("0.00"), Decimal("330.00"))
 
     run = client.post("/api/campaigns/promise_follow_up/run", headers=AUTH, json={}).get_json()
-    assert run["promises"] == {"new_promises": 0, "kept": 0, "broken": 1}
+    assert run["arrangements"] == {"completed": 0, "broken": 1, "missed": 1}
     assert run["scheduled"] == 2
     work(rt)
     texts = {message.to: message.body for message in outbox()}
@@ -195,9 +195,11 @@ def test_promises_are_reminded_kept_or_broken_and_followed_up(follow_up_app):
     assert texts[phones["P-soon"]].startswith("Hi Sam, Northwind Credit here: a reminder of the payment you promised")
     assert texts[phones["P-soon"]].endswith("Reply STOP to opt out.")
     with session_scope() as session:
-        states = dict(session.execute(select(PaymentPromise.account_id, PaymentPromise.state)).all())
-    assert states == {"P-kept": PromiseState.KEPT, "P-broken": PromiseState.BROKEN, "P-soon": PromiseState.OPEN}
-    assert [e.account_id for e in audit_trail("promise_")] == ["P-kept", "P-broken"]
+        states = dict(session.execute(select(Arrangement.account_id, Arrangement.status)).all())
+    assert states == {"P-kept": ArrangementStatus.COMPLETED, "P-broken": ArrangementStatus.BROKEN,
+                      "P-soon": ArrangementStatus.ACTIVE}
+    assert [(e.account_id, e.details["because"]) for e in audit_trail("arrangement_completed")] == [("P-kept", "paid")]
+    assert [e.account_id for e in audit_trail("arrangement_broken")] == ["P-broken"]
     assert {a.source for a in attempts()} == {"follow_up"}
 
 
@@ -209,9 +211,12 @@ def test_a_review_after_the_date_schedules_the_next_step(follow_up_app):
     client = app.test_client()
     # Paid, but after the promised date: the promise is broken all the same.
     late = {"account_id": "P-1", "amount": "50.00", "paid_on": local_today(zone).isoformat(), "reference": "L-1"}
-    assert client.post("/api/payments", headers=AUTH, json=[late]).get_json()["promises_kept"] == 0
-    result = client.post("/api/promises/review", headers=AUTH).get_json()
-    assert result["promises"]["broken"] == 1 and result["runs"][0]["scheduled"] == 1
+    paid = client.post("/api/payments", headers=AUTH, json=[late]).get_json()
+    assert (paid["created"], paid["promises_kept"], paid["instalments_paid"]) == (1, 0, 0)
+    result = client.post("/api/arrangements/review", headers=AUTH).get_json()
+    assert result["arrangements"] == {"completed": 0, "broken": 1, "missed": 1}
+    assert [run["campaign"] for run in result["runs"]] == ["promise_follow_up"]
+    assert result["runs"][0]["scheduled"] == 1
     work(rt)
     assert len(outbox()) == 1
 

@@ -94,7 +94,7 @@ def test_preview_counts_each_segment_and_rule_and_shows_samples(rt):
     assert dict(report.blocked) == {
         "opted_out": 1, "account_disputed": 1, "wrong_number": 1, "account_paid": 1,
     }
-    assert dict(report.skipped) == {"promise_pending": 1}
+    assert dict(report.skipped) == {"arrangement_in_good_standing": 1}
     assert report.checks >= 12
     texts = {sample.stage: sample.text for sample in report.samples}
     assert texts["overdue"].startswith("Northwind Credit: Hi Test, your repayment due ")

@@ -30,6 +30,7 @@ from store.outcomes import record_outcome
 
 POLICY = load_policy()
 B_TEXT = "Hi {first_name}, a quick word from {lender}: your repayment due {due_date} is late. Pay at {link}"
+PROMISED = {"date": "2026-01-20", "amount": "100.00", "currency": "USD"}
 
 
 def with_experiment(data, **experiment):
@@ -200,10 +201,11 @@ def test_results_per_variant_through_the_api_and_the_cli(ab_rt, make_app):
         for row in rows:
             if variants[row["account_id"]] == "B":
                 outcome = record_outcome(session, OutcomeKind.PROMISE, account_id=row["account_id"],
-                                         conversation_id=None)
+                                         conversation_id=None, details=PROMISED)
                 outcome.created_at = eight_days_ago + dt.timedelta(days=2)
         first_a = next(r for r in rows if variants[r["account_id"]] == "A")
-        late = record_outcome(session, OutcomeKind.PROMISE, account_id=first_a["account_id"], conversation_id=None)
+        late = record_outcome(session, OutcomeKind.PROMISE, account_id=first_a["account_id"], conversation_id=None,
+                              details=PROMISED)
         late.created_at = eight_days_ago + dt.timedelta(days=7, hours=12)  # after the window: not counted
         record_outcome(session, OutcomeKind.OPT_OUT, account_id=None, conversation_id=None,
                        phone=first_a["phone"]).created_at = eight_days_ago + dt.timedelta(hours=3)

@@ -53,10 +53,10 @@ WRITES = {
             st.fixed_dictionaries({"at": plausible})),
     "inconvenient-times": (st.one_of(st.just("DEMO-1001"), text).map(
         lambda a: f"/api/accounts/{quote(a, safe='')}/inconvenient-times"), records(WINDOW_FIELDS)),
-    "promises": (st.just("/api/promises/review"), st.none()),
+    "review": (st.just("/api/arrangements/review"), st.none()),
 }
 METHODS = {"inconvenient-times": "PUT"}
-queries = st.dictionaries(st.sampled_from(["at", "samples"]), st.one_of(
+queries = st.dictionaries(st.sampled_from(["at", "samples", "account_id"]), st.one_of(
     st.sampled_from(DATES), text, st.integers().map(str)), max_size=2)
 READS = {
     "preview": st.tuples(campaign_ids.map(lambda c: f"/api/campaigns/{quote(c, safe='')}/preview"), queries),
