@@ -16,8 +16,8 @@ contacted accounts owe) is read per grouping. The rules in short:
   the account's. A payment belongs to the last attempt sent in the ATTRIBUTION_DAYS up
   to its day.
 - A promise is kept when the account's payments from the day it was made up to its date
-  add up to its amount (several part payments count together: the follow-up's own rule,
-  campaigns/promises.py); less than that by the date is part-paid, and broken once the
+  add up to its amount (several part payments count together, as payments are allocated
+  to a promise's arrangement, store/arrangements.py); less than that by the date is part-paid, and broken once the
   date has passed in the borrower's time zone.
 """
 from __future__ import annotations
