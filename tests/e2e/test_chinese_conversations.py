@@ -34,11 +34,9 @@ DISCLOSURE = re.compile(r"\d[\d,]*\.\d\d|元|¥|欠款|欠|逾期|催收|还款|
 ZONE = "Asia/Shanghai" if 8 <= dt.datetime.now(ZoneInfo("Asia/Shanghai")).hour < 19 else afternoon_zone()
 
 
-@pytest.fixture
-def borrower(stack):
+def load_chinese_borrower(database_url: str, phone: str) -> dict:
     """王芳, a Chinese account 14 days overdue: 4,200 + 185 + 150 = 4,535.00元."""
-    store.db.connect(stack.config.database_url)
-    phone = f"+86138{next(_phones):08d}"
+    store.db.connect(database_url)
     today = dt.datetime.now(ZoneInfo(ZONE)).date()
     account = {
         "account_id": f"ZH-{phone[-4:]}", "name": "王芳", "phone": phone,
@@ -52,6 +50,11 @@ def borrower(stack):
     with store.db.session_scope() as session:
         assert import_records(session, [account]).errors == []
     return account
+
+
+@pytest.fixture
+def borrower(stack):
+    return load_chinese_borrower(stack.config.database_url, f"+86138{next(_phones):08d}")
 
 
 def say(twilio, borrower, text):
