@@ -244,6 +244,8 @@ class Handoff(_Strict):
 # The keys of lending.plans.Refusal.rule a supervisor may be allowed to approve.
 OVERRIDABLE_RULES = (
     "months_out_of_range", "instalment_below_minimum", "plan_limit", "promise_too_far",
+    "date_move_too_far", "date_move_limit",  # lending.arrangements.date_move
+    "arrangement_cancel",  # listed: an agent's cancelling an arrangement waits for a supervisor
 )
 
 

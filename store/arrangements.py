@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lending.arrangements import (
+    PLAN_KINDS,
     ArrangementFacts,
     Instalment,
     allocate,
@@ -167,6 +168,12 @@ def active(session: Session, account_id: str, kinds: Optional[Sequence[str]] = N
     if kinds is not None:
         query = query.where(Arrangement.kind.in_(list(kinds)))
     return list(session.execute(query.order_by(Arrangement.id)).scalars())
+
+
+def running_plans(session: Session, account_id: str) -> int:
+    """The account's active plans, a reduced plan counting as one: what the policy's
+    instalments.max_active_plans caps, for the bot and the console alike."""
+    return len(active(session, account_id, kinds=PLAN_KINDS))
 
 
 def for_account(session: Session, account_id: str) -> List[Arrangement]:

@@ -352,8 +352,9 @@ class ApprovalStatus:
 
 
 class ApprovalRequest(Base):
-    """An outcome the policy's checks refused, which an agent asked a supervisor to approve;
-    it is recorded as an Outcome only once approved."""
+    """Something the policy's checks refused, which an agent asked a supervisor to approve:
+    an outcome (recorded as an Outcome only once approved), or a change to an arrangement
+    (kind arrangement_cancel or instalment_move, made only once approved)."""
 
     __tablename__ = "approval_requests"
     id = Column(Integer, primary_key=True, autoincrement=True)

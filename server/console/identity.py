@@ -2,11 +2,12 @@
 wrong identity answers.
 
 A conversation the bot did not verify is shown without the debt (balance, its parts, due
-date, days overdue, what was agreed) until the agent verifies the borrower: the agent types
-the borrower's date of birth and the last 4 digits of the ID document, which are read and
-matched by the bot's rules (lending/identity.py), counted with the bot's answers against the
-account's lock (store/identity.py), and neither shown back, stored nor logged. A borrower's
-messages in the conversation that said those answers leave the transcript once checked.
+date, days overdue, what was agreed, the account's arrangements and vulnerability flag) until
+the agent verifies the borrower: the agent types the borrower's date of birth and the last 4
+digits of the ID document, which are read and matched by the bot's rules (lending/identity.py),
+counted with the bot's answers against the account's lock (store/identity.py), and neither
+shown back, stored nor logged. A borrower's messages in the conversation that said those
+answers leave the transcript once checked.
 """
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ from store.identity import (
 )
 from store.models import Account, Handoff, IdentityCheck, IdentityQuestion, Message
 
-# What an agent may not see of the account before the borrower is verified.
-DEBT_FIELDS = ("balance", "principal", "interest", "fees", "due_date", "days_overdue")
+# What an agent may not see of the account before the borrower is verified (nor the
+# account's arrangements: views.conversation_api).
+DEBT_FIELDS = ("balance", "principal", "interest", "fees", "due_date", "days_overdue", "vulnerable")
 
 
 class VerificationInputError(ValueError):

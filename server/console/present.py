@@ -8,6 +8,7 @@ from typing import Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.arrangements import as_json, for_account
 from store.consents import consent_state
 from store.handoffs import PRIORITY_NAMES, account_summary, conversation_outcomes, outcome_entry
 from store.identity import active_lock
@@ -136,7 +137,8 @@ def approval_entry(request: ApprovalRequest) -> dict:
 def conversation_view(
     session: Session, handoff: Handoff, now: dt.datetime, after: int = 0
 ) -> dict:
-    """Everything about one held conversation, for its holder or a supervisor."""
+    """Everything about one held conversation, for its holder or a supervisor (views.py takes
+    the debt out while the borrower is not verified)."""
     conversation = session.get(Conversation, handoff.conversation_id)
     account = session.get(Account, handoff.account_id) if handoff.account_id else None
     approvals = session.execute(
@@ -171,7 +173,11 @@ def conversation_view(
             # The rules the account is contacted under, and what the borrower agreed to.
             "jurisdiction": account.jurisdiction,
             "consent": consent_state(session, account.phone),
+            "vulnerable": bool(account.vulnerable),
         } if account is not None else None,
+        # Everything the borrower agreed on this account, the newest first, with its schedule.
+        "arrangements": [as_json(session, a) for a in reversed(for_account(session, account.account_id))]
+        if account is not None else [],
         "messages": transcript(session, conversation.id, after),
         "outcomes": outcomes,
         "approvals": [approval_entry(a) for a in approvals],

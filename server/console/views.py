@@ -4,14 +4,16 @@ Who may do what, checked on every request:
 - the queue: any signed-in agent or supervisor (items masked);
 - claiming: any of them, for a queued item; of two claims at once exactly one wins;
 - reading a conversation: the agent holding it (or who held it), or a supervisor;
-- replying, recording outcomes, handing back, closing: only the agent holding it;
+- replying, recording outcomes, cancelling an arrangement or moving an instalment's date,
+  flagging the borrower vulnerable, handing back, closing: only the agent holding it;
 - releasing a claim: its holder, or a supervisor;
 - approving or rejecting an exception to the policy: a supervisor;
 - sending a text the compliance gate refused: a supervisor holding the conversation, with
   a reason, where the account's jurisdiction profile lets a supervisor override that rule.
 - verifying the borrower of a conversation the bot did not verify: only the agent holding
-  it; until then the debt is not shown, and promises, plans and replies naming an amount
-  of the account are refused (identity.py).
+  it; until then the debt (and the account's arrangements and vulnerability flag) is not
+  shown, and agreements, changes to them and replies naming an amount of the account are
+  refused (identity.py).
 Every action is written to the audit trail as `agent:<username>`.
 """
 from __future__ import annotations
@@ -31,6 +33,16 @@ from campaigns.gate import Override
 from server import services
 from server.api_input import request_json, row_id
 from server.console import bp
+from server.console.arrangements import (
+    CHANGES,
+    Change,
+    ChangeInputError,
+    NotChangeable,
+    apply_change,
+    arrangement_of,
+    propose_cancel,
+    propose_move,
+)
 from server.console.auth import console_access, supervisor_only, wants_json
 from server.console.identity import (
     VerificationInputError,
@@ -42,6 +54,8 @@ from server.console.identity import (
 from server.console.outcomes import (
     OutcomeInputError,
     Proposal,
+    Recorded,
+    borrower_now,
     handback_notice,
     propose,
     record,
@@ -52,6 +66,7 @@ from server.console.present import (
     queue_items,
 )
 from server.rasa_client import RasaUnavailable
+from store.arrangements import as_json
 from store.conversations import conversation_language
 from store.db import session_scope
 from store.handoffs import claim as claim_handoff
@@ -68,7 +83,7 @@ from store.models import (
     Outcome,
     utcnow,
 )
-from store.outcomes import audit
+from store.outcomes import audit, flag_vulnerable
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +253,7 @@ def conversation_api(handoff_id: int):
         summary["account"] = without_debt(summary.get("account"))
         summary["agreed"] = []
         view["handoff"]["summary"] = summary
+        view["arrangements"] = None
     view["can_act"] = (
         view["handoff"]["status"] == HandoffStatus.CLAIMED
         and view["handoff"]["claimed_by"] == current_user.username
@@ -296,50 +312,110 @@ def reply(handoff_id: int):
                     "overridden": override is not None and result.sent}), 201
 
 
+def _settle(db, handoff: Handoff, form: dict, kind: str, details: dict, refusal, make, *,
+            action: str, done_status: int):
+    """What the policy allows is done at once (`make(**extra)` returns the answer's JSON and
+    the ids for the audit trail); what it refuses, a supervisor approves directly or an agent
+    asks one to, where the policy lists the rule; anything else stays refused, with why.
+    Audited as `action`, `exception_approved`, `approval_requested` or `<action>_refused`."""
+    if refusal is None:
+        body, ids = make()
+        _audit(db, action, handoff, kind=kind, **ids)
+        return jsonify(body), done_status
+    approvable = refusal.rule in services().policy.exceptions.supervisor_may_approve
+    if approvable and current_user.is_supervisor and form.get("approve_exception"):
+        body, ids = make(approved_by=current_user.username, exception=refusal.rule)
+        _audit(db, "exception_approved", handoff, kind=kind, rule=refusal.rule, **ids)
+        return jsonify(body), done_status
+    if approvable and form.get("request_approval"):
+        approval = ApprovalRequest(
+            handoff_id=handoff.id, conversation_id=handoff.conversation_id,
+            account_id=handoff.account_id, kind=kind, details=details,
+            refusal_rule=refusal.rule, refusal_reason=refusal.reason,
+            requested_by=current_user.username,
+        )
+        db.add(approval)
+        db.flush()
+        _audit(db, "approval_requested", handoff, kind=kind, rule=refusal.rule, approval_id=approval.id)
+        return jsonify({"approval": approval_entry(approval)}), 202
+    _audit(db, f"{action}_refused", handoff, kind=kind, rule=refusal.rule)
+    return jsonify({"refusal": {"rule": refusal.rule, "reason": refusal.reason},
+                    "approvable": approvable}), 422
+
+
+def recorded_json(db, recorded: Recorded) -> dict:
+    arrangement = recorded.arrangement
+    return {"recorded": outcome_entry(recorded.outcome),
+            "arrangement": as_json(db, arrangement) if arrangement is not None else None}
+
+
 @bp.post("/api/handoffs/<int:handoff_id>/outcomes")
 @console_access
 def record_outcome(handoff_id: int):
     form = _json_body()
-    policy = services().policy
     with session_scope() as db:
         handoff = _load(db, handoff_id, act=True)
         if form.get("kind") in NEEDS_VERIFICATION and not _verified(db, handoff):
-            raise Refused(403, "verify the borrower before agreeing a promise or a plan")
+            raise Refused(403, "verify the borrower before agreeing a promise, a plan, a deferral or relief")
         try:
-            proposal = propose(db, handoff, form, policy, _now())
+            proposal = propose(db, handoff, form, services().policy, _now())
         except OutcomeInputError as exc:
             raise Refused(400, str(exc)) from None
-        refusal = proposal.refusal
-        if refusal is None:
-            outcome = record(db, handoff, proposal, current_user.actor)
-            _audit(db, "outcome", handoff, kind=proposal.kind, outcome_id=outcome.id)
-            return jsonify({"recorded": outcome_entry(outcome)}), 201
-        approvable = proposal.approvable(policy)
-        if approvable and current_user.is_supervisor and form.get("approve_exception"):
-            outcome = record(
-                db, handoff, proposal, current_user.actor,
-                approved_by=current_user.username, exception=refusal.rule,
-            )
-            _audit(db, "exception_approved", handoff, kind=proposal.kind, rule=refusal.rule,
-                   outcome_id=outcome.id)
-            return jsonify({"recorded": outcome_entry(outcome)}), 201
-        if approvable and form.get("request_approval"):
-            approval = ApprovalRequest(
-                handoff_id=handoff.id, conversation_id=handoff.conversation_id,
-                account_id=handoff.account_id, kind=proposal.kind, details=proposal.details,
-                refusal_rule=refusal.rule, refusal_reason=refusal.reason,
-                requested_by=current_user.username,
-            )
-            db.add(approval)
-            db.flush()
-            _audit(db, "approval_requested", handoff, kind=proposal.kind, rule=refusal.rule,
-                   approval_id=approval.id)
-            return jsonify({"approval": approval_entry(approval)}), 202
-        _audit(db, "outcome_refused", handoff, kind=proposal.kind, rule=refusal.rule)
-    return jsonify({
-        "refusal": {"rule": refusal.rule, "reason": refusal.reason},
-        "approvable": approvable,
-    }), 422
+
+        def make(**extra):
+            recorded = record(db, handoff, proposal, current_user.actor, **extra)
+            return recorded_json(db, recorded), {"outcome_id": recorded.outcome.id}
+
+        return _settle(db, handoff, form, proposal.kind, proposal.details, proposal.refusal, make,
+                       action="outcome", done_status=201)
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/arrangements/<int:arrangement_id>/<any(cancel, move):action>")
+@console_access
+def change_arrangement(handoff_id: int, arrangement_id: int, action: str):
+    """Cancels an arrangement of the account (with a reason) or moves one instalment's date."""
+    form = _json_body()
+    policy = services().policy
+    with session_scope() as db:
+        handoff = _load(db, handoff_id, act=True)
+        if not _verified(db, handoff):
+            raise Refused(403, "verify the borrower before changing what they agreed")
+        arrangement = arrangement_of(db, handoff, arrangement_id)
+        if arrangement is None:
+            raise Refused(404, "no such arrangement on this account")
+        try:
+            if action == "cancel":
+                change = propose_cancel(arrangement, form, policy, supervisor=current_user.is_supervisor)
+            else:
+                account = db.get(Account, handoff.account_id)
+                today = borrower_now(account, policy, _now()).date()
+                change = propose_move(db, arrangement, form, policy, today)
+        except ChangeInputError as exc:
+            raise Refused(400, str(exc)) from None
+        except NotChangeable as exc:
+            raise Refused(409, str(exc)) from None
+
+        def make(**_approval):  # who approved it is in the audit trail (exception_approved)
+            changed = apply_change(db, change, actor=current_user.actor)
+            return {"arrangement": as_json(db, changed)}, {"arrangement_id": changed.id}
+
+        return _settle(db, handoff, form, change.kind, change.details, change.refusal, make,
+                       action=change.kind, done_status=200)
+
+
+@bp.post("/api/handoffs/<int:handoff_id>/vulnerable")
+@console_access
+def flag_borrower_vulnerable(handoff_id: int):
+    """The agent flags the borrower vulnerable: no automated campaigns where the policy says
+    so, and their messages go to a person."""
+    with session_scope() as db:
+        handoff = _load(db, handoff_id, act=True)
+        if not handoff.account_id:
+            raise Refused(409, "this conversation reaches no account")
+        if not _verified(db, handoff):
+            raise Refused(403, "verify the borrower before flagging the account")
+        flag_vulnerable(db, handoff.account_id, actor=current_user.actor, because="agent")
+    return jsonify({"vulnerable": True})
 
 
 @bp.post("/api/approvals/<int:approval_id>/<any(approve, reject):decision>")
@@ -358,18 +434,26 @@ def decide(approval_id: int, decision: str):
             _audit(db, "exception_rejected", handoff, approval_id=approval.id, rule=approval.refusal_rule)
             return jsonify({"approval": approval_entry(approval)})
         approval.status = ApprovalStatus.APPROVED
-        proposal = Proposal(approval.kind, approval.details)
-        outcome = record(
-            db, handoff, proposal, f"agent:{approval.requested_by}",
+        requested_by = f"agent:{approval.requested_by}"
+        if approval.kind in CHANGES:
+            try:
+                changed = apply_change(db, Change(approval.kind, approval.details), actor=requested_by)
+            except (ChangeInputError, NotChangeable) as exc:
+                raise Refused(409, f"{exc}; reject the request instead") from None
+            _audit(db, "exception_approved", handoff, approval_id=approval.id,
+                   rule=approval.refusal_rule, arrangement_id=changed.id)
+            return jsonify({"approval": approval_entry(approval), "arrangement": as_json(db, changed)})
+        recorded = record(
+            db, handoff, Proposal(approval.kind, approval.details), requested_by,
             approved_by=current_user.username, exception=approval.refusal_rule,
         )
         _audit(db, "exception_approved", handoff, approval_id=approval.id,
-               rule=approval.refusal_rule, outcome_id=outcome.id)
-        return jsonify({"approval": approval_entry(approval), "recorded": outcome_entry(outcome)})
+               rule=approval.refusal_rule, outcome_id=recorded.outcome.id)
+        return jsonify({"approval": approval_entry(approval), **recorded_json(db, recorded)})
 
 
-# Outcomes that state amounts to the borrower (read back, confirmed by SMS).
-NEEDS_VERIFICATION = {"promise", "plan"}
+# Agreements about the debt (read back, confirmed by SMS).
+NEEDS_VERIFICATION = {"promise", "plan", "deferral", "relief"}
 
 
 def _verified(db, handoff: Handoff) -> bool:

@@ -46,6 +46,29 @@ def callback(local="2026-11-28 14:30"):
                             "timezone": "Asia/Shanghai", "note": ""})
 
 
+def deferral():
+    return Outcome(kind=OutcomeKind.DEFERRAL,
+                   details={"new_due_date": "2026-12-18", "previous_due_date": "2026-11-28", "days": 20})
+
+
+def reduced_plan(currency="CNY"):
+    instalments = [{"number": n, "due": due, "amount": "755.83"}
+                   for n, due in enumerate(("2026-12-01", "2027-01-01", "2027-02-01"), start=1)]
+    return Outcome(kind=OutcomeKind.RELIEF,
+                   details={"relief": "reduced_plan", "months": 3, "instalments": instalments,
+                            "currency": currency})
+
+
+def fee_waiver(currency="CNY"):
+    return Outcome(kind=OutcomeKind.RELIEF,
+                   details={"relief": "fee_waiver", "amount": "50.00", "currency": currency})
+
+
+def breathing_space():
+    return Outcome(kind=OutcomeKind.RELIEF,
+                   details={"relief": "breathing_space", "days": 30, "until": "2026-12-27"})
+
+
 def dispute():
     return Outcome(kind=OutcomeKind.DISPUTE, details={"note": "says it is not her loan"})
 
@@ -71,6 +94,20 @@ def test_english_notice_is_unchanged(policy, amounts_allowed):
     )
 
 
+def test_english_words_for_a_deferral_and_relief(policy, amounts_allowed):
+    assert describe(deferral(), policy) == ["a new due date of Fri, Dec 18"]
+    assert describe(reduced_plan(currency="USD"), amounts_allowed) == [
+        "3 reduced monthly payments of $755.83 from Dec 1"]
+    assert describe(reduced_plan(currency="USD"), policy) == ["3 reduced monthly payments from Dec 1"]
+    assert describe(fee_waiver(currency="USD"), amounts_allowed) == ["the fees of $50.00 waived"]
+    assert describe(fee_waiver(currency="USD"), policy) == ["the fees waived"]
+    assert handback_notice([deferral(), breathing_space()], policy) == (
+        "You're back with Nora, Northwind Credit's automated assistant. "
+        "Agreed with our team: a new due date of Fri, Dec 18 and a pause in reminders through Sun, Dec 27. "
+        "Reply here any time."
+    )
+
+
 # --- Chinese -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("language", ["zh", "zh-CN"])
@@ -84,6 +121,16 @@ def test_chinese_notice_with_a_plan(amounts_allowed):
     assert handback_notice([plan()], amounts_allowed, language="zh-CN") == (
         ZH_OPENING + "已与我们的工作人员约定：3期分期，每期1,511.66元，自12月1日起。" + ZH_CLOSING
     )
+
+
+def test_chinese_notice_with_a_deferral_and_relief(policy, amounts_allowed):
+    assert handback_notice([deferral(), fee_waiver()], amounts_allowed, language="zh-CN") == (
+        ZH_OPENING + "已与我们的工作人员约定：还款日延至12月18日（周五）；免除费用50.00元。" + ZH_CLOSING
+    )
+    assert describe(reduced_plan(), amounts_allowed, language="zh") == ["3期减额分期，每期755.83元，自12月1日起"]
+    assert describe(reduced_plan(), policy, language="zh") == ["3期减额分期，自12月1日起"]
+    assert describe(fee_waiver(), policy, language="zh") == ["免除费用"]
+    assert describe(breathing_space(), policy, language="zh") == ["暂停还款提醒至12月27日（周日）"]
 
 
 def test_chinese_notice_with_a_callback(policy):

@@ -102,6 +102,8 @@ def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrow
     # answers the borrower gives (typed into the identity card, never shown back).
     account = page.get_by_test_id("account")
     expect(account).to_contain_text("shown once the borrower is verified")
+    arrangements = page.get_by_test_id("arrangements")
+    expect(arrangements).to_have_text("Shown once the borrower is verified.")
     expect(account).not_to_contain_text("453.50")
     expect(account).not_to_contain_text("Dana Rivers")
     page.fill("#verify-form input[name=birth_date]", "14 March 1988")
@@ -110,6 +112,7 @@ def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrow
     expect(page.locator("#verify-result")).to_contain_text("Verified.")
     expect(account).to_contain_text("Dana Rivers")
     expect(account).to_contain_text("453.50")
+    expect(arrangements).to_have_text("None agreed.")
 
     # The agent replies: it goes out as SMS through the outbox.
     page.fill("#reply-body", "Hi Dana, this is a person from Northwind Credit. How can I help?")
@@ -130,6 +133,10 @@ def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrow
     page.fill("#outcome-form input[name=date]", friday.isoformat())
     page.click("#outcome-form button[type=submit]")
     expect(page.get_by_test_id("outcome-result")).to_contain_text("Recorded: Promise")
+    # The account's arrangements now hold the promise, with its one expected payment.
+    expect(arrangements).to_contain_text("Promise #")
+    expect(arrangements.locator("tr[data-number='1']")).to_contain_text(friday.isoformat())
+    expect(arrangements.locator("tr[data-number='1']")).to_contain_text("453.50 USD")
     page.screenshot(path=str(SCREENSHOTS / "console-conversation.png"), full_page=True)
 
     # Handing back: the borrower is told, and the bot answers the next message.

@@ -103,12 +103,18 @@
           fill("approvals-table", "approvals-empty", data.approvals, function (approval) {
             var approve = el("button", { class: "primary", type: "button", text: "Approve" });
             var reject = el("button", { type: "button", text: "Reject" });
-            approve.addEventListener("click", function () {
-              api("POST", "/console/api/approvals/" + approval.id + "/approve").then(refresh);
-            });
-            reject.addEventListener("click", function () {
-              api("POST", "/console/api/approvals/" + approval.id + "/reject").then(refresh);
-            });
+            // The request's fate in words: an arrangement may have moved on since it was asked.
+            var decide = function (decision, doneText) {
+              api("POST", "/console/api/approvals/" + approval.id + "/" + decision).then(function (response) {
+                var ok = response.status === 200;
+                document.getElementById("approval-result").replaceChildren(el("p", {
+                  class: ok ? "ok" : "refused",
+                  text: ok ? doneText + describeOutcome(approval.kind, approval.details) : (response.data.error || "Not done") }));
+                refresh();
+              });
+            };
+            approve.addEventListener("click", function () { decide("approve", "Approved: "); });
+            reject.addEventListener("click", function () { decide("reject", "Rejected: "); });
             return el("tr", {}, [
               el("td", { text: approval.requested_by }),
               el("td", { text: describeOutcome(approval.kind, approval.details) }),
@@ -130,13 +136,32 @@
     return one("automated texts", consent.sms) + "; " + one("automated calls", consent.voice);
   }
 
+  var KIND_NAMES = { promise: "promise", plan: "plan", deferral: "deferral", reduced_plan: "reduced plan",
+                     fee_waiver: "fee waiver", breathing_space: "breathing space" };
+
+  function planText(details) {
+    var first = (details.instalments || [])[0];
+    return details.months + " months" + (first ? ", first " + first.amount + " on " + first.due : "");
+  }
+
+  function describeRelief(details) {
+    if (details.relief === "reduced_plan") return "Reduced plan: " + planText(details);
+    if (details.relief === "fee_waiver") return "Fee waiver" + (details.amount ? ": " + details.amount + " " + (details.currency || "") : "");
+    if (details.relief === "breathing_space") {
+      return "Breathing space" + (details.until ? " through " + details.until : details.days ? " of " + details.days + " days" : "");
+    }
+    return "Relief";
+  }
+
   function describeOutcome(kind, details) {
     details = details || {};
     if (kind === "promise") return "Promise: " + details.amount + " " + (details.currency || "") + " by " + details.date;
-    if (kind === "plan") {
-      var first = (details.instalments || [])[0];
-      return "Plan: " + details.months + " months" + (first ? ", first " + first.amount + " on " + first.due : "");
-    }
+    if (kind === "plan") return "Plan: " + planText(details);
+    if (kind === "deferral") return "Deferral: due " + details.new_due_date + (details.previous_due_date ? " (was " + details.previous_due_date + ")" : "");
+    if (kind === "relief") return describeRelief(details);
+    var which = KIND_NAMES[details.arrangement_kind] + " #" + details.arrangement_id;
+    if (kind === "arrangement_cancel") return "Cancel the " + which + ": " + details.reason;
+    if (kind === "instalment_move") return "Move instalment " + details.number + " of the " + which + " from " + details.from + " to " + details.to;
     if (kind === "callback") return "Call back: " + details.local + " (" + details.timezone + ")";
     if (kind === "already_paid") return "Says it is paid" + (details.paid_on ? " on " + details.paid_on : "");
     if (kind === "dispute") return "Dispute" + (details.note ? ": " + details.note : "");
@@ -169,6 +194,108 @@
       if (!items.length) items = [el("li", { class: "muted", text: empty })];
       target.replaceChildren.apply(target, items);
     };
+
+    // --- the account's arrangements: schedule, cancel, move a date ---
+    var arrangementsBox = document.getElementById("arrangements");
+    var arrangementResult = document.getElementById("arrangement-result");
+    var shownArrangements = null;
+
+    var flash = function (target, ok, text) {
+      target.replaceChildren(el("p", { class: ok ? "ok" : "refused", text: text }));
+    };
+
+    // What came back from a change, the outcome form's way: done, sent for approval, or
+    // refused with the rule's reason (and, where the policy allows, a supervisor's way on).
+    var changeArrangement = function (arrangement, action, body, doneText) {
+      api("POST", "/console/api/handoffs/" + id + "/arrangements/" + arrangement.id + "/" + action, body).then(function (response) {
+        var data = response.data;
+        if (response.status === 200) flash(arrangementResult, true, doneText);
+        else if (response.status === 202) flash(arrangementResult, true, "Sent to a supervisor for approval.");
+        else if (response.status === 422) {
+          flash(arrangementResult, false, "The policy refuses this: " + data.refusal.reason);
+          if (data.approvable) {
+            var supervisor = page.dataset.supervisor === "yes";
+            var ask = el("button", { type: "button", text: supervisor ? "Approve the exception" : "Ask a supervisor to approve" });
+            ask.addEventListener("click", function () {
+              var more = Object.assign({}, body, supervisor ? { approve_exception: true } : { request_approval: true });
+              changeArrangement(arrangement, action, more, doneText);
+            });
+            arrangementResult.appendChild(ask);
+          }
+        } else flash(arrangementResult, false, data.error || "Not done");
+        refresh();
+      });
+    };
+
+    var arrangementNode = function (a) {
+      var name = KIND_NAMES[a.kind] || a.kind;
+      var agreed = "Agreed by " + (a.agreed_by === "bot" ? "the bot" : a.agreed_by.replace(/^agent:/, "")) +
+        " on " + a.agreed_at.slice(0, 10) +
+        (a.approved_by ? ", approved by " + a.approved_by : "");
+      var nodes = [
+        el("h3", { text: name.charAt(0).toUpperCase() + name.slice(1) + " #" + a.id + " · " + a.status }),
+        el("p", { class: "hint", text: agreed + (a.status_reason && a.status !== "active" ? " · " + a.status_reason : "") })];
+      if (a.kind === "deferral") nodes.push(el("p", { text: "New due date " + a.ends_on }));
+      if (a.kind === "breathing_space") nodes.push(el("p", { text: "No automated contact through " + a.ends_on }));
+      if (a.kind === "fee_waiver") nodes.push(el("p", { text: "Fees waived: " + a.total + " " + a.currency }));
+      if (a.schedule.length) {
+        nodes.push(el("table", { class: "items schedule" }, [
+          el("thead", {}, [el("tr", {}, ["#", "Due", "Amount", "Paid", "Status"].map(function (h) { return el("th", { text: h }); }))]),
+          el("tbody", {}, a.schedule.map(function (i) {
+            return el("tr", { "data-number": i.number }, [
+              el("td", { text: String(i.number) }), el("td", { text: i.due_on }),
+              el("td", { text: i.amount + " " + a.currency }), el("td", { text: i.amount_paid }),
+              el("td", { text: i.status.replace(/_/g, " ") })]);
+          }))]));
+      }
+      if (canAct && a.status === "active") {
+        var reason = el("input", { name: "reason", maxlength: "200", placeholder: "Why it is cancelled" });
+        var cancel = el("button", { type: "button", text: "Cancel" });
+        cancel.addEventListener("click", function () {
+          if (!reason.value.trim()) { flash(arrangementResult, false, "Say why it is cancelled."); return; }
+          changeArrangement(a, "cancel", { reason: reason.value.trim() }, "Cancelled the " + name + " #" + a.id + ".");
+        });
+        nodes.push(el("div", { class: "inline", "data-action": "cancel" }, [reason, cancel]));
+        var open = a.schedule.filter(function (i) { return i.status === "due" || i.status === "part_paid"; });
+        if ((a.kind === "plan" || a.kind === "reduced_plan") && open.length) {
+          var number = el("select", { name: "number" }, open.map(function (i) {
+            return el("option", { value: String(i.number), text: "#" + i.number + " (" + i.due_on + ")" });
+          }));
+          var date = el("input", { type: "date", name: "date" });
+          var move = el("button", { type: "button", text: "Move date" });
+          move.addEventListener("click", function () {
+            if (!date.value) { flash(arrangementResult, false, "Pick the new date."); return; }
+            changeArrangement(a, "move", { number: number.value, date: date.value },
+              "Moved instalment " + number.value + " of the " + name + " #" + a.id + " to " + date.value + ".");
+          });
+          nodes.push(el("div", { class: "inline", "data-action": "move" }, [number, date, move]));
+        }
+      }
+      return el("div", { class: "arrangement", "data-arrangement": a.id, "data-status": a.status }, nodes);
+    };
+
+    // Drawn again only when something changed, so a reason being typed survives the polls.
+    var renderArrangements = function (arrangements) {
+      var key = JSON.stringify([arrangements, canAct]);
+      if (key === shownArrangements) return;
+      shownArrangements = key;
+      if (arrangements === null || arrangements === undefined) {
+        arrangementsBox.replaceChildren(el("p", { class: "muted", text: "Shown once the borrower is verified." }));
+      } else if (!arrangements.length) {
+        arrangementsBox.replaceChildren(el("p", { class: "muted", text: "None agreed." }));
+      } else {
+        arrangementsBox.replaceChildren.apply(arrangementsBox, arrangements.map(arrangementNode));
+      }
+    };
+
+    document.getElementById("flag-vulnerable").addEventListener("click", function () {
+      if (!window.confirm("Flag this borrower as vulnerable? Automated campaigns leave them out where the policy says so.")) return;
+      api("POST", "/console/api/handoffs/" + id + "/vulnerable").then(function (response) {
+        flash(arrangementResult, response.status === 200,
+              response.status === 200 ? "Flagged as vulnerable." : (response.data.error || "Not flagged"));
+        refresh();
+      });
+    });
 
     var render = function (view) {
       var handoff = view.handoff;
@@ -219,7 +346,8 @@
           ["Due", account.due_date], ["Days overdue", account.days_overdue], ["Status", account.status],
           ["Time zone", account.timezone], ["Language", account.language],
           ["Rules", account.jurisdiction || "the policy's"],
-          ["Consent", consentText(account.consent || {})]]);
+          ["Consent", consentText(account.consent || {})],
+          ["Vulnerable", account.vulnerable ? "yes (left out of automated campaigns where the policy says so)" : "no"]]);
       } else if (account) {
         facts(document.getElementById("account"), [
           ["Account", account.account_id], ["Phone", view.conversation.phone],
@@ -228,6 +356,8 @@
       } else {
         facts(document.getElementById("account"), [["Phone", view.conversation.phone], ["Account", "none found for this phone"]]);
       }
+      document.getElementById("flag-vulnerable").hidden = !(canAct && account && identity.verified && !account.vulnerable);
+      renderArrangements(view.arrangements);
       var summary = handoff.summary || {};
       facts(document.getElementById("handoff-facts"), [
         ["Reason", handoff.reason_label], ["Priority", handoff.priority_label],
@@ -336,19 +466,23 @@
     });
 
     var kind = document.getElementById("outcome-kind");
+    var reliefOption = document.getElementById("relief-option");
+    // data-for lists the kinds a field belongs to; "relief:fee_waiver" one relief option.
     var showFields = function () {
+      var wanted = [kind.value, kind.value + ":" + reliefOption.value];
       document.querySelectorAll("#outcome-form [data-for]").forEach(function (label) {
-        label.hidden = label.dataset.for.split(" ").indexOf(kind.value) < 0;
+        label.hidden = !label.dataset.for.split(" ").some(function (key) { return wanted.indexOf(key) >= 0; });
       });
     };
     kind.addEventListener("change", showFields);
+    reliefOption.addEventListener("change", showFields);
     showFields();
 
     var form = document.getElementById("outcome-form");
     var result = document.getElementById("outcome-result");
     var submitOutcome = function (extra) {
       var body = { kind: kind.value };
-      form.querySelectorAll("input, select[name=channel]").forEach(function (input) {
+      form.querySelectorAll("input, select[name=channel], select[name=relief]").forEach(function (input) {
         if (!input.closest("label").hidden && input.value) body[input.name] = input.value;
       });
       Object.keys(extra || {}).forEach(function (key) { body[key] = extra[key]; });
