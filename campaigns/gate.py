@@ -1,28 +1,32 @@
 """The compliance gate (lending/compliance.py) fed from the store.
 
 `GateInputs.load()` reads, in a handful of queries, everything the rules look at: opt-outs
-per channel, recent calls (attempts and voice conversations), inconvenient times and
-callback requests. A run loads them once for every account; a worker loads them for
-one account at the moment it sends, so what changed since scheduling (an opt-out, a
-call an agent made) counts.
+per channel, recent calls (attempts and voice conversations), inconvenient times,
+callback requests and the arrangements in force (breathing space); the account's facts
+carry its vulnerability flag. A run loads them once for every account; a worker loads them
+for one account at the moment it sends, so what changed since scheduling (an opt-out, a
+call an agent made, breathing space agreed) counts.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts import AccountFacts, account_facts, aware, naive
+from lending.arrangements import ArrangementFacts, standing
 from lending.compliance import (
     AUTOMATED,
     AUTOMATED_CONTACT,
     REPLY,
     Blocked,
+    Borrower,
     CallbackRequest,
     Contact,
     Decision,
@@ -30,10 +34,13 @@ from lending.compliance import (
     Request,
     Window,
     check,
+    zone,
 )
 from lending.policy import WEEKDAYS, Jurisdiction, Policy
+from store import arrangements as arrangement_store
 from store.consents import consented_phones
 from store.models import (
+    ArrangementStatus,
     AttemptState,
     ContactAttempt,
     ContactPreference,
@@ -42,6 +49,7 @@ from store.models import (
     Message,
     Outcome,
     OutcomeKind,
+    VoiceCall,
 )
 from store.outcomes import audit
 
@@ -66,6 +74,8 @@ class GateInputs:
     calls_by_phone: Dict[str, List[Contact]] = field(default_factory=dict)
     inconvenient: Dict[str, tuple] = field(default_factory=dict)
     callbacks: Dict[str, tuple] = field(default_factory=dict)
+    arrangements: Dict[str, List[ArrangementFacts]] = field(default_factory=dict)  # active ones
+    now: Optional[dt.datetime] = None  # when they were read: the borrower's day they are read on
 
     def preferences(self, facts: AccountFacts, channel: str) -> Preferences:
         return Preferences(
@@ -83,12 +93,26 @@ class GateInputs:
         seen = {id(c) for c in by_account}
         return by_account + [c for c in by_phone if id(c) not in seen]
 
+    def borrower(self, facts: AccountFacts, policy: Policy) -> Borrower:
+        """The account as the gate reads it: its state, the breathing space in force on the
+        borrower's day (lending.arrangements.standing), the vulnerability flag and the
+        policy's switch for it."""
+        until = None
+        arrangements = self.arrangements.get(facts.account_id)
+        if arrangements and self.now is not None:
+            today = self.now.astimezone(zone(facts.timezone)).date()
+            until = standing(facts.due_date, arrangements, today).breathing_space_until
+        return dataclasses.replace(
+            facts.borrower, breathing_space_until=until, vulnerable=facts.vulnerable,
+            exclude_vulnerable=policy.vulnerability.exclude_from_campaigns,
+        )
+
     def check(self, facts: AccountFacts, channel: str, at: dt.datetime, policy: Policy,
               request: Request = AUTOMATED_CONTACT) -> Decision:
         """The gate for this account, under the account's own jurisdiction profile."""
         return check(
-            facts.borrower, channel, at, self.history(facts), policy.profile_for(facts.jurisdiction),
-            self.preferences(facts, channel), request,
+            self.borrower(facts, policy), channel, at, self.history(facts),
+            policy.profile_for(facts.jurisdiction), self.preferences(facts, channel), request,
         )
 
     @classmethod
@@ -116,7 +140,16 @@ class GateInputs:
                 inputs.calls_by_phone.setdefault(contact.phone, []).append(contact)
         inputs.inconvenient = _inconvenient(session, ids)
         inputs.callbacks = _callbacks(session, naive(now) - dt.timedelta(days=CALLBACK_MEMORY_DAYS), ids)
+        inputs.arrangements = _arrangements(session, policy, ids)
+        inputs.now = now
         return inputs
+
+
+def _arrangements(session: Session, policy: Policy, ids: Optional[Sequence[str]]):
+    """Active arrangements (what stops contact while it runs) per account, in bulk."""
+    if ids is not None and not ids:
+        return {}
+    return arrangement_store.facts(session, policy.grace_days, ids, statuses=(ArrangementStatus.ACTIVE,))
 
 
 def _opted_out(session: Session, channel: str, phones: Optional[List[str]]) -> Set[str]:
@@ -271,7 +304,8 @@ def _no_account(phone: str, policy: Policy) -> AccountFacts:
 
 
 def last_inbound(session: Session, conversation_id: Optional[str]) -> Optional[dt.datetime]:
-    """When the borrower last wrote (or spoke) in this conversation."""
+    """When the borrower last wrote (or spoke) in this conversation; a call they made counts
+    from when it was answered, before they have said a word."""
     if not conversation_id:
         return None
     found = session.execute(
@@ -279,7 +313,13 @@ def last_inbound(session: Session, conversation_id: Optional[str]) -> Optional[d
             Message.conversation_id == conversation_id, Message.direction == "in"
         )
     ).scalar()
-    return aware(found)
+    called = session.execute(
+        select(func.max(VoiceCall.answered_at)).where(
+            VoiceCall.conversation_id == conversation_id, VoiceCall.direction == "inbound"
+        )
+    ).scalar()
+    latest = max((t for t in (found, called) if t is not None), default=None)
+    return aware(latest)
 
 
 def decide(

@@ -2,10 +2,11 @@
 
 Every outbound attempt passes `check()` at the moment it is sent, whoever started it
 (a campaign, a promise follow-up, an agent). It is a pure function of what it is given:
-the account's facts, the channel, the instant, the contact history, the jurisdiction
-profile and the borrower's own preferences. It answers `Allowed` or
-`Blocked(rule, reason, retry_at)`, where `retry_at` is the earliest instant every
-time-based rule would allow (None: no waiting helps, e.g. an opt-out or a dispute).
+the account's facts (its state, breathing space, a vulnerability flag), the channel, the
+instant, the contact history, the jurisdiction profile and the borrower's own preferences.
+It answers `Allowed` or `Blocked(rule, reason, retry_at)`, where `retry_at` is the earliest
+instant every time-based rule would allow (None: no waiting helps, e.g. an opt-out or a
+dispute).
 
 Days and hours are the borrower's own: contact hours, "per day" and "in 7 days" are
 read in the account's time zone, daylight saving included.
@@ -20,6 +21,13 @@ What is being sent matters (`kind`):
   an agent's reply, the hand-back notice, a text the caller asked for). No consent
   needed beyond their own message, never counted; outside contact hours only within
   the profile's `reply_window_minutes` of the borrower's latest message.
+
+What the borrower agreed or is going through (lending/arrangements.py) stops contact too:
+- breathing space: no AUTOMATED and no AGENT contact from its first through its last day
+  (their local days); a REPLY in the borrower's own conversation still goes.
+- a borrower flagged vulnerable, where the policy leaves them out of automated contact
+  (`vulnerability.exclude_from_campaigns`): no AUTOMATED contact at all; people (AGENT)
+  and answers (REPLY) still reach them.
 """
 from __future__ import annotations
 
@@ -57,6 +65,8 @@ class Rule:
     SMS_PER_DAY = "sms_per_day"
     SMS_PER_7_DAYS = "sms_per_7_days"
     NO_CONSENT = "no_consent"
+    VULNERABLE = "vulnerable"
+    BREATHING_SPACE = "breathing_space"
 
 
 # Account states (store.models.AccountStatus values) that stop all contact.
@@ -71,12 +81,19 @@ ACTIVE = "active"
 
 @dataclass(frozen=True)
 class Borrower:
-    """The facts of an account the gate needs (no name, no identity facts)."""
+    """The facts of an account the gate needs (no name, no identity facts).
+
+    `breathing_space_until`: the last local day of breathing space now running.
+    `vulnerable`: the account's flag; `exclude_vulnerable` is the policy's switch
+    (vulnerability.exclude_from_campaigns), given here so the gate stays a pure function."""
 
     account_id: str
     phone: str
     timezone: str
     status: str = ACTIVE
+    breathing_space_until: Optional[dt.date] = None
+    vulnerable: bool = False
+    exclude_vulnerable: bool = True
 
 
 @dataclass(frozen=True)
@@ -227,12 +244,15 @@ def _first_block(
         return state
     if channel in preferences.opted_out:
         return Blocked(Rule.OPTED_OUT, f"the borrower opted out of {channel}", _NEVER)
+    tz = zone(borrower.timezone)
+    local = at.astimezone(tz)
+    arranged = _arrangement_holds(borrower, local, tz, profile, request)
+    if arranged is not None:
+        return arranged
     if (request.kind == AUTOMATED and profile.consent.required(channel)
             and channel not in preferences.consented):
         what = "automated texts" if channel == "sms" else "automated or AI-voice calls"
         return Blocked(Rule.NO_CONSENT, f"no consent to {what} on record for this number", _NEVER)
-    tz = zone(borrower.timezone)
-    local = at.astimezone(tz)
     if request.kind == REPLY:
         # The borrower's own conversation: a callback they asked for does not stop an
         # answer, and a fresh message may be answered outside hours where the profile says.
@@ -262,6 +282,24 @@ def _account_state(borrower: Borrower) -> Optional[Blocked]:
         borrower.status, (Rule.ACCOUNT_PAUSED, f"collection on the account is paused ({borrower.status})")
     )
     return Blocked(rule, reason, _NEVER)
+
+
+def _arrangement_holds(
+    borrower: Borrower, local: dt.datetime, tz: ZoneInfo, profile: Jurisdiction, request: Request,
+) -> Optional[Blocked]:
+    """Vulnerability and breathing space: what the borrower is going through, not the clock.
+    The borrower's own conversation (REPLY) is never held by them."""
+    if request.kind == REPLY:
+        return None
+    if request.kind == AUTOMATED and borrower.vulnerable and borrower.exclude_vulnerable:
+        return Blocked(Rule.VULNERABLE, "the borrower is flagged vulnerable: people contact them, "
+                       "not automated campaigns", _NEVER)
+    until = borrower.breathing_space_until
+    if until is not None and local.date() <= until:
+        # Contact may start again on the day after, once contact hours open there.
+        return Blocked(Rule.BREATHING_SPACE, f"breathing space until {until.isoformat()}: no contact",
+                       local_start(until + dt.timedelta(days=1), profile.contact_hours.start, tz))
+    return None
 
 
 def _contact_hours(local: dt.datetime, tz, at, profile: Jurisdiction, preferences) -> Optional[Blocked]:

@@ -5,7 +5,9 @@ reply), or left RECEIVED when a process died mid-turn. Each pass re-sends them
 to Rasa oldest first and delivers the answer by outbound SMS, since the webhook
 was answered long ago. Every message is claimed atomically in the store, so any
 number of gateway processes and `flask --app server redeliver` workers can run
-passes at once without answering a message twice.
+passes at once without answering a message twice. Once an answer has gone, what the bot
+agreed in that turn is confirmed in writing (server/arrangement_notice.py), as after a
+webhook's turn.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from flask import Flask
 from campaigns.gate import decide
 from lending.compliance import REPLY
 from server import services
+from server.arrangement_notice import confirm_agreed
 from server.gateway_state import thread_key
 from server.nlu_review import after_bot_answer
 from server.rasa_client import RasaAnsweredNothing, RasaUnavailable
@@ -201,6 +204,7 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
             raise _SendingFailed() from exc
         _finish(waiting, MessageStatus.ANSWERED, "answered by SMS")
         report.answered += 1
+        confirm_agreed(conversation.id)
         after_bot_answer(conversation.id, waiting.id, body, waiting.channel,  # background
                          asked_identity=asked_identity)
 

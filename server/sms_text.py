@@ -200,6 +200,10 @@ GATEWAY_REPLIES = {
     # more (no identity question, nothing about any account). {lender_name} {support_phone}
     "identity_locked": {"en": "Please call {lender_name} on {support_phone}.",
                         "zh": "请致电{lender_name}：{support_phone}。"},
+    # A vulnerable borrower's message, handed to a person: who answers, nothing about any
+    # account (the writer is not verified). {lender_name}
+    "person_will_reply": {"en": "Thanks for your message. A person from {lender_name} will reply here.",
+                          "zh": "您的消息已收到，{lender_name}的工作人员会在此回复您。"},
 }
 
 

@@ -8,6 +8,13 @@ Identity: an account locked after too many wrong identity answers (store/identit
 the lender's phone number from the gateway itself, and the bot is not asked. A message that
 answers the identity question the bot's last reply asked is stored as a placeholder; its
 text is held apart for the bot (and a redelivery) and deleted once the bot has read it.
+
+A borrower flagged vulnerable writes to a person, not the bot, where the policy says so
+(`vulnerability.route_to_agents`): the conversation goes to the agents' queue, urgent, and
+the gateway says a person will reply (nothing about the debt: the writer is not verified).
+
+After a bot turn, once the reply has gone, what the bot agreed in it is confirmed in
+writing (server/arrangement_notice.py) and the feedback question may follow.
 """
 from __future__ import annotations
 
@@ -17,10 +24,12 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy import select
 
 from campaigns.gate import decide
 from lending.compliance import REPLY
 from server import feedback, services
+from server.arrangement_notice import confirm_agreed
 from server.gateway_state import thread_key
 from server.keywords import Keyword, classify, normalise, reply_for, reply_language
 from server.metrics import DEFERRED
@@ -31,7 +40,7 @@ from server.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
 from server.webhook_input import twilio_field
 from store.conversations import conversation_language, current_conversation
 from store.db import session_scope
-from store.handoffs import enqueue
+from store.handoffs import enqueue, is_vulnerable
 from store.identity import active_lock, hold_answer, pending_question, set_pending_question
 from store.messages import (
     defer_until,
@@ -40,7 +49,7 @@ from store.messages import (
     record_outbound,
     set_status,
 )
-from store.models import MessageStatus, OutcomeKind, utcnow
+from store.models import Handoff, HandoffResolution, MessageStatus, OutcomeKind, utcnow
 from store.outcomes import is_opted_out, record_outcome, set_opt_out
 
 log = logging.getLogger(__name__)
@@ -112,13 +121,16 @@ def inbound_sms() -> Response:
         raise
     conversation_id = g.pop("bot_answered", None)
     if conversation_id is not None:
-        # After the reply has gone, so the question never arrives before the answer.
+        # After the reply has gone, so neither the confirmation nor the question arrives
+        # before the answer.
         app = current_app._get_current_object()
-        response.call_on_close(lambda: _ask_feedback(app, conversation_id, inbound.phone))
+        response.call_on_close(lambda: _after_turn(app, conversation_id, inbound.phone))
     return response
 
 
-def _ask_feedback(app, conversation_id: str, phone: str) -> None:
+def _after_turn(app, conversation_id: str, phone: str) -> None:
+    with app.app_context():
+        confirm_agreed(conversation_id)  # the written confirmation of what was agreed
     try:
         feedback.ask_after_turn(app, conversation_id, phone)
     except Exception:  # the borrower's reply is out; the question is optional
@@ -224,6 +236,11 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
             log.info("conversation %s message %s: account locked, support phone given",
                      conversation.id, inbound.sid)
             status, reply = MessageStatus.HANDLED, [locked_reply(policy, language)]
+        elif _goes_to_a_person(session, policy, conversation):
+            enqueue(session, conversation, VULNERABLE)
+            log.info("conversation %s: vulnerable borrower, handed to a person", conversation.id)
+            status = MessageStatus.HANDLED
+            reply = _person_will_reply(session, policy, conversation, language)
         elif (answered := feedback.take_answer(session, conversation, inbound.body, utcnow())) is not None:
             status, reply = MessageStatus.HANDLED, answered  # a rating of the conversation
         elif (held := _gate_holds_answer(session, policy, conversation)) is not None:
@@ -245,6 +262,34 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
         if held is not None and held.retry_at is not None:
             defer_until(session, message.id, held.retry_at)
         return Route(conversation.id, message.id, reply, language)
+
+
+VULNERABLE = "vulnerable"  # the handoff's reason
+
+
+def _goes_to_a_person(session, policy, conversation) -> bool:
+    """A vulnerable borrower's message goes to a person, unless a person already handed
+    this conversation back to the bot."""
+    if not policy.vulnerability.route_to_agents or not is_vulnerable(session, conversation.account_id):
+        return False
+    handed_back = session.execute(select(Handoff.id).where(
+        Handoff.conversation_id == conversation.id,
+        Handoff.resolution == HandoffResolution.HANDED_BACK,
+    ).limit(1)).first()
+    return handed_back is None
+
+
+def _person_will_reply(session, policy, conversation, language: Optional[str]) -> List[str]:
+    """Said where the gate lets an answer go now (not in China's quiet night, not on an
+    account whose collection has stopped); a person answers either way."""
+    verdict = decide(
+        session, policy, dt.datetime.now(dt.timezone.utc), channel=CHANNEL, kind=REPLY,
+        actor="gateway", account_id=conversation.account_id, phone=conversation.phone,
+        conversation_id=conversation.id, path="person_will_reply",
+    )
+    if not verdict.allowed:
+        return []
+    return [gateway_reply("person_will_reply", language, lender_name=policy.lender.name)]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,11 @@ identity answers on any channel, store/identity.py) hears the lender's number an
 ends, before the bot is asked anything. What the last question expects, re-prompt counts and
 the gateway's own yes/no questions live in the gateway state under the CallSid
 (server/voice_prompts.py), so any gateway process can take the next webhook.
+
+What the bot agrees on a call is confirmed in writing by SMS during the call, like the
+call's other texts (server/arrangement_notice.py). A borrower flagged vulnerable who calls
+in is put through to a person (or told one will get back) where the policy routes them to
+agents, before the bot is asked anything.
 """
 from __future__ import annotations
 
@@ -28,8 +33,10 @@ from bot.language.languages import parser_language
 from campaigns.attempts import record_status
 from server import feedback, services
 from server.api_input import row_id
+from server.arrangement_notice import confirm_agreed
 from server.rasa_client import RasaUnavailable
 from server.signature import twilio_signed
+from server.twilio_sms import VULNERABLE
 from server.twiml import Voice, ask, close, hangup, transfer, voicemail, whisper
 from server.voice_prompts import (
     FEEDBACK_KEYS,
@@ -59,7 +66,7 @@ from store.calls import (
     note_answered_by,
 )
 from store.db import session_scope
-from store.handoffs import open_handoff
+from store.handoffs import enqueue, is_vulnerable, open_handoff
 from store.identity import active_lock
 from store.messages import record_inbound, record_outbound
 from store.models import Account, AccountStatus, Handoff, MessageStatus, VoiceCall
@@ -89,6 +96,7 @@ REASONS = {
     "abuse_after_deescalation": "the conversation became abusive",
     "not_understood_twice": "the assistant could not understand them",
     "outside_policy": "a request outside the lending policy",
+    "vulnerable": "the borrower is flagged vulnerable",
 }
 
 
@@ -164,9 +172,29 @@ def call_answered(step: int) -> str:
         live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
             conversation_id=conversation.id, language=account.language if account else "en",
         ), step)
+        # An account under an identity lock hears the lender's number first (_ask_bot).
+        to_a_person = (
+            call.direction == "inbound" and services().policy.vulnerability.route_to_agents
+            and is_vulnerable(session, call.account_id)
+            and active_lock(session, call.account_id) is None
+        )
+        if to_a_person:
+            enqueue(session, conversation, VULNERABLE)
     log.info("call %s: answered (%s), conversation %s", live.call_id, call.direction,
              live.conversation_id)
+    if to_a_person:
+        log.info("call %s: vulnerable borrower, handed to a person", live.call_id)
+        return _to_a_person(live)
     return _ask_bot(live, START, None)
+
+
+def _to_a_person(live: Live) -> str:
+    """A vulnerable borrower's call: who answers, then the agents' line (or a person's
+    call back), and nothing about the debt: the caller is not verified."""
+    words = live.words
+    introduction = words.introduction.format(**_lender())
+    return _put_through(live, [introduction, words.putting_through],
+                        [introduction, words.no_agent.format(**_lender())])
 
 
 def _machine(session, call: VoiceCall) -> str:
@@ -291,7 +319,19 @@ def _ask_bot(live: Live, text: str, heard: Optional[str]) -> str:
     _transcript_in(live, heard, MessageStatus.ANSWERED)
     live.state.failures = 0
     live.state.pending = None
+    _confirm_agreed(live)
     return _bot_said(live, bot_turn(answers))
+
+
+def _confirm_agreed(live: Live) -> None:
+    """What the bot agreed in this turn goes to the caller's phone in writing while the call
+    goes on, audited like the call's other texts."""
+    for result in confirm_agreed(live.conversation_id, path="call_text:confirmation"):
+        with session_scope() as session:
+            audit(session, ACTOR, "call_sms", account_id=live.account_id,
+                  conversation_id=live.conversation_id,
+                  details={"call_id": live.call_id, "kind": "confirmation", "sent": result.sent,
+                           "reason": result.reason})
 
 
 def _locked(live: Live) -> bool:
@@ -394,6 +434,14 @@ def _close_with_follow_up(live: Live, lead: List[str]) -> str:
 def _transfer(live: Live, said: List[Said]) -> str:
     """Puts the call through to the agents' line, or, with none configured, says when a
     person will get back (the bot has queued the conversation for the console)."""
+    kept = [item.text for item in said if item.text and not item.voice.get("transfer")]
+    return _put_through(live, [item.text for item in said if item.text],
+                        kept + [live.words.no_agent.format(**_lender())])
+
+
+def _put_through(live: Live, texts: List[str], no_agent: List[str]) -> str:
+    """Says `texts` and dials the agents' line; with none configured, says `no_agent` and
+    offers to carry on by text (the conversation waits in the console's queue)."""
     settings = services().settings
     with session_scope() as session:
         handoff = open_handoff(session, live.conversation_id) if live.conversation_id else None
@@ -403,9 +451,7 @@ def _transfer(live: Live, said: List[Said]) -> str:
                   conversation_id=live.conversation_id,
                   details={"call_id": live.call_id, "handoff_id": handoff_id})
     if not settings.agent_phone:
-        kept = [item.text for item in said if item.text and not item.voice.get("transfer")]
-        return _close_with_follow_up(live, kept + [live.words.no_agent.format(**_lender())])
-    texts = [item.text for item in said if item.text]
+        return _close_with_follow_up(live, no_agent)
     live.state.finished = True
     _transcript_out(live, texts)
     _save(live)

@@ -134,6 +134,8 @@ class Words:
     silent_close: str  # too many re-prompts
     trouble: str  # the bot is down
     no_agent: str  # {lender_name}: nobody at the agents' line
+    introduction: str  # {assistant_name} {lender_name}: a call that goes straight to a person
+    putting_through: str  # ... and is put through to the agents' line
     voicemail: str  # {caller_name} {business_name} {callback_phone}: limited content
     follow_up_sms: str  # {assistant_name} {lender_name} {support_phone}
 
@@ -159,6 +161,8 @@ WORDS: Dict[str, Words] = {
         trouble="I'm sorry, I'm having trouble on this line right now.",
         no_agent="I'm sorry, no one can take your call right now. A person from {lender_name} "
                  "will get back to you.",
+        introduction="Hello, this is {assistant_name}, the automated assistant for {lender_name}.",
+        putting_through="I'm putting you through to a person now. Please hold.",
         voicemail="Hello, this is {caller_name} calling from {business_name}. "
                   "Please call us back on {callback_phone}. Thank you.",
         follow_up_sms="This is {assistant_name}, the automated assistant for {lender_name}. We "
@@ -186,6 +190,8 @@ WORDS: Dict[str, Words] = {
         silent_close="抱歉，我还是听不到您的声音，本次通话先到这里。",
         trouble="抱歉，当前线路出现了问题。",
         no_agent="抱歉，目前没有工作人员可以接听。{lender_name}的工作人员会尽快与您联系。",
+        introduction="您好，我是{lender_name}的智能客服机器人{assistant_name}。",
+        putting_through="现在为您转接工作人员，请稍候。",
         voicemail="您好，我是{business_name}的{caller_name}。请您回电{callback_phone}。谢谢。",
         follow_up_sms="您好，我是{lender_name}的智能客服机器人{assistant_name}。刚才的通话未能完成，"
                       "您方便时可直接回复本短信，或拨打{support_phone}联系我们。",

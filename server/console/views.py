@@ -32,6 +32,7 @@ from bot.language.wording import addressed_name
 from campaigns.gate import Override
 from server import services
 from server.api_input import request_json, row_id
+from server.arrangement_notice import send_confirmation
 from server.console import bp
 from server.console.arrangements import (
     CHANGES,
@@ -362,12 +363,28 @@ def record_outcome(handoff_id: int):
         except OutcomeInputError as exc:
             raise Refused(400, str(exc)) from None
 
+        agreed = []
+
         def make(**extra):
             recorded = record(db, handoff, proposal, current_user.actor, **extra)
+            if recorded.arrangement is not None:
+                agreed.append(recorded.arrangement.id)
             return recorded_json(db, recorded), {"outcome_id": recorded.outcome.id}
 
-        return _settle(db, handoff, form, proposal.kind, proposal.details, proposal.refusal, make,
-                       action="outcome", done_status=201)
+        response = _settle(db, handoff, form, proposal.kind, proposal.details, proposal.refusal, make,
+                           action="outcome", done_status=201)
+    _confirm_in_writing(agreed)
+    return response
+
+
+def _confirm_in_writing(arrangement_ids) -> None:
+    """The borrower's written confirmation of what the agent agreed, once the agreement has
+    committed (server/arrangement_notice.py: through the sender and the gate, recorded)."""
+    for arrangement_id in arrangement_ids:
+        try:
+            send_confirmation(arrangement_id, actor=current_user.actor, path="console")
+        except Exception:  # recorded as confirmation_failed; the agreement itself stands
+            log.exception("written confirmation of arrangement %s failed", arrangement_id)
 
 
 @bp.post("/api/handoffs/<int:handoff_id>/arrangements/<int:arrangement_id>/<any(cancel, move):action>")
@@ -449,7 +466,9 @@ def decide(approval_id: int, decision: str):
         )
         _audit(db, "exception_approved", handoff, approval_id=approval.id,
                rule=approval.refusal_rule, outcome_id=recorded.outcome.id)
-        return jsonify({"approval": approval_entry(approval), **recorded_json(db, recorded)})
+        response = jsonify({"approval": approval_entry(approval), **recorded_json(db, recorded)})
+    _confirm_in_writing([recorded.arrangement.id] if recorded.arrangement is not None else [])
+    return response
 
 
 # Agreements about the debt (read back, confirmed by SMS).

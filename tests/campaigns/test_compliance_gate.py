@@ -1,21 +1,28 @@
 """The compliance gate at its edges: contact hours in the borrower's own zone (both sides
 of the date line, across DST changes), the US and China call caps, opt-outs, account
-states, inconvenient times and callback requests. The borrower here consented to
-automated contact (consent itself: tests/campaigns/test_contact_rules.py)."""
+states, inconvenient times and callback requests, breathing space and vulnerable borrowers,
+and the gate's inputs as the store gives them. The borrower here consented to automated
+contact (consent itself: tests/campaigns/test_contact_rules.py)."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+from campaign_support import account, audit_trail, load_accounts, local_today
 
 from lending.compliance import (
+    AGENT,
+    AUTOMATED,
     NO_PREFERENCES,
+    REPLY,
     Blocked,
     Borrower,
     CallbackRequest,
     Contact,
     Preferences,
+    Request,
     Rule,
     Window,
 )
@@ -245,3 +252,234 @@ def test_the_gate_refuses_naive_instants_and_unknown_channels():
         check(NEW_YORK, "sms", dt.datetime(2026, 7, 15, 12), [], US)
     with pytest.raises(ValueError):
         check(NEW_YORK, "fax", utc(2026, 7, 15, 12), [], US)
+
+
+# -- what the borrower agreed or is going through: breathing space, vulnerability -------------
+
+def ask(borrower, channel, at, kind, replying_to=None, profile=US):
+    consented = Preferences(consented=frozenset({"sms", "voice"}))
+    return gate_check(borrower, channel, at, [], profile, consented, Request(kind, replying_to))
+
+
+IN_BREATHING_SPACE = dataclasses.replace(NEW_YORK, breathing_space_until=dt.date(2026, 7, 20))
+
+
+@pytest.mark.parametrize("kind", [AUTOMATED, AGENT])
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_breathing_space_stops_automated_and_agents_contact_through_its_last_day(kind, channel):
+    first_day = ask(IN_BREATHING_SPACE, channel, utc(2026, 7, 15, 16), kind)  # 12:00 EDT
+    assert first_day.rule == Rule.BREATHING_SPACE and "2026-07-20" in first_day.reason
+    assert first_day.retry_at == utc(2026, 7, 21, 12)  # 08:00 EDT the day after it ends
+    last_evening = ask(IN_BREATHING_SPACE, channel, utc(2026, 7, 21, 0, 30), kind)  # 20:30 EDT on the 20th
+    assert last_evening.rule == Rule.BREATHING_SPACE and last_evening.retry_at == utc(2026, 7, 21, 12)
+    # 07:00 on the 21st: breathing space is over, contact hours are not yet open.
+    assert ask(IN_BREATHING_SPACE, channel, utc(2026, 7, 21, 11), kind).rule == Rule.CONTACT_HOURS
+    assert ask(IN_BREATHING_SPACE, channel, utc(2026, 7, 21, 12), kind).allowed
+
+
+def test_breathing_space_still_lets_the_borrowers_own_conversation_be_answered():
+    wrote = utc(2026, 7, 15, 15, 55)
+    assert ask(IN_BREATHING_SPACE, "sms", utc(2026, 7, 15, 16), REPLY, wrote).allowed
+    # Their conversation keeps the usual rules: at night, past the reply window, it waits.
+    late = ask(IN_BREATHING_SPACE, "sms", utc(2026, 7, 16, 3), REPLY, wrote)
+    assert late.rule == Rule.CONTACT_HOURS
+
+
+def test_breathing_space_ending_as_the_clocks_go_back_allows_contact_at_8_est():
+    # New York leaves EDT on 2026-11-01 at 02:00: the day after breathing space starts at
+    # 08:00 EST, 13:00 UTC (12:00 UTC would still be 07:00).
+    borrower = dataclasses.replace(NEW_YORK, breathing_space_until=dt.date(2026, 10, 31))
+    blocked = ask(borrower, "sms", utc(2026, 10, 31, 16), AUTOMATED)  # 12:00 EDT on the last day
+    assert blocked.rule == Rule.BREATHING_SPACE and blocked.retry_at == utc(2026, 11, 1, 13)
+    assert ask(borrower, "sms", utc(2026, 11, 1, 12), AUTOMATED).rule == Rule.CONTACT_HOURS
+    assert ask(borrower, "sms", utc(2026, 11, 1, 13), AUTOMATED).allowed
+
+
+def test_breathing_space_ending_as_the_clocks_go_forward_allows_contact_at_8_edt():
+    borrower = dataclasses.replace(NEW_YORK, breathing_space_until=dt.date(2026, 3, 7))
+    blocked = ask(borrower, "voice", utc(2026, 3, 7, 17), AGENT)  # 12:00 EST
+    assert blocked.rule == Rule.BREATHING_SPACE and blocked.retry_at == utc(2026, 3, 8, 12)
+
+
+def test_breathing_space_in_shanghai_waits_for_8_there():
+    borrower = dataclasses.replace(SHANGHAI, breathing_space_until=dt.date(2026, 7, 20))
+    blocked = ask(borrower, "voice", utc(2026, 7, 20, 15, 30), AUTOMATED, profile=CN)  # 23:30 on the 20th
+    assert blocked.rule == Rule.BREATHING_SPACE and blocked.retry_at == utc(2026, 7, 21, 0)
+
+
+def test_a_retry_after_breathing_space_also_passes_the_other_rules():
+    # The day after breathing space is a Tuesday the borrower said is inconvenient until 10:00.
+    borrower = dataclasses.replace(NEW_YORK, breathing_space_until=dt.date(2026, 7, 20))
+    mornings = Preferences(consented=frozenset({"sms"}),
+                           inconvenient=(Window(frozenset({1}), dt.time(7), dt.time(10)),))
+    blocked = gate_check(borrower, "sms", utc(2026, 7, 18, 16), [], US, mornings)
+    assert blocked.rule == Rule.BREATHING_SPACE and blocked.retry_at == utc(2026, 7, 21, 14)  # 10:00 EDT
+
+
+VULNERABLE = dataclasses.replace(NEW_YORK, vulnerable=True)
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice"])
+def test_a_vulnerable_borrower_gets_no_automated_contact_and_waiting_does_not_help(channel):
+    blocked = ask(VULNERABLE, channel, utc(2026, 7, 15, 16), AUTOMATED)
+    assert blocked == Blocked(Rule.VULNERABLE, blocked.reason, None)
+    assert "vulnerable" in blocked.reason
+
+
+def test_people_still_reach_a_vulnerable_borrower_and_answer_them():
+    at = utc(2026, 7, 15, 16)
+    assert ask(VULNERABLE, "voice", at, AGENT).allowed
+    assert ask(VULNERABLE, "sms", at, REPLY, at - dt.timedelta(minutes=5)).allowed
+    # The usual rules still hold for a person: not at night.
+    assert ask(VULNERABLE, "sms", utc(2026, 7, 16, 3), AGENT).rule == Rule.CONTACT_HOURS
+
+
+def test_the_policy_switch_keeps_vulnerable_borrowers_in_automated_contact():
+    included = dataclasses.replace(VULNERABLE, exclude_vulnerable=False)
+    assert ask(included, "sms", utc(2026, 7, 15, 16), AUTOMATED).allowed
+
+
+def test_vulnerable_and_in_breathing_space_an_automated_text_waits_for_nothing():
+    both = dataclasses.replace(IN_BREATHING_SPACE, vulnerable=True)
+    automated = ask(both, "sms", utc(2026, 7, 15, 16), AUTOMATED)
+    assert automated.rule == Rule.VULNERABLE and automated.retry_at is None
+    agent = ask(both, "sms", utc(2026, 7, 15, 16), AGENT)
+    assert agent.rule == Rule.BREATHING_SPACE and agent.retry_at == utc(2026, 7, 21, 12)
+
+
+def test_an_account_state_comes_before_both():
+    disputed = dataclasses.replace(IN_BREATHING_SPACE, vulnerable=True, status="disputed")
+    assert ask(disputed, "sms", utc(2026, 7, 15, 16), AUTOMATED).rule == Rule.ACCOUNT_DISPUTED
+
+
+# -- the gate's inputs from the store: every path asking decide() sees them --------------------
+
+POLICY = load_policy()
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def borrower_today(account_id: str) -> dt.date:
+    from store.db import session_scope
+    from store.models import Account
+
+    with session_scope() as session:
+        return local_today(session.get(Account, account_id).timezone)
+
+
+def agree_breathing_space(account_id: str, today: dt.date, days: int, conversation_id=None) -> None:
+    from lending.relief import breathing_space
+    from store.db import session_scope
+    from store.models import OutcomeKind
+    from store.outcomes import record_outcome
+
+    with session_scope() as session:
+        record_outcome(session, OutcomeKind.RELIEF, account_id=account_id, conversation_id=conversation_id,
+                       details=breathing_space(today, POLICY, days=days))
+
+
+def borrower_wrote(account_id: str) -> str:
+    """A conversation the borrower started by text; its id."""
+    from store.db import session_scope
+    from store.messages import record_inbound
+    from store.models import Account, Conversation
+
+    with session_scope() as session:
+        account = session.get(Account, account_id)
+        conversation = Conversation(channel="sms", phone=account.phone, account_id=account_id)
+        session.add(conversation)
+        session.flush()
+        record_inbound(session, provider_sid=f"SM-{account_id}", phone=account.phone, channel="sms",
+                       body="can we talk", conversation_id=conversation.id)
+        return conversation.id
+
+
+def gate_for(account_id: str, channel: str = "sms", *, all_accounts: bool = False, policy=POLICY):
+    from campaigns.facts import account_facts
+    from campaigns.gate import GateInputs
+    from store.db import session_scope
+
+    now = now_utc()
+    with session_scope() as session:
+        facts = account_facts(session, account_id)
+        inputs = GateInputs.load(session, channel, policy, now, None if all_accounts else [facts])
+        return inputs.check(facts, channel, now, policy)
+
+
+def test_gate_inputs_read_breathing_space_from_the_arrangements_for_runs_and_single_sends(db):
+    from store.arrangements import active, cancel
+    from store.db import session_scope
+
+    load_accounts([account("B-1"), account("B-2"), account("B-3")])
+    today = borrower_today("B-1")
+    agree_breathing_space("B-1", today, days=10)  # today and the 9 days after
+    agree_breathing_space("B-3", today - dt.timedelta(days=20), days=10)  # over ten days ago
+
+    for all_accounts in (False, True):  # a worker's one account, a run's every account
+        blocked = gate_for("B-1", all_accounts=all_accounts)
+        assert blocked.rule == Rule.BREATHING_SPACE
+        # 08:00 on the borrower's 11th day, in their zone.
+        retry = blocked.retry_at.astimezone(ZoneInfo(account_zone("B-1")))
+        assert (retry.date(), retry.time()) == (today + dt.timedelta(days=10), dt.time(8))
+        assert gate_for("B-2", all_accounts=all_accounts).allowed
+        assert gate_for("B-3", all_accounts=all_accounts).allowed
+    assert gate_for("B-1", "voice").rule == Rule.BREATHING_SPACE
+
+    with session_scope() as session:  # an agent ends it: contact may resume
+        [arrangement] = active(session, "B-1")
+        cancel(session, arrangement, actor="agent:sam", reason="borrower asked")
+    assert gate_for("B-1").allowed
+
+
+def account_zone(account_id: str) -> str:
+    from store.db import session_scope
+    from store.models import Account
+
+    with session_scope() as session:
+        return session.get(Account, account_id).timezone
+
+
+def test_in_breathing_space_a_campaign_text_is_refused_and_an_agents_reply_goes(db):
+    from campaigns.gate import decide
+    from store.db import session_scope
+
+    load_accounts([account("B-1")])
+    conversation_id = borrower_wrote("B-1")
+    agree_breathing_space("B-1", borrower_today("B-1"), days=5, conversation_id=conversation_id)
+    with session_scope() as session:
+        campaign = decide(session, POLICY, now_utc(), channel="sms", kind=AUTOMATED, actor="campaigns",
+                          account_id="B-1", path="attempt:1")
+        own_call = decide(session, POLICY, now_utc(), channel="voice", kind=AGENT, actor="agent:sam",
+                          account_id="B-1", path="agent_call")
+        reply = decide(session, POLICY, now_utc(), channel="sms", kind=REPLY, actor="agent:sam",
+                       account_id="B-1", conversation_id=conversation_id, path="agent_reply")
+    assert (campaign.allowed, campaign.decision.rule) == (False, Rule.BREATHING_SPACE)
+    assert (own_call.allowed, own_call.decision.rule) == (False, Rule.BREATHING_SPACE)
+    assert reply.allowed
+    refused = [e for e in audit_trail("gate_") if e.action == "gate_refused"]
+    assert [(e.details["path"], e.details["rule"]) for e in refused] == [
+        ("attempt:1", "breathing_space"), ("agent_call", "breathing_space")]
+    assert refused[0].details["retry_at"] == campaign.decision.retry_at.isoformat()
+
+
+def test_a_vulnerable_borrower_is_left_to_people_while_the_policy_says_so(db):
+    from campaigns.gate import decide
+    from store.db import session_scope
+
+    load_accounts([account("V-1", vulnerable="true"), account("V-2")])
+    with session_scope() as session:
+        for channel in ("sms", "voice"):
+            automated = decide(session, POLICY, now_utc(), channel=channel, kind=AUTOMATED,
+                               actor="campaigns", account_id="V-1", path="attempt:2")
+            assert (automated.allowed, automated.decision.rule) == (False, Rule.VULNERABLE)
+            assert automated.decision.retry_at is None
+            assert decide(session, POLICY, now_utc(), channel=channel, kind=AGENT, actor="agent:sam",
+                          account_id="V-1", path="agent_text").allowed
+            assert decide(session, POLICY, now_utc(), channel=channel, kind=AUTOMATED,
+                          actor="campaigns", account_id="V-2", path="attempt:3").allowed
+    included = POLICY.copy(update={"vulnerability": POLICY.vulnerability.copy(
+        update={"exclude_from_campaigns": False})})
+    assert gate_for("V-1", policy=included).allowed
+    assert gate_for("V-1", policy=POLICY).rule == Rule.VULNERABLE

@@ -22,7 +22,7 @@ from store.db import session_scope
 from store.models import Account, Arrangement, AuditEvent, Conversation, OutcomeKind
 from store.outcomes import record_outcome
 from tests.app_support import copy_policy
-from tests.console.console_support import PASSWORD, audit_actions, hand_over
+from tests.console.console_support import PASSWORD, audit_actions, hand_over, outbox_bodies
 
 # DEMO-1001: Dana Rivers, New York, $453.50 ($420 + $18.50 + $15 fees).
 
@@ -183,6 +183,19 @@ def test_a_deferral_inside_the_policy_moves_the_due_date(held):
     assert (deferral["kind"], deferral["status"], deferral["ends_on"], deferral["agreed_by"]) == (
         "deferral", "active", new_due.isoformat(), "agent:alice")
     assert arrangements(alice, handoff_id) == [deferral]
+
+
+def test_what_an_agent_agrees_is_confirmed_to_the_borrower_in_writing_once(held):
+    alice, handoff_id = held
+    new_due = DUE + dt.timedelta(days=14)
+    assert alice.outcome(handoff_id, kind="deferral", date=new_due.isoformat()).status_code == 201
+    day = f"{new_due:%b} {new_due.day}"
+    confirmations = [body for body in outbox_bodies("+15550100001") if "due date is now" in body]
+    assert confirmations == [
+        f"Northwind Credit: your due date is now {day}. Pay at https://pay.northwind.example/a/DEMO-1001. "
+        "Reply HELP for help, STOP to opt out."]
+    [sent] = events("confirmation_sent")
+    assert sent.actor == "agent:alice"
 
 
 def test_a_deferral_too_long_or_a_second_in_a_year_is_refused_with_the_rule(held):

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.e2e import test_chinese_conversations as chinese
-from tests.e2e.conftest import E2E_API_KEY, load_borrower
+from tests.e2e.conftest import E2E_API_KEY, load_borrower, wait_for_outbox
 from tests.e2e.test_sms_conversations import say, verify
 
 pytestmark = pytest.mark.e2e
@@ -69,6 +69,11 @@ def test_a_plan_agreed_by_sms_is_followed_paid_and_broken(stack, twilio):
     assert len(schedule) == 3
     assert sum(Decimal(i["amount"]) for i in schedule) == Decimal(shown["balance"]["total"]) == Decimal("453.50")
     dues = [dt.date.fromisoformat(i["due_on"]) for i in schedule]
+
+    # The borrower has it in writing (no amounts by SMS under the US profile).
+    days = ", ".join(f"{due:%b} {due.day}" for due in dues[:2]) + f" and {dues[2]:%b} {dues[2].day}"
+    written = [row.body for row in wait_for_outbox(borrower["phone"])]
+    assert any(f"your plan is agreed: 3 monthly payments on {days}." in body for body in written), written
 
     # During the plan no overdue message goes, up to the first instalment's last day of grace...
     grace = 3  # lender/policy.yml instalments.grace_days
@@ -155,6 +160,8 @@ def test_a_plan_agreed_in_chinese_is_an_arrangement_with_its_reminder(stack, twi
     [plan] = shown["arrangements"]
     assert (plan["kind"], plan["status"]) == ("plan", "active")
     assert [i["amount"] for i in plan["schedule"]] == ["1511.66", "1511.66", "1511.68"]
+    written = [row.body for row in wait_for_outbox(borrower["phone"])]
+    assert any("您的分期方案已确认：共3期，每期1,511.66元" in body for body in written), written
     first = dt.date.fromisoformat(plan["schedule"][0]["due_on"])
     reminder = preview(stack, "plan_follow_up", borrower["account_id"], first - dt.timedelta(days=1),
                        zone=chinese.ZONE)

@@ -1,6 +1,6 @@
-"""The borrower's word with the real service: a plan agreed by SMS, then the question
-through the sender, and a rating answered by the gateway. Its own stack, since the
-policy switch is on here only."""
+"""The borrower's word with the real service: a plan agreed by SMS, its written
+confirmation, then the question through the sender, and a rating answered by the gateway.
+Its own stack, since the policy switch is on here only."""
 from __future__ import annotations
 
 import datetime as dt
@@ -50,11 +50,17 @@ def test_after_a_plan_the_question_comes_and_a_rating_is_thanked(feedback_stack)
     verify(twilio, borrower)
     say(twilio, borrower, "can i pay it off over 3 months")
     say(twilio, borrower, "yes")
-    assert outcomes(borrower["account_id"], "plan")
+    [plan] = outcomes(borrower["account_id"], "plan")
     deadline = time.monotonic() + 20
-    while not outbox_for(borrower["phone"]) and time.monotonic() < deadline:
+    while len(outbox_for(borrower["phone"])) < 2 and time.monotonic() < deadline:
         time.sleep(0.3)
-    [question] = [row.body for row in outbox_for(borrower["phone"])]
+    # First the plan in writing (no amounts under the us profile), then the question.
+    confirmation, question = [row.body for row in outbox_for(borrower["phone"])]
+    days = [dt.date.fromisoformat(i["due"]) for i in plan.details["instalments"]]
+    assert confirmation == (
+        f"Northwind Credit: your plan is agreed: 3 monthly payments on {days[0]:%b} {days[0].day}, "
+        f"{days[1]:%b} {days[1].day} and {days[2]:%b} {days[2].day}. Pay at "
+        f"https://pay.northwind.example/a/E2E-FB-1. Reply HELP for help, STOP to opt out.")
     assert question.startswith(QUESTION["en"]) and "STOP" in question
     assert say(twilio, borrower, "5 - clear and quick").startswith(THANKS["en"])
     with store.db.session_scope() as session:

@@ -83,6 +83,44 @@ class FakeRasa:
         return [call["message"] for call in self.calls]
 
 
+# DEMO-1001 owes $453.50: what the actions record when it is agreed (details of the outcome,
+# from which the store opens the arrangement).
+AGREED = {
+    "promise": {"date": "2026-12-14", "amount": "453.50", "currency": "USD"},
+    "plan": {"months": 3, "total": "453.50", "down_payment": "0.00", "currency": "USD", "instalments": [
+        {"number": 1, "due": "2026-12-14", "amount": "151.16"},
+        {"number": 2, "due": "2027-01-14", "amount": "151.16"},
+        {"number": 3, "due": "2027-02-14", "amount": "151.18"},
+    ]},
+    "deferral": {"new_due_date": "2026-12-21", "previous_due_date": "2026-11-10", "days": 14},
+}
+
+
+def agreed(kind: str) -> dict:
+    """The details the bot records with an outcome of `kind` on DEMO-1001 ({} for the
+    outcomes that agree nothing)."""
+    return json.loads(json.dumps(AGREED.get(kind, {})))
+
+
+def fake_bot_records(rasa: FakeRasa, account_id: str, kind: str, details: dict,
+                     answer: str = "Done.") -> None:
+    """The fake bot's turn records an agreement as the action server does (the store opens
+    its arrangement), once per conversation, and says `answer`."""
+    from store.models import Outcome
+    from store.outcomes import record_outcome
+
+    def turn(sender: str, text: str) -> List[str]:
+        with session_scope() as session:
+            done = session.execute(select(Outcome.id).where(
+                Outcome.conversation_id == sender, Outcome.kind == kind)).first()
+            if done is None:
+                record_outcome(session, kind, account_id=account_id, conversation_id=sender,
+                               details=json.loads(json.dumps(details)))
+        return [answer]
+
+    rasa.answer = turn
+
+
 def sign(url: str, form: dict, token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, form)
 
@@ -111,13 +149,16 @@ def new_sid() -> str:
 
 def post_sms(client, body: str = "", *, phone: str = BORROWER, sid: Optional[str] = None,
              num_media: int = 0, url: str = "http://localhost/twilio/sms",
-             path: str = "/twilio/sms", token: str = AUTH_TOKEN) -> SmsReply:
-    """Posts a Twilio inbound-SMS webhook signed like Twilio signs it."""
+             path: str = "/twilio/sms", token: str = AUTH_TOKEN, buffered: bool = False) -> SmsReply:
+    """Posts a Twilio inbound-SMS webhook signed like Twilio signs it. `buffered`: the
+    response is read and closed, as a WSGI server does, so what the gateway does once the
+    reply has gone (call_on_close) happens before this returns."""
     form = {
         "MessageSid": sid or new_sid(), "AccountSid": "ACtest", "From": phone,
         "To": "+18005550199", "Body": body, "NumMedia": str(num_media),
     }
-    response = client.post(path, data=form, headers={"X-Twilio-Signature": sign(url, form, token)})
+    response = client.post(path, data=form, buffered=buffered,
+                           headers={"X-Twilio-Signature": sign(url, form, token)})
     texts = parse_twiml(response.data) if response.status_code == 200 else []
     return SmsReply(response.status_code, texts, response.get_data(as_text=True))
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import yaml
-from gateway_support import AUTH_TOKEN, BORROWER, new_sid, outbox, parse_twiml, sign
+from gateway_support import AUTH_TOKEN, BORROWER, agreed, new_sid, outbox, parse_twiml, sign
 from sqlalchemy import select
 
 from server.feedback import QUESTION, THANKS, parse_rating
@@ -43,7 +43,8 @@ def agreeing_bot(fake_rasa):
     def answer(sender, text):
         with session_scope() as session:
             for kind in plan["kinds"]:
-                record_outcome(session, kind, account_id="DEMO-1001", conversation_id=sender)
+                record_outcome(session, kind, account_id="DEMO-1001", conversation_id=sender,
+                               details=agreed(kind))
         return ["Thanks, I've noted your promise to pay on Friday."]
 
     fake_rasa.answer = answer

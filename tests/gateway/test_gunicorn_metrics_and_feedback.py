@@ -1,7 +1,7 @@
 """Real gunicorn with gunicorn.conf.py, started as devtools/stack.py starts it (its own
 PROMETHEUS_MULTIPROC_DIR), signed webhooks over HTTP, Rasa the fake: a worker killed and
 replaced loses none of the counts /metrics reports, and after a promise the borrower gets
-the question once the reply has gone, and a rating answers it."""
+its written confirmation and the question once the reply has gone, and a rating answers it."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ import time
 
 import requests
 import yaml
-from gateway_support import AUTH_TOKEN, BORROWER, REPO, outbox
+from gateway_support import AUTH_TOKEN, BORROWER, REPO, agreed, outbox
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -80,7 +80,8 @@ def test_after_a_promise_the_question_follows_the_reply_and_a_rating_is_thanked(
 
     def promise(sender, text):
         with store.db.session_scope() as session:  # what the action server records
-            record_outcome(session, OutcomeKind.PROMISE, account_id="DEMO-1001", conversation_id=sender)
+            record_outcome(session, OutcomeKind.PROMISE, account_id="DEMO-1001", conversation_id=sender,
+                           details=agreed("promise"))
         return ["Noted: you'll pay on Friday."]
 
     fake_rasa.answer = promise
@@ -89,9 +90,13 @@ def test_after_a_promise_the_question_follows_the_reply_and_a_rating_is_thanked(
         twilio = SimulatedTwilio(stack.config.gateway_url, AUTH_TOKEN)
         assert twilio.sms(BORROWER, "I'll pay friday") == [with_opt_out("Noted: you'll pay on Friday.")]
         deadline = time.monotonic() + 10
-        while not outbox() and time.monotonic() < deadline:
+        while len(outbox()) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert [m.body for m in outbox()] == [with_opt_out(QUESTION["en"])]
+        assert [m.body for m in outbox()] == [
+            "Northwind Credit: you promised to pay by Dec 14. Pay at https://pay.northwind.example/a/DEMO-1001. "
+            "Reply HELP for help, STOP to opt out.",
+            with_opt_out(QUESTION["en"]),
+        ]
         fake_rasa.answer = lambda sender, text: ["Bot heard: " + text]
         assert twilio.sms(BORROWER, "5 great") == [with_opt_out(THANKS["en"])]
         with store.db.session_scope() as session:

@@ -12,7 +12,7 @@ from store.db import session_scope
 from store.models import FeedbackRequest, OutcomeKind
 from store.outcomes import record_outcome
 from tests.app_support import copy_policy
-from tests.gateway.gateway_support import BORROWER
+from tests.gateway.gateway_support import BORROWER, agreed
 from tests.voice.voice_support import said
 
 GOODBYE = said("utter_goodbye")
@@ -40,7 +40,8 @@ def agreeing(rasa):
             return turn
         with session_scope() as session:
             for kind in kinds:
-                record_outcome(session, kind, account_id="DEMO-1001", conversation_id=sender)
+                record_outcome(session, kind, account_id="DEMO-1001", conversation_id=sender,
+                               details=agreed(kind))
         return ["Noted: Friday."] + GOODBYE
 
     rasa.answer = answer
