@@ -4,9 +4,9 @@ Pure functions of the arrangement's schedule, the payments allocated to it, the 
 local day and the policy. The store (store/arrangements.py) keeps the rows and the audit
 trail; campaigns, the gate, the bot and the console ask here.
 
-    proposed --approve--> active --every instalment paid---------> completed
-        |                   |   --an instalment missed past grace-> broken
-        +--reject---------> cancelled <--agent cancels, or a newer arrangement replaces it
+    active --every instalment paid----------> completed
+           --an instalment missed past grace--> broken
+           --an agent cancels it, or a newer promise or plan replaces a promise--> cancelled
     deferral, breathing space: active --their last day passes--> completed
     fee waiver: completed as soon as it is recorded
 
@@ -27,7 +27,6 @@ from store.models import InstalmentStatus
 
 # Allowed transitions; anything else is a programming error, refused loudly.
 TRANSITIONS: Dict[str, Tuple[str, ...]] = {
-    Status.PROPOSED: (Status.ACTIVE, Status.CANCELLED),
     Status.ACTIVE: (Status.COMPLETED, Status.BROKEN, Status.CANCELLED),
     Status.BROKEN: (),
     Status.COMPLETED: (),

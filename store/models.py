@@ -483,12 +483,11 @@ class ArrangementKind:
 
 
 class ArrangementStatus:
-    PROPOSED = "proposed"  # waiting for a supervisor's approval
     ACTIVE = "active"  # in good standing
     COMPLETED = "completed"  # paid as agreed, or its time ran out (deferral, breathing space)
     BROKEN = "broken"  # an expected payment missed past the grace days
     CANCELLED = "cancelled"  # by an agent, or replaced by a newer arrangement
-    ALL = (PROPOSED, ACTIVE, COMPLETED, BROKEN, CANCELLED)
+    ALL = (ACTIVE, COMPLETED, BROKEN, CANCELLED)
     FINAL = (COMPLETED, BROKEN, CANCELLED)
 
 

@@ -107,7 +107,6 @@ class TestVerdict:
 
 class TestTransitions:
     @pytest.mark.parametrize("current, to", [
-        (Status.PROPOSED, Status.ACTIVE), (Status.PROPOSED, Status.CANCELLED),
         (Status.ACTIVE, Status.COMPLETED), (Status.ACTIVE, Status.BROKEN), (Status.ACTIVE, Status.CANCELLED),
     ])
     def test_allowed(self, current, to):
@@ -118,11 +117,6 @@ class TestTransitions:
         for to in Status.ALL:
             with pytest.raises(TransitionError):
                 check_transition(current, to)
-
-    def test_a_proposal_cannot_break_or_complete(self):
-        for to in (Status.BROKEN, Status.COMPLETED):
-            with pytest.raises(TransitionError):
-                check_transition(Status.PROPOSED, to)
 
 
 class TestStanding:
