@@ -83,9 +83,6 @@ class AccountFacts:
     def balance(self) -> Decimal:
         return self.principal + self.interest + self.fees
 
-    def days_overdue(self, today: dt.date) -> int:
-        return max(0, (today - self.due_date).days)
-
 
 @dataclass(frozen=True)
 class AccountContext:

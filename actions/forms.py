@@ -203,6 +203,14 @@ class FormSubmitAction(Action, ABC):
     ) -> List[EventType]:
         """Records what the borrower confirmed and tells them."""
 
+    def refusal_options(self, tracker: Tracker) -> str:
+        """The options offered after the policy refused the request (`refused_rules` says which)."""
+        return self.options_after_refusal
+
+    def options(self, tracker: Tracker) -> str:
+        """The options offered when nothing was agreed."""
+        return "utter_offer_options"
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
@@ -218,9 +226,9 @@ class FormSubmitAction(Action, ABC):
         if reason is None and tracker.get_slot(self.confirm_slot) is True:
             return self.settle(ctx, dispatcher, tracker) + events
         if reason == StopReason.REFUSED:
-            dispatcher.utter_message(response=self.options_after_refusal)
+            dispatcher.utter_message(response=self.refusal_options(tracker))
             return events
         # The borrower said no, or we could not agree on the values.
         dispatcher.utter_message(response="utter_nothing_agreed")
-        dispatcher.utter_message(response="utter_offer_options")
+        dispatcher.utter_message(response=self.options(tracker))
         return events

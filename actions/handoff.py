@@ -104,6 +104,16 @@ def reply_time(ctx: AccountContext) -> Optional[str]:
     return reply_when(local_opening, ctx.today, language=ctx.language)
 
 
+def handed_over(ctx: AccountContext) -> bool:
+    """Whether a person holds the conversation now: the bot says nothing more in it."""
+    if not ctx.conversation_id:
+        return False
+    ensure_store()
+    with store.db.session_scope() as session:
+        conversation = get_conversation(session, ctx.conversation_id)
+        return conversation is not None and conversation.handled_by == "human"
+
+
 def hand_over(
     ctx: AccountContext, reason: str, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> List[EventType]:

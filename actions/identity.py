@@ -25,10 +25,11 @@ from rasa_sdk.types import DomainDict
 
 import store.db
 from actions.account_context import AccountContext, ensure_store, load_context
-from actions.debt import explain_debt
+from actions.debt import required_statement, tell_standing
 from actions.forms import Changes, CountingFormValidationAction, StopReason
 from actions.records import record
 from actions.slots import STOP_SLOT, cleared
+from actions.standing import options_after
 from lending.identity import id_last4_matches, read_birth_date, read_id_last4
 from store.identity import LockState, active_lock, mark_identity_answer, record_check
 from store.models import IdentityQuestion, OutcomeKind
@@ -177,8 +178,10 @@ class ActionConfirmIdentity(Action):
             record(ctx, OutcomeKind.VERIFIED)
             first_name = ctx.account.first_name
             dispatcher.utter_message(response="utter_identity_confirmed", borrower_first_name=first_name)
-            explain_debt(ctx, dispatcher, with_statement=True)
-            dispatcher.utter_message(response="utter_offer_options")
+            required_statement(ctx, dispatcher)
+            # A borrower who agreed something hears where they stand, not the overdue pitch.
+            told = tell_standing(ctx, dispatcher)
+            dispatcher.utter_message(response=options_after(told))
             return events + [
                 SlotSet("identity_status", "verified"), SlotSet("borrower_first_name", first_name),
             ]

@@ -1,6 +1,7 @@
 """Instalment plans: a number of months inside the policy, the schedule from
 lending.plans.instalment_plan read back instalment by instalment, and a yes before the plan
-is recorded with exactly the schedule that was read back."""
+is recorded with exactly the schedule that was read back. A borrower whose plan is running
+hears where they stand instead of a second plan, unless the policy allows more than one."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,10 @@ from rasa_sdk.types import DomainDict
 import store.db
 from actions.account_context import AccountContext, ensure_store, load_context
 from actions.debt import payment_link
-from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
+from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction, StopReason
 from actions.records import record
+from actions.slots import REFUSED_SLOT, STOP_SLOT
+from actions.standing import standing_of, where_they_stand
 from bot.language import parse_months
 from bot.language.wording import (
     join_words,
@@ -28,8 +31,8 @@ from bot.language.wording import (
     short_date,
 )
 from lending.plans import Refusal, instalment_plan, max_months_for
+from store import arrangements
 from store.models import OutcomeKind
-from store.outcomes import outcomes_for
 
 FORM_SLOTS = ("plan_months", "plan_offer", "plan_confirmed")
 # The plan lengths a caller can pick with one key (voice), when the policy allows them;
@@ -39,15 +42,10 @@ KEYPAD_CHOICES = 3
 
 
 def running_plans(ctx: AccountContext) -> int:
-    """Plans recorded for the account whose last instalment is not yet due."""
+    """The account's active plans, reduced (hardship) plans included."""
     ensure_store()
     with store.db.session_scope() as session:
-        plans = outcomes_for(session, ctx.account_id, OutcomeKind.PLAN)
-        last_dues = [
-            dt.date.fromisoformat(plan.details["instalments"][-1]["due"])
-            for plan in plans if plan.details.get("instalments")
-        ]
-    return sum(1 for due in last_dues if due >= ctx.today)
+        return arrangements.running_plans(session, ctx.account_id)
 
 
 def month_range(ctx: AccountContext) -> Tuple[int, int]:
@@ -114,7 +112,11 @@ class ValidateInstalmentForm(CountingFormValidationAction):
         if ctx.account.balance <= 0:
             return {**changes, **self.refuse("nothing_owed", dispatcher, tracker)}
         if running_plans(ctx) >= ctx.policy.instalments.max_active_plans:
-            return {**changes, **self.refuse("plan_limit", dispatcher, tracker)}
+            refusal = self.refuse("plan_limit", dispatcher, tracker)
+            told = where_they_stand(ctx, standing_of(ctx))
+            if refusal.get(STOP_SLOT) == StopReason.REFUSED and told is not None:
+                dispatcher.utter_message(response=told.response, **told.values)
+            return {**changes, **refusal}
         fewest, most = month_range(ctx)
         if most < fewest:
             minimum = money(ctx.policy.instalments.min_instalment, ctx.account.currency, language=ctx.language)
@@ -188,6 +190,11 @@ class ActionRecordPlan(FormSubmitAction):
 
     def name(self) -> Text:
         return "action_record_plan"
+
+    def refusal_options(self, tracker: Tracker) -> str:
+        if "plan_limit" in (tracker.get_slot(REFUSED_SLOT) or []):
+            return "utter_offer_options_with_plan"  # what the running plan allows
+        return self.options_after_refusal
 
     def settle(self, ctx: AccountContext, dispatcher, tracker) -> List[EventType]:
         offer = tracker.get_slot("plan_offer")

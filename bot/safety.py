@@ -39,7 +39,7 @@ SEVERITY: Tuple[str, ...] = (
 # What the borrower asks for, beside which a hardship they mention is a circumstance, not the
 # request: "I lost my job, can I pay later" asks for more time (and is flagged as hardship).
 REQUESTS = frozenset({
-    "request_deferral", "request_instalment", "promise_to_pay", "callback_later",
+    "request_deferral", "request_instalment", "request_date_change", "promise_to_pay", "callback_later",
 })
 
 

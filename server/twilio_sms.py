@@ -49,7 +49,7 @@ from store.messages import (
     record_outbound,
     set_status,
 )
-from store.models import Handoff, HandoffResolution, MessageStatus, OutcomeKind, utcnow
+from store.models import Handoff, HandoffResolution, MessageStatus, Outcome, OutcomeKind, utcnow
 from store.outcomes import is_opted_out, record_outcome, set_opt_out
 
 log = logging.getLogger(__name__)
@@ -269,14 +269,18 @@ VULNERABLE = "vulnerable"  # the handoff's reason
 
 def _goes_to_a_person(session, policy, conversation) -> bool:
     """A vulnerable borrower's message goes to a person, unless a person already handed
-    this conversation back to the bot."""
+    this conversation back to the bot, or the borrower told the bot of a hardship in this very
+    conversation: the bot is then offering relief, and hands over itself when the policy says."""
     if not policy.vulnerability.route_to_agents or not is_vulnerable(session, conversation.account_id):
         return False
     handed_back = session.execute(select(Handoff.id).where(
         Handoff.conversation_id == conversation.id,
         Handoff.resolution == HandoffResolution.HANDED_BACK,
     ).limit(1)).first()
-    return handed_back is None
+    told_the_bot = session.execute(select(Outcome.id).where(
+        Outcome.conversation_id == conversation.id, Outcome.kind == OutcomeKind.HARDSHIP,
+    ).limit(1)).first()
+    return handed_back is None and told_the_bot is None
 
 
 def _person_will_reply(session, policy, conversation, language: Optional[str]) -> List[str]:

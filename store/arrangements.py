@@ -71,7 +71,8 @@ def _schedule(kind: str, details: dict) -> List[tuple]:
 def open_for_outcome(session: Session, outcome: Outcome, *, actor: str) -> Optional[Arrangement]:
     """Opens the arrangement an agreement's outcome describes (promise, plan, deferral,
     relief), active at once: what needed a supervisor was approved before it was recorded.
-    A new promise or plan replaces an active promise; a fee waiver writes the fees off."""
+    A new promise or plan replaces an active promise, a reduced plan an active plan too; a
+    fee waiver writes the fees off."""
     account = session.get(Account, outcome.account_id) if outcome.account_id else None
     if account is None:
         return None
@@ -87,7 +88,9 @@ def open_for_outcome(session: Session, outcome: Outcome, *, actor: str) -> Optio
     elif kind == Kind.BREATHING_SPACE:
         ends_on = _day(details["until"])
     if kind in Kind.WITH_SCHEDULE:
-        for older in active(session, account.account_id, kinds=(Kind.PROMISE,)):
+        # Reduced instalments (hardship) stand in for the plan the borrower cannot keep up.
+        replaced = (Kind.PROMISE, *PLAN_KINDS) if kind == Kind.REDUCED_PLAN else (Kind.PROMISE,)
+        for older in active(session, account.account_id, kinds=replaced):
             transition(session, older, Status.CANCELLED, actor=actor, because="replaced")
     arrangement = Arrangement(
         account_id=account.account_id, kind=kind, status=Status.ACTIVE, outcome_id=outcome.id,

@@ -62,6 +62,24 @@ def month_count(months: int, *, language: str = "en") -> str:
     return "1 month" if months == 1 else f"{months} months"
 
 
+def date_moves_allowed(count: int, *, language: str = "en") -> str:
+    """How often a plan's dates may move, after "Your plan allows": '1 date change', 'no date
+    changes'; in Chinese the whole predicate: '最多可调整1次还款日', '不可调整还款日'."""
+    if is_chinese(language):
+        return f"最多可调整{count}次还款日" if count else "不可调整还款日"
+    if count == 0:
+        return "no date changes"
+    return "1 date change" if count == 1 else f"{count} date changes"
+
+
+def reduction(percent: int, *, language: str = "en") -> str:
+    """How much smaller a reduced instalment is than a plan's: 'half the usual', '30% less
+    than usual'; '为正常月供的一半', '比正常月供少30%'."""
+    if is_chinese(language):
+        return "为正常月供的一半" if percent == 50 else f"比正常月供少{percent}%"
+    return "half the usual" if percent == 50 else f"{percent}% less than usual"
+
+
 def join_words(items: Sequence[str], *, language: str = "en") -> str:
     """'Dec 1, Jan 1 and Feb 1' / '12月1日、1月1日和2月1日'."""
     items = list(items)

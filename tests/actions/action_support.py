@@ -10,7 +10,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+import actions.account_context
 import store.db
+from actions.session import variant_text
+from lending.policy import Policy, load_policy
 from store.models import Account, Conversation, Outcome
 
 SENDER = "c-test-conversation"
@@ -78,17 +81,19 @@ _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 
 
 def rendered(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], slots: Optional[Dict[str, Any]] = None
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], slots: Optional[Dict[str, Any]] = None,
+    *, language: str = "en", channel: str = "sms",
 ) -> List[str]:
-    """The texts the borrower reads: each response filled from the values the action passed,
-    then from the slots; a placeholder left without a value fails the test."""
+    """The texts the borrower reads: each response's variant for `language` and `channel`,
+    filled from the values the action passed, then from the slots; a placeholder left without
+    a value fails the test."""
     texts = []
     for message in dispatcher.messages:
         name = message.get("response")
         if name is None:  # text the action rendered itself (the session start's introduction)
             texts.append(message["text"])
             continue
-        template = domain["responses"][name][0]["text"]
+        template = variant_text(domain, name, {"language": language, "channel": channel})
         values = {**(slots or {}), **{k: v for k, v in message.items() if v is not None}}
 
         def fill(match, values=values, name=name):
@@ -120,3 +125,14 @@ def account(account_id: str = "DEMO-1001") -> Account:
 def conversation_row(sender: str = SENDER) -> Conversation:
     with store.db.session_scope() as session:
         return session.get(Conversation, sender)
+
+
+def with_policy(monkeypatch, **sections: Dict[str, Any]) -> Policy:
+    """The actions read lender/policy.yml with these sections' values changed:
+    with_policy(monkeypatch, hardship={"fee_waiver": False})."""
+    base = load_policy()
+    changed = base.copy(update={
+        name: getattr(base, name).copy(update=values) for name, values in sections.items()
+    })
+    monkeypatch.setattr(actions.account_context, "current_policy", lambda: changed)
+    return changed

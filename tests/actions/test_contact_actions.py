@@ -116,7 +116,8 @@ def test_call_me_later_is_noted_in_the_borrowers_words(conversation, dispatcher,
     [
         (ActionRecordDispute(), "dispute", AccountStatus.DISPUTED, "utter_dispute_noted"),
         (ActionRecordAlreadyPaid(), "already_paid", AccountStatus.DISPUTED, "utter_already_paid_noted"),
-        (ActionRecordHardship(), "hardship", AccountStatus.ACTIVE, "utter_hardship_noted"),
+        # The relief the policy offers follows (tests/actions/test_relief_actions.py).
+        (ActionRecordHardship(), "hardship", AccountStatus.ACTIVE, "utter_hardship_heard"),
     ],
 )
 def test_what_a_verified_borrower_reports_is_recorded(conversation, dispatcher, domain, action, kind, status, response):

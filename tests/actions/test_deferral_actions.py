@@ -77,7 +77,8 @@ def test_an_account_the_policy_does_not_defer_hears_why(
     sender = open_conversation(account_id, sender=f"c-{account_id}")
     if earlier_deferral:
         with store.db.session_scope() as session:
-            record_outcome(session, OutcomeKind.DEFERRAL, account_id=account_id, conversation_id=None)
+            record_outcome(session, OutcomeKind.DEFERRAL, account_id=account_id, conversation_id=None,
+                           details={"new_due_date": "2026-10-01", "previous_due_date": "2026-09-15", "days": 16})
     start = form_tracker("deferral_form", None, {}, verified(), intent="request_deferral", sender=sender)
 
     slots = slot_values(run(ValidateDeferralForm(), dispatcher, start, domain))

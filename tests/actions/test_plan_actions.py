@@ -104,7 +104,9 @@ def test_a_no_records_nothing_and_offers_the_options(conversation, dispatcher, d
     assert responses(dispatcher) == ["utter_nothing_agreed", "utter_offer_options"]
 
 
-def test_a_second_running_plan_is_refused_then_goes_to_a_person(conversation, dispatcher, domain):
+def test_a_second_running_plan_is_refused_with_where_they_stand_then_goes_to_a_person(
+    conversation, dispatcher, domain
+):
     run(ActionRecordPlan(), dispatcher,
         tracker(verified(plan_offer=THREE_MONTHS, plan_confirmed=True)), domain)
     dispatcher.messages.clear()
@@ -114,8 +116,16 @@ def test_a_second_running_plan_is_refused_then_goes_to_a_person(conversation, di
 
     assert slots["form_stop_reason"] == "refused" and slots["refused_rules"] == ["plan_limit"]
     assert rendered(dispatcher, domain) == [
-        "Your account already has a payment plan, so I can't set up another one here."
+        "Your account already has a payment plan, so I can't set up another one here.",
+        "Your next instalment is $151.16 on Dec 1; 0 of 3 paid.",
     ]
+    dispatcher.messages.clear()
+    run(ActionRecordPlan(), dispatcher,
+        tracker(verified(form_stop_reason="refused", refused_rules=["plan_limit"])), domain)
+    assert rendered(dispatcher, domain) == [
+        "You can pay now, move a payment date, or talk to a person. What would you like to do?"
+    ]
+    assert len(outcomes("plan")) == 1
     again = form_tracker("instalment_form", None, {}, verified(refused_rules=["plan_limit"]),
                          intent="request_instalment")
     assert slot_values(run(ValidateInstalmentForm(), dispatcher, again, domain))["form_stop_reason"] == "outside_policy"

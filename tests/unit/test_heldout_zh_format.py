@@ -26,7 +26,7 @@ TAXONOMY = [
     "ask_amount", "request_instalment", "request_deferral", "promise_to_pay", "already_paid",
     "dispute_debt", "hardship", "ask_payment_methods", "request_human", "opt_out",
     "callback_later", "ask_who", "bot_challenge", "abuse", "ask_consequences",
-    "legal_protection", "inform", "out_of_scope",
+    "legal_protection", "inform", "out_of_scope", "ask_next_payment", "request_date_change",
 ]
 ENTITIES = {"amount", "date", "months", "birth_date", "id_last4"}
 MIN_PER_INTENT = 10

@@ -39,7 +39,7 @@ INTENTS = (
     "greet goodbye affirm deny thank inform_identity wrong_person ask_amount request_instalment "
     "request_deferral promise_to_pay already_paid dispute_debt hardship ask_payment_methods "
     "request_human opt_out callback_later ask_who bot_challenge abuse ask_consequences "
-    "legal_protection inform out_of_scope"
+    "legal_protection inform out_of_scope ask_next_payment request_date_change"
 ).split()
 ENTITIES = ("amount", "date", "months", "birth_date", "id_last4")
 MIN_EXAMPLES = 40
