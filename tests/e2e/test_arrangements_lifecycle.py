@@ -6,6 +6,7 @@ borrower is left out of every campaign. The same plan in Chinese."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,10 @@ def preview(stack, campaign, account_id, day: dt.date, zone=ZONE):
     at = dt.datetime.combine(day, dt.time(15, 0), ZoneInfo(zone)).isoformat()
     return api(stack, "GET", f"/api/campaigns/{campaign}/preview",
                params={"at": at, "account_id": account_id})
+
+
+def money(amount: str) -> str:
+    return f"${Decimal(amount):,.2f}"
 
 
 def assert_no_overdue_contact(stack, borrower, first: dt.date, last: dt.date):
@@ -96,7 +101,10 @@ def test_a_plan_agreed_by_sms_is_followed_paid_and_broken(stack, twilio):
     after = account(stack, borrower["account_id"])["arrangements"][0]["schedule"]
     assert [i["status"] for i in after] == ["paid", "due", "due"]
     assert after[0]["amount_paid"] == schedule[0]["amount"]
-    # ...so it gets no reminder, and the next instalment does.
+    # The borrower who asks is told where they stand.
+    standing = say(twilio, borrower, "when is my next payment")
+    assert f"Your next instalment is {money(schedule[1]['amount'])} on {dues[1]:%b} {dues[1].day}; 1 of 3 paid." in standing, standing
+    # ...the paid instalment gets no reminder, and the next one does.
     assert preview(stack, "plan_follow_up", borrower["account_id"], dues[0] - dt.timedelta(days=1))["outcome"] == "no_stage"
     assert preview(stack, "plan_follow_up", borrower["account_id"], dues[1] - dt.timedelta(days=1))["stage"] == "plan_reminder"
     # ...and the plan stands up to the second instalment's grace.
@@ -132,6 +140,34 @@ def test_a_deferral_moves_the_due_date_and_the_ladder_waits_for_it(stack, twilio
     # After it, the ladder counts from it.
     late = preview(stack, "reminders", borrower["account_id"], new_due + dt.timedelta(days=1))
     assert late["stage"] == "early_overdue" and late["outcome"] != "skipped", late
+
+
+def test_breathing_space_agreed_with_the_bot_stops_all_automated_contact(stack, twilio):
+    borrower = load_borrower(stack.config.database_url, "E2E-ARR-4", "+15550208104")
+    verify(twilio, borrower)
+    offer = say(twilio, borrower, "i lost my job last month and cant pay right now")
+    assert "no contact from us for 30 days" in offer, offer
+    [choice] = re.findall(r"(\d)\) A break: no contact from us", offer)
+    assert "until" in say(twilio, borrower, choice)
+    assert "Done. We won't contact you until after" in say(twilio, borrower, "yes"), "breathing space recorded"
+    shown = account(stack, borrower["account_id"])
+    today = dt.datetime.now(ZoneInfo(ZONE)).date()
+    until = today + dt.timedelta(days=29)
+    assert shown["breathing_space_until"] == until.isoformat(), shown
+    assert shown["vulnerable"] is True  # what the borrower told the bot flags the account
+    # The lender clears the flag after review: breathing space alone still stops every campaign.
+    api(stack, "POST", "/api/accounts", json=[{**borrower, "vulnerable": False}])
+    blocked = set()
+    for offset in range(0, 30):
+        for campaign in CAMPAIGNS:
+            found = preview(stack, campaign, borrower["account_id"], today + dt.timedelta(days=offset))
+            assert found["outcome"] in ("no_stage", "blocked", "skipped"), (campaign, found)
+            if found["outcome"] == "skipped":  # calls go on weekdays only
+                assert found["rule"] == "not_a_sending_day", found
+            if found["outcome"] == "blocked":
+                assert found["rule"] == "breathing_space", found
+                blocked.add(campaign)
+    assert blocked == {"reminders", "overdue_calls"}
 
 
 def test_a_vulnerable_borrower_is_left_out_of_every_campaign_with_the_reason(stack):
