@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify
 
+from lending import arrangements as lending_arrangements
 from server import services
 from server.api_auth import json_error, requires_api_key
 from server.api_input import BadInput, parse_instant, request_json
-from lending import arrangements as lending_arrangements
 from store import arrangements
 from store.accounts import E164, balance_breakdown, get_account, grant_once, import_records
 from store.consents import CHANNELS, REVOKED_BY, consent_state, latest, revoke
