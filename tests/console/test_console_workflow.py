@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from bot.language.wording import short_date
+from bot.language.wording import month_day, short_date
 from store.db import session_scope
 from store.models import Account, Conversation, OutboxMessage, Outcome
 from tests.app_support import afternoon_zone, in_contact_hours
@@ -104,7 +104,9 @@ def test_handing_back_tells_the_borrower_and_the_bot_answers_again(sms, fake_ras
 
     response = alice.hand_back(handoff_id)
     assert response.status_code == 200 and response.get_json()["notice_sent"] is True
-    [notice] = outbox_bodies(BORROWER)
+    # The promise in writing when it was agreed, then the notice.
+    [confirmation, notice] = outbox_bodies(BORROWER)
+    assert confirmation.startswith("Northwind Credit: you promised to pay by ")
     assert notice.startswith("You're back with Nora, Northwind Credit's automated assistant.")
     assert "Agreed with our team: a payment by" in notice
     assert "$" not in notice  # US profile: no amounts by SMS
@@ -141,9 +143,10 @@ def test_a_chinese_account_is_handed_back_in_chinese(sms, fake_rasa, browser):
     response = alice.hand_back(handoff_id)
     assert response.status_code == 200 and response.get_json()["notice_sent"] is True
     with session_scope() as session:
-        [body] = session.execute(
-            select(OutboxMessage.body).where(OutboxMessage.to == CHINESE_BORROWER)
+        [confirmation, body] = session.execute(
+            select(OutboxMessage.body).where(OutboxMessage.to == CHINESE_BORROWER).order_by(OutboxMessage.id)
         ).scalars().all()
+    assert confirmation.startswith(f"Northwind Credit：您已承诺在{month_day(day, language='zh')}前还款500.00元。")
     # The account's cn profile lets an SMS state the amount; the opt-out wording the sender
     # adds is Chinese too.
     assert body == (
