@@ -1,5 +1,6 @@
-"""Rasa's command line (`python -m bot.rasa_cli train ...`), without its dependencies'
-deprecation notices.
+"""Rasa's command line (`python -m bot.rasa_cli train ...`), with bot/rasa_speedups.py
+installed first (REPAY_STOCK_RASA=1: without), and without its dependencies' deprecation
+notices.
 
 Rasa 3.6 is the last open-source line and pins libraries that now warn about their own
 APIs (pkg_resources, typer/click, pyparsing in matplotlib, jax in TensorFlow, SQLAlchemy
@@ -26,6 +27,8 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 import rasa.utils.common  # noqa: E402
 from rasa.__main__ import main  # noqa: E402
 
+from bot import rasa_speedups  # noqa: E402
+
 _rasa_filters = rasa.utils.common._filter_warnings
 ENTITY_EXTRACTOR_NOTICE = "You have defined training data consisting of entity examples"
 # Matplotlib, when `rasa test` draws a confusion matrix with a single label in it.
@@ -46,5 +49,8 @@ def _rasa_filters_then_ours(*args, **kwargs) -> None:
 rasa.utils.common._filter_warnings = _rasa_filters_then_ours
 
 if __name__ == "__main__":
+    replaced = rasa_speedups.install()
+    print(f"rasa speedups: {len(replaced)} of Rasa's functions replaced (bot/rasa_speedups.py)",
+          file=sys.stderr, flush=True)
     sys.argv[0] = "rasa"
     sys.exit(main())

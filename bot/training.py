@@ -101,6 +101,11 @@ def rasa_env() -> dict:
     return env
 
 
+# Set to 1 in a Rasa process's environment: Rasa without bot/rasa_speedups.py (the
+# benchmark's comparison).
+STOCK_RASA_SWITCH = "REPAY_STOCK_RASA"
+
+
 def rasa_command() -> List[str]:
     """Rasa's command line in the running venv, without its dependencies' deprecation
     notices (bot/rasa_cli.py says why)."""

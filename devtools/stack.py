@@ -1,14 +1,15 @@
-"""Starts Rasa (one server per language), the action server and the gateway as child
+"""Starts Rasa (one or more servers per language), the action server and the gateway as child
 processes, and stops them.
 
-    python -m devtools.stack serve          # run until Ctrl-C
+    python -m devtools.stack serve [--rasa-processes N]  # run until Ctrl-C
     python -m devtools.stack demo [--keep]  # run, load the demo accounts, chat as a borrower
 
 Embedded defaults need no outside server: the store and Rasa's trackers are SQLite
 files under var/ (emptied by each demo unless --keep), and outbound SMS land in the
 outbox. REDIS_URL switches Rasa's tracker and lock stores and
-the gateway's state to Redis; DATABASE_URL moves the store to PostgreSQL. Logs go to
-var/log/<process>.log.
+the gateway's state to Redis; DATABASE_URL moves the store to PostgreSQL. With Redis,
+`--rasa-processes N` (or RASA_PROCESSES) runs N Rasa servers per language, which the
+gateway spreads conversations over. Logs go to var/log/<process>.log.
 
 English comes up first: serve and demo train (if need be) and start every other
 language's model in the background once the rest runs; until then that language's
@@ -31,10 +32,19 @@ from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlparse
 
 import requests
+import yaml
 from sqlalchemy.engine import make_url
 
 from bot.language.languages import ENGLISH
-from bot.training import LANGUAGES, ROOT, ensure_models, model_path, rasa_command, rasa_env
+from bot.training import (
+    LANGUAGES,
+    ROOT,
+    STOCK_RASA_SWITCH,
+    ensure_models,
+    model_path,
+    rasa_command,
+    rasa_env,
+)
 from deployment import GATEWAY_SECRETS, ConfigError, require_secrets
 from devtools import terminal
 
@@ -54,12 +64,21 @@ def start_wait_seconds() -> float:
     return float(os.environ.get("REPAY_STACK_WAIT_SECONDS") or 180)
 
 
+STOCK_RASA = "rasa-stock"  # Rasa without bot/rasa_speedups.py, beside the others (benchmark)
+
+
 @dataclass
 class StackConfig:
-    rasa_port: int = 5005  # English; each other language's Rasa on the next port (zh: 5006)
+    # English; each other language's Rasa on the next port (zh: 5006); a language's second
+    # Rasa process one round of languages further (en: 5007, zh: 5008), and so on.
+    rasa_port: int = 5005
+    rasa_processes: int = 1  # per language; more than one needs REDIS_URL (shared trackers)
+    # Also run stock Rasa 3.6 (English: no bot/rasa_speedups.py, Rasa's own tracker store)
+    # on this port, to compare with (devtools/bench.py).
+    stock_rasa_port: Optional[int] = None
     actions_port: int = 5055
     gateway_port: int = 5000
-    gateways: int = 1  # more than one needs REDIS_URL (shared gateway state)
+    gateways: int = 1  # more than one needs REDIS_URL (shared gateway state); 0: none
     database_url: str = f"sqlite:///{VAR / 'repay.db'}"
     tracker_db: str = str(VAR / "rasa_tracker.db")
     redis_url: Optional[str] = None
@@ -75,21 +94,51 @@ class StackConfig:
         config = cls(redis_url=os.environ.get("REDIS_URL") or None)
         if os.environ.get("DATABASE_URL"):
             config.database_url = os.environ["DATABASE_URL"]
+        if os.environ.get("RASA_PROCESSES"):
+            config.rasa_processes = rasa_processes(os.environ["RASA_PROCESSES"])
         return config
+
+    def check(self) -> None:
+        """ValueError for a stack that cannot work."""
+        if self.rasa_processes < 1:
+            raise ValueError("the number of Rasa processes per language must be 1 or more")
+        if self.rasa_processes > 1 and not self.redis_url:
+            raise ValueError("several Rasa processes per language share their trackers and "
+                             "locks through Redis: set REDIS_URL")
 
     @property
     def rasa_url(self) -> str:
         return self.rasa_url_of("en")
 
-    def rasa_port_of(self, lang: str) -> int:
-        return self.rasa_port + LANGUAGES.index(lang)
+    def rasa_port_of(self, lang: str, process: int = 0) -> int:
+        return self.rasa_port + LANGUAGES.index(lang) + process * len(LANGUAGES)
 
-    def rasa_url_of(self, lang: str) -> str:
-        return f"http://127.0.0.1:{self.rasa_port_of(lang)}"
+    def rasa_url_of(self, lang: str, process: int = 0) -> str:
+        return f"http://127.0.0.1:{self.rasa_port_of(lang, process)}"
+
+    def rasa_urls_of(self, lang: str) -> List[str]:
+        return [self.rasa_url_of(lang, n) for n in range(self.rasa_processes)]
 
     @staticmethod
-    def rasa_name(lang: str) -> str:
-        return "rasa" if lang == "en" else f"rasa-{lang}"
+    def rasa_name(lang: str, process: int = 0) -> str:
+        name = "rasa" if lang == "en" else f"rasa-{lang}"
+        return name if process == 0 else f"{name}{process + 1}"
+
+    def rasa_names(self, lang: str) -> List[str]:
+        return [self.rasa_name(lang, n) for n in range(self.rasa_processes)]
+
+    @property
+    def rasa_ports(self) -> Dict[str, int]:
+        """Every Rasa process's port, by name."""
+        ports = {self.rasa_name(lang, n): self.rasa_port_of(lang, n)
+                 for lang in self.languages for n in range(self.rasa_processes)}
+        if self.stock_rasa_port is not None:
+            ports[STOCK_RASA] = self.stock_rasa_port
+        return ports
+
+    @property
+    def stock_rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.stock_rasa_port}"
 
     @property
     def gateway_url(self) -> str:
@@ -97,10 +146,17 @@ class StackConfig:
 
     @property
     def gateway_names(self) -> List[str]:
-        return ["gateway"] + [f"gateway{n}" for n in range(2, self.gateways + 1)]
+        return (["gateway"] + [f"gateway{n}" for n in range(2, self.gateways + 1)])[:self.gateways]
 
     def gateway_port_of(self, name: str) -> int:
         return self.gateway_port + self.gateway_names.index(name)
+
+
+def rasa_processes(raw: str) -> int:
+    """A count of Rasa processes per language, from the command line or RASA_PROCESSES."""
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of 1 or more, not {raw!r}")
+    return int(raw)
 
 
 def _end(process: subprocess.Popen) -> None:
@@ -135,6 +191,7 @@ class Stack:
     """The three processes of the service, started in order and health-checked."""
 
     def __init__(self, config: StackConfig):
+        config.check()
         self.config = config
         self.processes: Dict[str, subprocess.Popen] = {}
         self.models = ensure_models(
@@ -156,9 +213,10 @@ class Stack:
         env = rasa_env()
         env.update(
             DATABASE_URL=c.database_url,
-            RASA_URL=c.rasa_url,
+            RASA_URL=",".join(c.rasa_urls_of("en")),
             # A language whose model is not running: its accounts wait for redelivery.
-            RASA_URL_ZH=c.rasa_url_of("zh") if "zh" in c.languages else "http://127.0.0.1:9",
+            RASA_URL_ZH=(",".join(c.rasa_urls_of("zh")) if "zh" in c.languages
+                         else "http://127.0.0.1:9"),
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{c.actions_port}/webhook",
             RASA_TRACKER_DB=c.tracker_db,
             PYTHONPATH=str(ROOT),
@@ -178,11 +236,11 @@ class Stack:
             "actions": [sys.executable, "-m", "actions.server", "--port", str(c.actions_port)],
         }
         for lang in self.models:
-            commands[c.rasa_name(lang)] = [
-                *rasa_command(), "run", "--enable-api", "--port", str(c.rasa_port_of(lang)),
-                "--model", str(self.models[lang]), "--endpoints", endpoints,
-                "--credentials", "credentials.yml", "--interface", "127.0.0.1",
-                "--auth-token", self.secrets["RASA_TOKEN"]]
+            for n, name in enumerate(c.rasa_names(lang)):
+                commands[name] = self._rasa_command(lang, c.rasa_port_of(lang, n), endpoints)
+        if c.stock_rasa_port is not None and ENGLISH in self.models:
+            commands[STOCK_RASA] = self._rasa_command(
+                ENGLISH, c.stock_rasa_port, *self._stock_settings(endpoints))
         for name in c.gateway_names:
             commands[name] = [
                 str(bin_dir / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
@@ -190,6 +248,25 @@ class Stack:
                 "--workers", "1", "--threads", "16", "--timeout", "30", "server:create_app()",
             ]
         return commands
+
+    def _rasa_command(self, lang: str, port: int, endpoints: str,
+                      credentials: str = "credentials.yml") -> List[str]:
+        return [*rasa_command(), "run", "--enable-api", "--port", str(port),
+                "--model", str(self.models[lang]), "--endpoints", endpoints,
+                "--credentials", credentials, "--interface", "127.0.0.1",
+                "--auth-token", self.secrets["RASA_TOKEN"]]
+
+    def _stock_settings(self, endpoints: str) -> Tuple[str, str]:
+        """`endpoints` with Rasa's own Redis tracker store instead of ours, and Rasa's own
+        REST channel instead of ours (bot/rest_channel.py)."""
+        settings = yaml.safe_load((ROOT / endpoints).read_text())
+        if self.config.redis_url:
+            settings["tracker_store"]["type"] = "redis"
+        stock_endpoints = self.config.log_dir / "endpoints.stock.yml"
+        stock_endpoints.write_text(yaml.safe_dump(settings))
+        stock_credentials = self.config.log_dir / "credentials.stock.yml"
+        stock_credentials.write_text(yaml.safe_dump({"rest": None}))
+        return str(stock_endpoints), str(stock_credentials)
 
     def _health_url(self, name: str) -> str:
         c = self.config
@@ -203,8 +280,7 @@ class Stack:
         c = self.config
         if name.startswith("gateway"):
             return c.gateway_port_of(name)
-        ports = {c.rasa_name(lang): c.rasa_port_of(lang) for lang in c.languages}
-        return {"actions": c.actions_port, **ports}[name]
+        return {"actions": c.actions_port, **c.rasa_ports}[name]
 
     def start(self, name: str, timeout: Optional[float] = None) -> None:
         self.launch(name)
@@ -223,6 +299,8 @@ class Stack:
             if self._stopping:
                 raise RuntimeError(f"{name}: not started, the stack is stopping")
             env = self.env()
+            if name == STOCK_RASA:
+                env[STOCK_RASA_SWITCH] = "1"
             if name.startswith("gateway"):
                 # Each gateway's gunicorn workers add up their metrics in a directory of its own.
                 env["PROMETHEUS_MULTIPROC_DIR"] = str(self.config.log_dir / "metrics" / name)
@@ -275,7 +353,8 @@ class Stack:
         """Starts every process at once (Rasa loading its model takes longest) and waits
         for all; then the `later` languages' models in the background."""
         self.check_secrets()
-        names = ["actions", *(self.config.rasa_name(lang) for lang in self.models),
+        names = ["actions", *(name for lang in self.models for name in self.config.rasa_names(lang)),
+                 *([STOCK_RASA] if self.config.stock_rasa_port is not None else []),
                  *self.config.gateway_names]
         print(f"stack: starting {', '.join(names)}", flush=True)
         for name in names:
@@ -293,8 +372,8 @@ class Stack:
         return [sys.executable, "-m", "bot.training", lang]
 
     def _train_then_start(self, lang: str) -> None:
-        """Trains `lang`'s model in the background, then starts its Rasa."""
-        name, started = self.config.rasa_name(lang), time.monotonic()
+        """Trains `lang`'s model in the background, then starts its Rasa processes."""
+        names, started = self.config.rasa_names(lang), time.monotonic()
         log_path = self.config.log_dir / f"training-{lang}.log"
         terminal.show(f"stack: training the {lang} model in the background (log: "
                       f"{_shown(log_path)}); its accounts get the holding reply until it is up")
@@ -310,7 +389,9 @@ class Stack:
                 raise RuntimeError(f"training the {lang} model failed; see {_shown(log_path)}")
             with self._guard:  # start() reads the models under it
                 self.models[lang] = model_path(lang)
-            self.start(name, timeout=300)
+            for name in names:
+                self.launch(name)
+            self.wait_healthy(names, timeout=300)
         except RuntimeError as exc:
             if not self._stopping:
                 terminal.show(f"stack: {exc}")
@@ -415,8 +496,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--keep", action="store_true",
                         help="demo: keep the previous demo's conversations, opt-outs and "
                              "trackers instead of starting afresh")
+    parser.add_argument("--rasa-processes", type=rasa_processes, default=None, metavar="N",
+                        help="Rasa servers per language (default: RASA_PROCESSES, else 1); "
+                             "more than one needs REDIS_URL")
     args = parser.parse_args(argv)
-    config = StackConfig.from_env()
+    try:
+        config = StackConfig.from_env()
+    except argparse.ArgumentTypeError as exc:
+        parser.error(f"RASA_PROCESSES: {exc}")
+    if args.rasa_processes is not None:
+        config.rasa_processes = args.rasa_processes
+    try:
+        config.check()
+    except ValueError as exc:
+        parser.error(str(exc))
     config.later = tuple(lang for lang in config.languages if lang != ENGLISH)
     if args.mode == "demo":
         use_demo_state(config, args.keep)
@@ -428,7 +521,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigError as exc:
         sys.exit(f"stack: {exc}")
     with stack:
-        rasas = ", ".join(f"{lang} on {config.rasa_url_of(lang)}" for lang in config.languages)
+        rasas = ", ".join(f"{lang} on {' and '.join(config.rasa_urls_of(lang))}"
+                          for lang in config.languages)
         print(f"stack: gateway on {config.gateway_url}/twilio/sms, Rasa {rasas}")
         console = ConsoleSignIn(f"{config.gateway_url}/console/", password)
         print(

@@ -7,9 +7,12 @@ Tests pass overrides to `create_app({...})` using the same names.
 |-------------------------------|-----------------------------------------|
 | DATABASE_URL                  | sqlite file var/repay.db                |
 | POLICY_FILE                   | lender/policy.yml                       |
-| RASA_URL                      | http://localhost:5005 (English model)   |
+| RASA_URL                      | http://localhost:5005 (English model);  |
+|                               | a comma-separated list for several Rasa |
+|                               | processes (trackers and locks in Redis) |
 | RASA_URL_ZH                   | http://localhost:5006: the Chinese      |
 |                               | model, for accounts whose language is zh|
+|                               | (a list too)                            |
 | TWILIO_AUTH_TOKEN             | DEV_TWILIO_AUTH_TOKEN (local use only); |
 |                               | production: required                    |
 | TWILIO_ACCOUNT_SID            | unset: outbound SMS go to the outbox    |
@@ -69,7 +72,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 
 from deployment import DEV_TWILIO_AUTH_TOKEN, ConfigError
 from lending.policy import LENDER_DIR
@@ -173,18 +176,21 @@ class Settings:
                 "SEND_RATE_PER_NUMBER must look like '1/second' or '30 per minute', "
                 f"got {values['send_rate_per_number']!r}"
             )
-        for name in ("rasa_url", "rasa_url_zh", "public_url"):
+        for name in ("rasa_url", "rasa_url_zh"):
             if name in values:
-                values[name] = values[name].rstrip("/")
+                values[name] = ",".join(_urls(name.upper(), values[name]))
+        if "public_url" in values:
+            values["public_url"] = values["public_url"].rstrip("/")
         return cls(**values)
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
 
     @property
-    def rasa_urls(self) -> Dict[str, str]:
-        """Each language's dialogue model (one Rasa server per language)."""
-        return {"en": self.rasa_url, "zh": self.rasa_url_zh}
+    def rasa_urls(self) -> Dict[str, List[str]]:
+        """Each language's dialogue model: its Rasa processes."""
+        return {"en": _urls("RASA_URL", self.rasa_url),
+                "zh": _urls("RASA_URL_ZH", self.rasa_url_zh)}
 
     @property
     def uses_dev_auth_token(self) -> bool:
@@ -199,6 +205,15 @@ class Settings:
             and not self.uses_dev_auth_token
             and (self.twilio_from_number or self.twilio_messaging_service_sid)
         )
+
+
+def _urls(name: str, raw: str) -> List[str]:
+    """A comma-separated list of http(s) addresses, each without a trailing slash."""
+    urls = [url.strip().rstrip("/") for url in raw.split(",") if url.strip()]
+    if not urls or any(not re.match(r"^https?://[^/\s]+", url) for url in urls):
+        raise ConfigError(f"{name} must be one or more http(s) addresses separated by commas, "
+                          f"got {raw!r}")
+    return urls
 
 
 def _share(name: str, raw: str) -> float:

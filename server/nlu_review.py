@@ -2,11 +2,12 @@
 and decided (approve into the NLU data, or discard) from the console and the CLI.
 
 After Rasa has answered a borrower, the gateway queues the message for two background
-threads and returns the reply at once. A thread then reads how Rasa's NLU classified
-the message from the tracker (`GET /conversations/<id>/tracker?include_events=NONE`,
-`latest_message`: the intent, its confidence and the ranking; under the
-FallbackClassifier the intent is `nlu_fallback` and the model's own best guess comes
-next in the ranking) and files it when
+threads and returns the reply at once. How Rasa's NLU classified the message (the intent,
+its confidence and the ranking; under the FallbackClassifier the intent is `nlu_fallback`
+and the model's own best guess comes next in the ranking) came with the answer
+(bot/rest_channel.py); from a Rasa that did not send it, a thread reads it from the
+tracker (`GET /conversations/<id>/tracker?include_events=NONE`, `latest_message`). The
+message is filed when
   - the model fell back (too unsure, or its two best intents too close), or
   - its best intent's confidence is below NLU_REVIEW_CONFIDENCE (default 0.7), or
   - the message falls in the NLU_REVIEW_SAMPLE_RATE sample of the rest (default 2%;
@@ -16,8 +17,8 @@ before it is stored. A message sent while the bot waited for an identity answer 
 only when the bot read no answer from it and it holds nothing that could be one (no digit,
 number word or month): a birth date or ID digits the bot failed to read must not reach the
 trainers either, while "I want a person" in its place should. Nothing here can fail or slow a webhook: a full queue drops the
-capture, and any error is logged (without the message) and forgotten. The cost: one
-tracker read per answered message, on Rasa, after the reply.
+capture, and any error is logged (without the message) and forgotten. The cost on Rasa:
+none with the parse in the answer; one tracker read per answered message otherwise.
 
 `approve` and `discard` are the one way an item is decided, whoever asks.
 """
@@ -129,10 +130,11 @@ class ReviewCapture:
         self._guard = threading.Lock()
 
     def submit(self, conversation_id: str, message_id: int, text: str, channel: str,
-               asked_identity: bool = False) -> None:
+               asked_identity: bool = False, parse: Optional[dict] = None) -> None:
         self.start()
         try:
-            self._queue.put_nowait((conversation_id, message_id, text, channel, asked_identity))
+            self._queue.put_nowait(
+                (conversation_id, message_id, text, channel, asked_identity, parse))
         except queue.Full:
             log.warning("nlu review: %d captures waiting, message %s not captured",
                         MAX_WAITING, message_id)
@@ -148,9 +150,9 @@ class ReviewCapture:
 
     def _work(self) -> None:
         while True:
-            conversation_id, message_id, text, channel, asked_identity = self._queue.get()
+            conversation_id, message_id, text, channel, asked_identity, parse = self._queue.get()
             try:
-                self.capture(conversation_id, message_id, text, channel, asked_identity)
+                self.capture(conversation_id, message_id, text, channel, asked_identity, parse)
             except Exception as exc:  # never let a capture disturb anything else
                 log.warning("nlu review: message %s not captured (%s)", message_id,
                             type(exc).__name__)
@@ -165,30 +167,22 @@ class ReviewCapture:
             )
 
     def capture(self, conversation_id: str, message_id: int, text: str, channel: str,
-                asked_identity: bool = False) -> bool:
-        """Reads the parse and files the message if it qualifies; True when filed. An
-        identity answer never is: the transcript holds a placeholder for it, and its text
-        (a birth date, ID digits) must not reach the trainers in any form. `asked_identity`:
-        the message came while the bot waited for one."""
+                asked_identity: bool = False, parse: Optional[dict] = None) -> bool:
+        """Files the message if its parse qualifies (`parse`: the one Rasa answered with;
+        None: read from the tracker); True when filed. An identity answer never is: the
+        transcript holds a placeholder for it, and its text (a birth date, ID digits) must
+        not reach the trainers in any form. `asked_identity`: the message came while the bot
+        waited for one."""
         if asked_identity and could_be_identity_answer(text):
             return False
         with session_scope() as session:
             message = session.get(Message, message_id)
             if message is None or is_identity_answer(message):
                 return False
-        try:
-            parse = self.rasa.for_conversation(conversation_id).latest_message(conversation_id)
-        except RasaRefusedToken as exc:
-            log.warning("nlu review: message %s not captured: %s", message_id, exc)
-            return False
-        except RasaUnavailable as exc:
-            log.info("nlu review: tracker of %s unavailable (%s)", conversation_id, exc)
-            return False
-        if parse is None or (parse.get("text") or "").strip() != text.strip():
-            # A later message of the same conversation got there first: its own capture
-            # reads that one; this one is left out rather than filed with a wrong parse.
-            log.info("nlu review: message %s is no longer the latest, skipped", message_id)
-            return False
+        if parse is None:
+            parse = self._latest_parse(conversation_id, message_id, text)
+            if parse is None:
+                return False
         verdict = judge(parse, self.low_confidence, self.sample_rate, f"message:{message_id}")
         if verdict is None:
             return False
@@ -207,6 +201,25 @@ class ReviewCapture:
                      verdict.reason, verdict.intent, verdict.confidence)
         return item is not None
 
+    def _latest_parse(self, conversation_id: str, message_id: int, text: str) -> Optional[dict]:
+        """The parse of the conversation's latest message, read from its tracker, when that
+        message is this one."""
+        try:
+            parse = self.rasa.for_conversation(conversation_id).latest_message(conversation_id)
+        except RasaRefusedToken as exc:
+            log.warning("nlu review: message %s not captured: %s", message_id, exc)
+            return None
+        except RasaUnavailable as exc:
+            log.info("nlu review: tracker of %s unavailable (%s)", conversation_id, exc)
+            return None
+        if parse is None or (parse.get("text") or "").strip() != text.strip():
+            # A later message of the same conversation got there first: its own capture
+            # reads that one; this one is left out rather than filed with a wrong parse.
+            log.info("nlu review: message %s is no longer the latest, skipped", message_id)
+            return None
+        return parse
+
+
 def init_app(app: Flask, settings: Settings, rasa: RasaServers) -> None:
     app.extensions[EXTENSION] = ReviewCapture(
         rasa, settings.nlu_review_confidence, settings.nlu_review_sample_rate,
@@ -214,15 +227,17 @@ def init_app(app: Flask, settings: Settings, rasa: RasaServers) -> None:
 
 
 def after_bot_answer(conversation_id: Optional[str], message_id: Optional[int], text: str,
-                     channel: str = "sms", *, asked_identity: bool = False) -> None:
+                     channel: str = "sms", *, asked_identity: bool = False,
+                     parse: Optional[dict] = None) -> None:
     """Called once Rasa has answered a borrower's message and it is marked answered: queues
     its capture and returns at once. `asked_identity`: the message came while the bot waited
-    for an identity answer. A no-op outside an app built by create_app."""
+    for an identity answer; `parse`: how Rasa's NLU read it, when Rasa said (BotReply.parse).
+    A no-op outside an app built by create_app."""
     if not conversation_id or message_id is None or not text.strip():
         return
     capture = current_app.extensions.get(EXTENSION)
     if capture is not None:
-        capture.submit(conversation_id, message_id, text, channel, asked_identity)
+        capture.submit(conversation_id, message_id, text, channel, asked_identity, parse)
 
 
 class NotPending(Exception):

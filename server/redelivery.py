@@ -3,7 +3,9 @@
 A message is DEFERRED when Rasa was down or slow (the borrower got a holding
 reply), or left RECEIVED when a process died mid-turn. Each pass re-sends them
 to Rasa oldest first and delivers the answer by outbound SMS, since the webhook
-was answered long ago. Every message is claimed atomically in the store, so any
+was answered long ago. Rasa applies each message once: a message its tracker holds
+already (a turn that ended after the gateway stopped waiting) is not sent again, its
+turn's answer is delivered (RasaPool.reply_once). Every message is claimed atomically in the store, so any
 number of gateway processes and `flask --app server redeliver` workers can run
 passes at once without answering a message twice. Once an answer has gone, what the bot
 agreed in that turn is confirmed in writing (server/arrangement_notice.py), as after a
@@ -175,7 +177,9 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
             log.info("message %s: not redelivered (account locked)", waiting.id)
             return
         try:
-            answer = bot.reply(conversation.id, body, waiting.id)
+            # Sent before (it timed out, or Rasa failed or answered nothing): Rasa may hold
+            # its turn already, whose answer is then the one sent.
+            answer = bot.reply_once(conversation.id, body, waiting.id)
         except RasaAnsweredNothing:
             if attempts >= MAX_EMPTY_ANSWERS:
                 _finish(waiting, MessageStatus.ANSWERED, "bot had nothing to say")
@@ -206,7 +210,7 @@ def _redeliver(waiting: _Waiting, report: RedeliveryReport) -> None:
         report.answered += 1
         confirm_agreed(conversation.id)
         after_bot_answer(conversation.id, waiting.id, body, waiting.channel,  # background
-                         asked_identity=asked_identity)
+                         asked_identity=asked_identity, parse=answer.parse)
 
 
 def _finish(waiting: _Waiting, status: str, why: str) -> None:

@@ -162,7 +162,7 @@ def handle_inbound(inbound: Inbound) -> List[str]:
         # Queued once the message is marked answered: a message held as a possible identity
         # answer has its text back by then unless the bot read an answer from it.
         after_bot_answer(route.conversation_id, route.message_id, inbound.body,  # background
-                         asked_identity=route.asked_identity)
+                         asked_identity=route.asked_identity, parse=answer.parse)
         return bodies
 
 

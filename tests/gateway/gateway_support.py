@@ -8,7 +8,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -28,10 +28,14 @@ RASA_TIMEOUT = 1  # seconds, written into the test policy
 
 class FakeRasa:
     """Rasa's REST channel on 127.0.0.1: tests set `answer`, `delay` and `status`,
-    or take it down (connections refused) and up again on the same port."""
+    or take it down (connections refused) and up again on the same port. Like Rasa, it
+    keeps each conversation's events (a user event with the message's metadata, then the
+    answer's bot events; nothing when `status` fails it), which GET .../tracker answers with
+    when asked for events (`include_events` other than NONE)."""
 
     def __init__(self) -> None:
         self.calls: List[dict] = []
+        self.events: Dict[str, List[dict]] = {}
         self.answer: Callable[[str, str], List[str]] = lambda sender, text: [f"Bot heard: {text}"]
         self.delay = 0.0
         self.status = 200
@@ -50,9 +54,18 @@ class FakeRasa:
         request = Request(environ)
         if request.path == "/":
             return Response("Hello from Rasa: 3.6.21")(environ, start_response)
-        if request.method == "GET" and request.path.endswith("/tracker") and self.slots is not None:
-            body = {"slots": self.slots, "latest_message": {}}
-            return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
+        if request.method == "GET" and request.path.endswith("/tracker"):
+            sender = request.path.split("/")[-2]
+            if request.args.get("include_events", "AFTER_RESTART") != "NONE":
+                body = {"slots": self.slots or {}, "events": self.events.get(sender, [])}
+                return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
+            if self.slots is not None:
+                body = {"slots": self.slots, "latest_message": {}}
+                return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
+        if request.method == "POST" and request.path.endswith("/tracker/events"):
+            sender = request.path.split("/")[-3]
+            self.events.setdefault(sender, []).extend(request.get_json())
+            return Response("{}", mimetype="application/json")(environ, start_response)
         payload = request.get_json()
         self.calls.append(payload)
         with self._count_lock:
@@ -66,6 +79,13 @@ class FakeRasa:
         # Texts, or whole answers as dicts ({"custom": ...} payloads).
         body = [dict(t) if isinstance(t, dict) else {"recipient_id": payload["sender"], "text": t}
                 for t in self.answer(payload["sender"], payload["message"])]
+        self.events.setdefault(payload["sender"], []).append(
+            {"event": "user", "text": payload["message"], "metadata": payload.get("metadata") or {},
+             "parse_data": {"intent": {"name": "greet", "confidence": 0.9},
+                            "text": payload["message"]}})
+        self.events[payload["sender"]] += [
+            {"event": "bot", "text": answer.get("text"), "data": {"custom": answer.get("custom")}}
+            for answer in body]
         return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
 
     def up(self) -> None:

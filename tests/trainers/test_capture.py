@@ -67,7 +67,26 @@ def test_confident_messages_stay_out_unless_sampled(make_app, rasa):
     for n in range(5):
         post_sms(client, f"hello {n}")
     assert app.extensions["repay.nlu_review"].wait_idle()
-    assert items() == [] and rasa.tracker_reads == 5
+    assert items() == [] and rasa.tracker_reads == 0  # each parse came with its answer
+
+
+def test_the_parse_comes_with_the_answer_and_no_tracker_is_read(app, rasa, sms):
+    rasa.parse = lambda text: rasa_parse(text, "ask_amount", 0.44, ("greet", 0.2))
+    sms("how much is it")
+    [item] = items()
+    assert (item.reason, item.intent, item.text) == ("low_confidence", "ask_amount",
+                                                      "how much is it")
+    assert rasa.tracker_reads == 0
+
+
+def test_from_a_rasa_that_does_not_answer_with_the_parse_the_tracker_is_read(app, rasa, sms):
+    rasa.answers_parse = False  # a Rasa still on Rasa's own REST channel
+    rasa.parse = lambda text: rasa_parse(text, "ask_amount", 0.44, ("greet", 0.2))
+    reply = sms("how much is it")
+    assert reply.texts[0].startswith("Bot heard: how much is it")
+    [item] = items()
+    assert (item.reason, item.intent) == ("low_confidence", "ask_amount")
+    assert rasa.tracker_reads == 1
 
 
 def test_with_a_sample_rate_of_one_every_message_is_filed_as_a_sample(make_app, rasa):
@@ -144,6 +163,7 @@ def test_the_same_sentence_waiting_is_counted_not_repeated(app, rasa, sms):
 
 
 def test_the_borrower_never_waits_for_the_capture(app, rasa, sms, capture):
+    rasa.answers_parse = False  # the capture reads the tracker
     rasa.parse = lambda text: rasa_parse(text, "greet", 0.3)
     rasa.hold_trackers = threading.Event()
     reply = sms("hey is this thing on", wait=False)
@@ -156,6 +176,7 @@ def test_the_borrower_never_waits_for_the_capture(app, rasa, sms, capture):
 
 
 def test_a_failing_tracker_read_changes_nothing_for_the_borrower(app, rasa, sms):
+    rasa.answers_parse = False
     rasa.parse = lambda text: rasa_parse(text, "greet", 0.3)
     rasa.tracker_status = 500
     reply = sms("hello?")
@@ -164,6 +185,7 @@ def test_a_failing_tracker_read_changes_nothing_for_the_borrower(app, rasa, sms)
 
 
 def test_a_parse_of_another_message_is_not_filed_under_this_one(app, rasa, sms):
+    rasa.answers_parse = False  # the tracker's latest message is another one by then
     rasa.parse = lambda text: dict(rasa_parse("a later message", "greet", 0.3))
     sms("first message")
     assert items() == []
@@ -190,6 +212,7 @@ def test_redelivered_messages_are_captured_too(make_app, rasa):
     assert app.extensions["repay.nlu_review"].wait_idle()
     [item] = items()
     assert item.text == "i get paid on the 15th" and item.reason == "low_confidence"
+    assert rasa.tracker_reads == 1  # redelivery asking whether Rasa had the message; not the capture
 
 
 def test_a_chinese_borrowers_name_birth_date_and_id_ending_are_redacted_in_chinese(app, rasa, sms):

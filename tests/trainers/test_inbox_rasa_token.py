@@ -1,5 +1,6 @@
-"""The trainers' inbox reads each message's parse from Rasa's tracker through its HTTP API,
-which asks for RASA_TOKEN (`rasa run --auth-token`): the gateway sends it."""
+"""From a Rasa that does not answer with the parse (without bot/rest_channel.py), the
+trainers' inbox reads each message's parse from Rasa's tracker through its HTTP API, which
+asks for RASA_TOKEN (`rasa run --auth-token`): the gateway sends it."""
 from __future__ import annotations
 
 import pytest
@@ -19,6 +20,7 @@ class TokenRasa(NeedsRasaToken, TrackerRasa):
 def rasa():
     fake = TokenRasa()
     fake.up()
+    fake.answers_parse = False
     fake.parse = lambda text: rasa_parse(text, "nlu_fallback", 0.3)
     yield fake
     fake.down()

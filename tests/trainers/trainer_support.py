@@ -1,6 +1,7 @@
-"""What the trainers' tests share: a fake Rasa that also serves trackers (the parse of
-each conversation's latest message, shaped as Rasa 3.6 returns it), and parses built
-the way DIET and the FallbackClassifier build them."""
+"""What the trainers' tests share: a fake Rasa that answers with the parse of each
+message as bot/rest_channel.py does (or, as an older Rasa, without it) and also serves
+trackers (the parse of each conversation's latest message, shaped as Rasa 3.6 returns it),
+and parses built the way DIET and the FallbackClassifier build them."""
 from __future__ import annotations
 
 import io
@@ -34,12 +35,15 @@ def rasa_parse(text: str, intent: str, confidence: float, *others, fallback: boo
 
 class TrackerRasa(FakeRasa):
     """FakeRasa plus `GET /conversations/<id>/tracker`: `parse(text)` decides how each
-    message was classified (a confident greet by default). `hold_trackers` makes
-    tracker reads wait until it is set, to show nobody waits for them."""
+    message was classified (a confident greet by default), which the webhook answers with
+    when asked (`?parse=true`) unless `answers_parse` is False (a Rasa without
+    bot/rest_channel.py). `hold_trackers` makes tracker reads wait until it is set, to show
+    nobody waits for them."""
 
     def __init__(self) -> None:
         super().__init__()
         self.parse: Callable[[str], dict] = lambda text: rasa_parse(text, "greet", 0.98)
+        self.answers_parse = True
         self.latest: Dict[str, dict] = {}
         self.tracker_reads = 0
         self.tracker_status = 200
@@ -63,4 +67,11 @@ class TrackerRasa(FakeRasa):
             payload = json.loads(body)
             self.latest[payload["sender"]] = self.parse(payload["message"])
             environ["wsgi.input"] = io.BytesIO(body)  # FakeRasa reads it again
+            if self.answers_parse and request.args.get("parse") == "true":
+                answer = Response.from_app(super()._app, environ)
+                return Response(json.dumps({
+                    "messages": json.loads(answer.get_data()),
+                    "parse": {key: self.latest[payload["sender"]][key]
+                              for key in ("intent", "intent_ranking", "entities", "text")},
+                }), mimetype="application/json")(environ, start_response)
         return super()._app(environ, start_response)
