@@ -1,6 +1,6 @@
 """Rasa's command line (`python -m bot.rasa_cli train ...`), with bot/rasa_speedups.py
-installed first (REPAY_STOCK_RASA=1: without), and without its dependencies' deprecation
-notices.
+installed first for `run` (REPAY_STOCK_RASA=1: without), and without its dependencies'
+deprecation notices.
 
 Rasa 3.6 is the last open-source line and pins libraries that now warn about their own
 APIs (pkg_resources, typer/click, pyparsing in matplotlib, jax in TensorFlow, SQLAlchemy
@@ -48,9 +48,15 @@ def _rasa_filters_then_ours(*args, **kwargs) -> None:
 
 rasa.utils.common._filter_warnings = _rasa_filters_then_ours
 
+# The commands the speedups are for: a Rasa server answering borrowers. Training and the
+# dialogue tests run Rasa as it ships (they replay thousands of story trackers in worker
+# threads, a load the per-conversation memos were not written for).
+SERVING = ("run",)
+
 if __name__ == "__main__":
-    replaced = rasa_speedups.install()
-    print(f"rasa speedups: {len(replaced)} of Rasa's functions replaced (bot/rasa_speedups.py)",
-          file=sys.stderr, flush=True)
+    if sys.argv[1:2] and sys.argv[1] in SERVING:
+        replaced = rasa_speedups.install()
+        print(f"rasa speedups: {len(replaced)} of Rasa's functions replaced (bot/rasa_speedups.py)",
+              file=sys.stderr, flush=True)
     sys.argv[0] = "rasa"
     sys.exit(main())
