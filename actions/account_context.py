@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import store.db
 from actions import config
-from bot.language.wording import addressed_name  # noqa: F401  (re-exported for the actions)
+from language.wording import addressed_name  # noqa: F401  (re-exported for the actions)
 from lending.identity import date_order
 from lending.policy import Jurisdiction, Policy, current_policy
 from store.accounts import get_account

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from typing import Optional
 
-from deployment import ACTION_SERVER_TOKEN, ConfigError
+from settings.deployment import ACTION_SERVER_TOKEN, ConfigError
 
 
 def database_url() -> Optional[str]:

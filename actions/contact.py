@@ -13,7 +13,7 @@ from actions.account_context import AccountContext, load_context
 from actions.forms import Changes, CountingFormValidationAction
 from actions.records import record
 from actions.slots import cleared, end_active_loop
-from bot.language import parse_date
+from language import parse_date
 from store.models import OutcomeKind
 
 

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import store.db
 from actions.account_context import AccountContext, ensure_store
-from bot.language import parse_date
-from bot.language.instalments import Reference, named_instalment, names_day_of_month_only
-from bot.language.wording import money, short_date
+from language import parse_date
+from language.instalments import Reference, named_instalment, names_day_of_month_only
+from language.wording import money, short_date
 from lending.arrangements import PLAN_KINDS, date_move
 from lending.plans import Refusal
 from store import arrangements

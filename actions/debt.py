@@ -21,7 +21,7 @@ from actions.account_context import AccountContext, load_context
 from actions.records import record, set_account_status
 from actions.slots import end_active_loop, is_verified
 from actions.standing import Told, options_after, standing_of, where_they_stand
-from bot.language.wording import day_count, list_of_methods, long_date, money
+from language.wording import day_count, list_of_methods, long_date, money
 from store.models import AccountStatus, OutcomeKind
 
 

@@ -25,8 +25,8 @@ from actions.account_context import AccountContext, ensure_store, load_context
 from actions.date_moves import Move
 from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
 from actions.records import record
-from bot.language import parse_date
-from bot.language.wording import date_moves_allowed, money, short_date
+from language import parse_date
+from language.wording import date_moves_allowed, money, short_date
 from lending.plans import Refusal, deferral
 from store.models import OutcomeKind
 from store.outcomes import count_since

@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 import store.db
 from actions.account_context import AccountContext, ensure_store, load_context
 from actions.slots import end_active_loop, is_verified
-from bot.language.wording import reply_when
+from language.wording import reply_when
 from lending.policy import WEEKDAYS, AgentHours, Hours
 from store.conversations import get_conversation
 from store.handoffs import enqueue
@@ -92,7 +92,7 @@ def reply_opening(now: dt.datetime, desk: AgentHours, contact: Hours, borrower_z
 
 
 def reply_time(ctx: AccountContext) -> Optional[str]:
-    """When a person will reply ('today after 9:00 AM', '于明天9:00以后'; bot.language.wording),
+    """When a person will reply ('today after 9:00 AM', '于明天9:00以后'; language.wording),
     in the borrower's time zone and language; None when they can reply now. The desk is
     the one for the borrower's language, and the promise falls inside the borrower's
     contact hours, when an agent's text is allowed to reach them."""

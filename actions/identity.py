@@ -30,7 +30,8 @@ from actions.forms import Changes, CountingFormValidationAction, StopReason
 from actions.records import record
 from actions.slots import STOP_SLOT, cleared
 from actions.standing import options_after
-from lending.identity import id_last4_matches, read_birth_date, read_id_last4
+from language.identity import read_birth_date, read_id_last4
+from lending.identity import id_last4_matches
 from store.identity import LockState, active_lock, mark_identity_answer, record_check
 from store.models import IdentityQuestion, OutcomeKind
 

@@ -20,8 +20,8 @@ from actions.forms import Changes, CountingFormValidationAction, FormSubmitActio
 from actions.records import record
 from actions.slots import REFUSED_SLOT, STOP_SLOT
 from actions.standing import standing_of, where_they_stand
-from bot.language import parse_months
-from bot.language.wording import (
+from language import parse_months
+from language.wording import (
     join_words,
     long_date,
     money,

@@ -19,8 +19,8 @@ from actions.account_context import AccountContext, load_context
 from actions.debt import payment_link
 from actions.forms import Changes, CountingFormValidationAction, FormSubmitAction
 from actions.records import record
-from bot.language import parse_amount, parse_date
-from bot.language.wording import money, short_date
+from language import parse_amount, parse_date
+from language.wording import money, short_date
 from lending.money import to_money
 from lending.plans import promise_date
 from store.models import OutcomeKind

@@ -26,10 +26,10 @@ from actions.handoff import hand_over, handed_over
 from actions.records import record
 from actions.session import variant_text
 from actions.slots import IDENTITY_STATUS, STOP_SLOT, cleared, is_verified
-from bot.language.languages import is_chinese
-from bot.language.relief import declines, parse_relief_choice
-from bot.language.wording import join_words, long_date, money, month_day, reduction, short_date
+from language.relief import declines, parse_relief_choice
+from language.wording import join_words, long_date, money, month_day, reduction, short_date
 from lending import relief
+from lending.languages import is_chinese
 from lending.plans import Refusal
 from store.models import OutcomeKind
 

@@ -26,7 +26,7 @@ from actions.account_context import AccountContext, ensure_store, load_context
 from actions.handoff import hand_over
 from actions.records import record, set_account_status
 from actions.slots import IDENTITY_STATUS, REQUESTED_SLOT, cleared, is_verified
-from bot.safety import SEVERITY
+from language.safety import SEVERITY
 from store.models import AccountStatus, OutcomeKind
 from store.outcomes import record_outcome, set_opt_out
 

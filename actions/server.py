@@ -23,7 +23,7 @@ from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
 
 from actions import config
-from deployment import ConfigError
+from settings.deployment import ConfigError
 
 OPEN_PATHS = ("/health",)  # what the stack's and an orchestrator's health checks call
 DEFAULT_HOST = "127.0.0.1"

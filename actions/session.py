@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.account_context import load_context
 from actions.slots import IDENTITY_STATUS
-from bot.language import parser_language
+from language import parser_language
 
 
 class ActionSessionStart(Action):

@@ -10,7 +10,7 @@ from typing import Optional
 
 import store.db
 from actions.account_context import AccountContext, ensure_store
-from bot.language.wording import money, month_day, short_date
+from language.wording import money, month_day, short_date
 from lending.arrangements import PLAN_KINDS, ArrangementFacts, Standing, last_grace_day, standing
 from store import arrangements
 from store.models import ArrangementKind as Kind

@@ -1,1 +1,3 @@
-"""What the dialogue model needs: the spaCy pipeline build, entity patterns, language helpers."""
+"""The dialogue engine's side: the spaCy pipeline build, entity patterns, custom Rasa
+components, the Rasa launcher and its speedups, training, and the trainers' NLU tools. The
+language helpers everything uses are in language/."""

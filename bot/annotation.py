@@ -38,7 +38,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
-from bot.redaction import placeholders_in
+from language.redaction import placeholders_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ROOT / "domain.yml"

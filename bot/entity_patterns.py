@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from bot.language.vocabulary import (
+from language.vocabulary import (
     AMBIGUOUS_WEEKDAYS,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,

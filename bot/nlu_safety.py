@@ -5,7 +5,7 @@
     parse has it as the intent or among `safety_intents`, so the bot acts on it), the share
     asked about instead (intent `check_safety` naming it: one yes-or-no question), and
     precision (of the messages the bot would act on as this intent, the share that say it);
-  - the patterns alone (bot/safety.py, no model): how many held-out messages each intent's
+  - the patterns alone (language/safety.py, no model): how many held-out messages each intent's
     patterns match and how many of those say the intent (the patterns' precision);
   - the two-intent score: the share of multi messages whose every listed intent is the
     parse's intent or among its safety intents, and the share whose listed safety intents
@@ -28,10 +28,10 @@ from typing import Dict, List, Sequence, Set, Tuple
 
 import yaml
 
-from bot import safety
 from bot.annotation import _scan
 from bot.nlu_eval import HELDOUT_DIR, heldout_path
 from bot.training import ROOT, rasa_env
+from language import safety
 
 SAFETY_CRITICAL = safety.SEVERITY
 CHECK_INTENT = "check_safety"

@@ -45,7 +45,7 @@ KEEP_MODELS = 3  # per language
 CONFIGS: Dict[str, str] = {"en": "config.yml", "zh": "config.zh.yml"}
 EXTRA_INPUTS: Dict[str, List[str]] = {
     "en": [],  # the spaCy pipeline: its fingerprint is part of the model's
-    "zh": ["bot/language/zh/userdict/*.txt"],
+    "zh": ["language/zh/userdict/*.txt"],
 }
 LANGUAGES = tuple(CONFIGS)
 SHARED_DATA = ("data/rules", "data/stories")
@@ -72,7 +72,7 @@ def _digest(files: List[Path], *extra: str) -> str:
 
 def spacy_fingerprint() -> str:
     return _digest(_files(["bot/spacy_pipeline.py", "bot/entity_patterns.py",
-                           "bot/language/vocabulary.py"]))
+                           "language/vocabulary.py"]))
 
 
 def config_path(lang: str) -> Path:
@@ -86,7 +86,7 @@ def nlu_dir(lang: str) -> Path:
 def model_fingerprint(lang: str = "en") -> str:
     inputs = _files([CONFIGS[lang], "domain.yml", f"data/nlu/{lang}/**/*.yml",
                      *(f"{d}/**/*.yml" for d in SHARED_DATA), "bot/components/*.py",
-                     "bot/safety.py", f"data/safety/{lang}.yml", *EXTRA_INPUTS[lang]])
+                     "language/safety.py", f"data/safety/{lang}.yml", *EXTRA_INPUTS[lang]])
     return _digest(inputs, *TRAINING_OPTIONS) + (spacy_fingerprint()[:4] if lang == "en" else "")
 
 

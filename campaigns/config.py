@@ -22,7 +22,7 @@ from pydantic import BaseModel, Extra, ValidationError, conint, constr, root_val
 from campaigns.experiments import Experiment
 from campaigns.templates import base_language, template_problems
 from lending.policy import WEEKDAYS, Hours, Policy
-from server.sms_text import tells_how_to_opt_out
+from messaging.sms_text import tells_how_to_opt_out
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DUE_KINDS = ("days_before_due", "days_after_due", "days_past_due")

@@ -23,7 +23,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from urllib3.exceptions import NewConnectionError
 
 from campaigns.templates import VOICE_LANGUAGES, base_language
-from server.config import Settings
+from settings.service import Settings
 
 # twilio-python logs every request's parameters (the phone, the text) at INFO.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

@@ -2,7 +2,7 @@
 campaigns, Redis and the RQ queue, the send-rate limiter and Twilio (or the outbox).
 
 A job running under any RQ worker calls `runtime()`: built once per process from the
-environment (the same variables as the gateway, server/config.py), rebuilt in a forked
+environment (the same variables as the gateway, settings/service.py), rebuilt in a forked
 child so no database connection is shared across a fork.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ import store.db
 from campaigns.config import Campaign, CampaignError, load_campaigns
 from campaigns.delivery import TwilioProvider
 from campaigns.ratelimit import SendLimiter
-from deployment import WORKER_SECRETS, require_secrets
 from lending.policy import Policy, load_policy
-from server.config import Settings
+from settings.deployment import WORKER_SECRETS, require_secrets
+from settings.service import Settings
 
 OUTBOX_NUMBER = "outbox"
 

@@ -18,7 +18,7 @@ from typing import Dict, List, Mapping, Optional
 
 from lending.arrangements import Instalment
 from lending.money import format_money
-from server.sms_text import OPT_OUT_WORDING, tells_how_to_opt_out
+from messaging.sms_text import OPT_OUT_WORDING, tells_how_to_opt_out
 
 # Variables any template may use.
 COMMON = {

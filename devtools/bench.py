@@ -42,7 +42,7 @@ import requests
 import store.db
 from devtools.stack import OFFLINE_TWILIO, STOCK_RASA, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
-from server.config import DEV_TWILIO_AUTH_TOKEN
+from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.accounts import import_records
 from store.models import Conversation
 

@@ -44,7 +44,7 @@ from campaigns.runtime import Runtime
 from campaigns.scheduling import schedule
 from lending.compliance import zone
 from lending.policy import load_policy
-from server.config import Settings
+from settings.service import Settings
 from store.models import (
     Account,
     AccountStatus,

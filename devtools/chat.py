@@ -33,12 +33,12 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.language.languages import is_chinese, parser_language
 from bot.training import ROOT
 from devtools import terminal
 from devtools.stack import ConsoleSignIn
 from devtools.twilio_sim import CallTurn, SimulatedCall, SimulatedTwilio
-from server.config import DEV_TWILIO_AUTH_TOKEN
+from lending.languages import is_chinese, parser_language
+from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.accounts import find_by_phone
 from store.db import session_scope
 from store.identity import active_lock

@@ -35,7 +35,6 @@ import requests
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.language.languages import ENGLISH
 from bot.training import (
     LANGUAGES,
     ROOT,
@@ -45,8 +44,9 @@ from bot.training import (
     rasa_command,
     rasa_env,
 )
-from deployment import GATEWAY_SECRETS, ConfigError, require_secrets
 from devtools import terminal
+from lending.languages import ENGLISH
+from settings.deployment import GATEWAY_SECRETS, ConfigError, require_secrets
 
 VAR = ROOT / "var"
 PROGRESS_EVERY = 30  # seconds between "still waiting" lines while the stack starts

@@ -1,6 +1,7 @@
 """The identity check's rules, one for the bot (actions/identity.py) and the agents'
-console (server/console/identity.py): how an answer is read and when it matches the
-account. Plain functions over the account's facts; nothing here stores or logs an answer.
+console (server/console/identity.py): when an answer matches the account (how an answer is
+read is language/identity.py). Plain functions over the account's facts; nothing here stores
+or logs an answer.
 """
 from __future__ import annotations
 
@@ -8,20 +9,10 @@ import datetime as dt
 import hmac
 from typing import Optional
 
-from bot.language import parse_birth_date, parse_id_last4
-
 
 def date_order(jurisdiction: str) -> str:
     """How the borrower writes "3/4": month first in the US, day first elsewhere."""
     return "MDY" if jurisdiction == "us" else "DMY"
-
-
-def read_birth_date(text: str, *, jurisdiction: str, today: dt.date, language: str) -> Optional[dt.date]:
-    return parse_birth_date(str(text), date_order=date_order(jurisdiction), today=today, language=language)
-
-
-def read_id_last4(text: str, *, language: str) -> Optional[str]:
-    return parse_id_last4(str(text), language=language)
 
 
 def normalised_id_last4(value: str) -> str:

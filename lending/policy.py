@@ -23,7 +23,7 @@ from pydantic import (
     validator,
 )
 
-from bot.language.languages import parser_language
+from lending.languages import parser_language
 
 LENDER_DIR = Path(__file__).resolve().parent.parent / "lender"
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

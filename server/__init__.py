@@ -5,7 +5,7 @@
                                       # directory: it starts the background work)
 
 Nothing happens at import time; `create_app` reads the environment
-(server/config.py), validates the lender's policy, connects the store and
+(settings/service.py), validates the lender's policy, connects the store and
 wires the blueprints and commands.
 """
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Optional
 from flask import Flask, current_app
 
 import store.db
-from deployment import GATEWAY_SECRETS, require_secrets
 from lending.policy import Policy, load_policy
 from server.api_input import RowIdConverter
-from server.config import ENV_VARS, Settings
 from server.gateway_state import GatewayState, make_gateway_state
 from server.rasa_client import RasaServers
+from settings.deployment import GATEWAY_SECRETS, require_secrets
+from settings.service import ENV_VARS, Settings
 
 if TYPE_CHECKING:
     from server.sender import SmsSender
@@ -48,7 +48,7 @@ def services(app: Optional[Flask] = None) -> Services:
 
 def create_app(config: Optional[dict] = None) -> Flask:
     """Builds the gateway. `config` overrides environment variables by the same
-    names (see server/config.py); other keys (TESTING, ...) go to app.config."""
+    names (see settings/service.py); other keys (TESTING, ...) go to app.config."""
     # These modules use services(), defined above: imported here, as in Flask's tutorial.
     from server import (
         api,

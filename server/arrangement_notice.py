@@ -27,8 +27,8 @@ from typing import List, Optional, Sequence
 
 from sqlalchemy import select, update
 
-from bot.language.languages import is_chinese
-from bot.language.wording import join_words, money, month_day
+from language.wording import join_words, money, month_day
+from lending.languages import is_chinese
 from lending.policy import Policy
 from server import services
 from server.sender import SendResult

@@ -36,7 +36,7 @@ from lending.compliance import AUTOMATED, Blocked
 from server import services
 from server.api_auth import json_error, requires_api_key
 from server.api_input import request_json
-from server.config import Settings
+from settings.service import Settings
 from store.db import session_scope
 from store.models import (
     Account,

@@ -22,8 +22,8 @@ from typing import List, Optional, Tuple
 from flask import Flask
 from sqlalchemy import select
 
-from bot.language.languages import parser_language
-from bot.redaction import redact
+from language.redaction import redact
+from lending.languages import parser_language
 from server import services
 from server.rasa_client import RasaUnavailable
 from store import feedback as feedback_store

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server.config import Settings
+from settings.service import Settings
 
 HEADERS = {
     # The console's pages load only their own scripts and styles and are never framed.

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from typing import Optional
 
-from bot.language.languages import parser_language
+from lending.languages import parser_language
 from lending.policy import Policy
 
 

@@ -12,7 +12,7 @@ message is filed when
   - its best intent's confidence is below NLU_REVIEW_CONFIDENCE (default 0.7), or
   - the message falls in the NLU_REVIEW_SAMPLE_RATE sample of the rest (default 2%;
     decided by a hash of the message id, so a message is in or out for good).
-The text is redacted (bot/redaction.py, with the account holder's names from the store)
+The text is redacted (language/redaction.py, with the account holder's names from the store)
 before it is stored. A message sent while the bot waited for an identity answer is filed
 only when the bot read no answer from it and it holds nothing that could be one (no digit,
 number word or month): a birth date or ID digits the bot failed to read must not reach the
@@ -37,10 +37,10 @@ from flask import Flask, current_app
 from sqlalchemy import update
 
 from bot.annotation import Entity, NluData, Written, display_path, normalise
-from bot.language.languages import parser_language
-from bot.redaction import redact
-from server.config import Settings
+from language.redaction import redact
+from lending.languages import parser_language
 from server.rasa_client import RasaRefusedToken, RasaServers, RasaUnavailable
+from settings.service import Settings
 from store import reviews
 from store.db import session_scope
 from store.identity import is_identity_answer

@@ -25,7 +25,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 from urllib3.util import Timeout
 
-from bot.language.languages import ENGLISH, parser_language
+from lending.languages import ENGLISH, parser_language
 from server.metrics import RASA_ERRORS, RASA_SECONDS
 from store.conversations import conversation_language
 from store.db import session_scope

@@ -23,12 +23,12 @@ from flask import Flask
 
 from campaigns.gate import decide
 from lending.compliance import REPLY
+from messaging.sms_text import reply_bodies
 from server import services
 from server.arrangement_notice import confirm_agreed
 from server.gateway_state import thread_key
 from server.nlu_review import after_bot_answer
 from server.rasa_client import RasaAnsweredNothing, RasaUnavailable
-from server.sms_text import reply_bodies
 from server.twilio_sms import locked_reply
 from store.conversations import conversation_language, get_conversation
 from store.db import session_scope

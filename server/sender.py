@@ -22,9 +22,9 @@ from twilio.rest import Client
 from campaigns.gate import Override, Verdict, decide, refusal_json
 from lending.compliance import REPLY
 from lending.policy import Policy
+from messaging.sms_text import with_opt_out
 from server import services
-from server.config import Settings
-from server.sms_text import with_opt_out
+from settings.service import Settings
 from store.accounts import find_by_phone
 from store.conversations import conversation_language
 from store.db import session_scope

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from campaigns.gate import decide
 from lending.compliance import REPLY
+from messaging.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
 from server import feedback, services
 from server.arrangement_notice import confirm_agreed
 from server.gateway_state import thread_key
@@ -36,7 +37,6 @@ from server.metrics import DEFERRED
 from server.nlu_review import after_bot_answer
 from server.rasa_client import BotReply, RasaUnavailable
 from server.signature import twilio_signed
-from server.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
 from server.webhook_input import twilio_field
 from store.conversations import conversation_language, current_conversation
 from store.db import session_scope

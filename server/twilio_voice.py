@@ -29,8 +29,8 @@ from typing import List, Optional
 
 from flask import Blueprint, Response, request
 
-from bot.language.languages import parser_language
 from campaigns.attempts import record_status
+from lending.languages import parser_language
 from server import feedback, services
 from server.api_input import row_id
 from server.arrangement_notice import confirm_agreed

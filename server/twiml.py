@@ -16,8 +16,8 @@ from typing import Iterable, Optional
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from bot.language.languages import parser_language
-from server.twiml_render import render
+from lending.languages import parser_language
+from messaging.twiml_render import render
 from server.voice_prompts import Prompt
 from server.voice_text import hints_for, speakable
 

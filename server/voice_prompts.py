@@ -17,7 +17,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Mapping, Optional
 
-from bot.language.languages import parser_language
+from lending.languages import parser_language
 from server.voice_text import yes_or_no
 
 # Keys that mean the same on every question.

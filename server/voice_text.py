@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Dict, Iterable, List, Optional
 
-from bot.language.languages import is_chinese
+from lending.languages import is_chinese
 from server import voice_text_zh
 
 log = logging.getLogger(__name__)

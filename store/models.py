@@ -630,7 +630,7 @@ class ReviewReason:
 
 class ReviewItem(Base):
     """A borrower's message as the model classified it, redacted before it is stored
-    (bot/redaction.py): the text never holds a phone, card, ID, birth date, e-mail or the
+    (language/redaction.py): the text never holds a phone, card, ID, birth date, e-mail or the
     account holder's name. The same redacted sentence while it waits counts `seen` times."""
 
     __tablename__ = "nlu_review_items"

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from werkzeug.wrappers import Request, Response
 
 import store.db
-from server.config import ENV_VARS
+from settings.service import ENV_VARS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def clear_gateway_environment(monkeypatch) -> None:
 
 
 # What a gateway that looks like production (PUBLIC_URL, Twilio REST credentials) must also be
-# given to start (deployment.py); tests pass them with such settings.
+# given to start (settings/deployment.py); tests pass them with such settings.
 PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 32, "RASA_TOKEN": "test-rasa-token-0123"}
 
 

@@ -3,10 +3,10 @@ classifier and the fallback classifier (README, "The safety layer").
 
 For each message it adds `safety_intents` to the parse data (Rasa's /model/parse and the
 tracker's latest_message): every safety-critical intent the message says, most severe first,
-from the patterns (data/safety/<lang>.yml, bot/safety.py) and from the model when the model
+from the patterns (data/safety/<lang>.yml, language/safety.py) and from the model when the model
 is confident. Then:
   - a pattern matched: the intent becomes the most severe safety intent, confidence 1.0
-    (a hardship beside a request the model heard leaves the request: bot.safety.decide);
+    (a hardship beside a request the model heard leaves the request: language.safety.decide);
   - no pattern matched and the model's best guess is a safety intent below `confirm_below`
     (or below the fallback threshold): the intent becomes `check_safety` and `safety_check`
     names the guess, so the bot asks one yes-or-no question instead of acting on a guess or
@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import safety
+from language import safety
 
 PATTERNS_KEY = "patterns"  # the pattern file, relative to the repository
 CONFIRM_BELOW_KEY = "confirm_below"

@@ -26,7 +26,7 @@ import secrets
 
 from flask import Blueprint, Flask
 
-from server.config import Settings
+from settings.service import Settings
 
 log = logging.getLogger(__name__)
 

@@ -43,8 +43,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from server import services
 from server.api_auth import json_error
-from server.config import Settings
 from server.console import bp
+from settings.service import Settings
 from store import console_sessions
 from store.agents import authenticate
 from store.db import session_scope

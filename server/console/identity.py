@@ -4,7 +4,7 @@ wrong identity answers.
 A conversation the bot did not verify is shown without the debt (balance, its parts, due
 date, days overdue, what was agreed, the account's arrangements and vulnerability flag) until
 the agent verifies the borrower: the agent types the borrower's date of birth and the last 4
-digits of the ID document, which are read and matched by the bot's rules (lending/identity.py),
+digits of the ID document, which are read and matched by the bot's rules (language/identity.py, lending/identity.py),
 counted with the bot's answers against the account's lock (store/identity.py), and neither
 shown back, stored nor logged. A borrower's messages in the conversation that said those
 answers leave the transcript once checked.
@@ -19,12 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lending.identity import (
-    birth_date_matches,
-    id_last4_matches,
-    read_birth_date,
-    read_id_last4,
-)
+from language.identity import read_birth_date, read_id_last4
+from lending.identity import birth_date_matches, id_last4_matches
 from lending.policy import Policy
 from server.console.present import iso, mask_name, mask_phone
 from store.identity import (

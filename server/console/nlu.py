@@ -24,7 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from bot.annotation import AnnotationRefused, Entity, NluData, display_path, taxonomy
-from bot.redaction import redact, stand_in
+from language.redaction import redact, stand_in
 from server import services
 from server.api_input import request_json
 from server.console import bp

@@ -22,7 +22,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.annotation import AnnotationRefused, Entity, NluData, display_path, taxonomy
-from bot.redaction import stand_in
+from language.redaction import stand_in
 from server import services
 from server.nlu_review import NotPending, approve, discard, training_data
 from store import reviews

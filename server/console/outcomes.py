@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.language.languages import is_chinese
-from bot.language.wording import join_words, money, month_day, short_date
+from language.wording import join_words, money, month_day, short_date
 from lending import relief
+from lending.languages import is_chinese
 from lending.money import to_money
 from lending.plans import PlanOffer, Refusal, deferral, instalment_plan, promise_date
 from lending.policy import Policy

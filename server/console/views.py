@@ -28,8 +28,8 @@ from flask import jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from bot.language.wording import addressed_name
 from campaigns.gate import Override
+from language.wording import addressed_name
 from server import services
 from server.api_input import request_json, row_id
 from server.arrangement_notice import send_confirmation

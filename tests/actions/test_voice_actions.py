@@ -5,7 +5,7 @@ import pytest
 import store.db
 from actions.plans import ActionAskInstalmentFormPlanMonths, keypad_months, months_question
 from actions.session import ActionSessionStart
-from bot.language.wording import numbered_choices
+from language.wording import numbered_choices
 from store.models import Conversation
 from tests.actions.action_support import run, slot_values, tracker, verified
 from tests.voice.voice_support import voice_variant

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 import store.db
 from campaigns.runtime import Runtime, install
 from lending.policy import load_policy
-from server.config import Settings
+from settings.service import Settings
 from store.models import Base
 from tests.app_support import (
     PRODUCTION_SECRETS,
@@ -88,7 +88,7 @@ def policy_file(tmp_path):
 
 @pytest.fixture
 def env(db, redis_url, queue_name, campaigns_dir, policy_file):
-    """The variables a worker process reads (server/config.py)."""
+    """The variables a worker process reads (settings/service.py)."""
     return {
         "DATABASE_URL": db, "REDIS_URL": redis_url, "CAMPAIGN_QUEUE": queue_name,
         "CAMPAIGNS_DIR": str(campaigns_dir), "POLICY_FILE": str(policy_file),

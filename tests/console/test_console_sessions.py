@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from server.config import ConfigError, Settings
+from settings.service import ConfigError, Settings
 from store.agents import save_agent
 from store.db import session_scope
 from store.models import Agent, ConsoleSession, utcnow

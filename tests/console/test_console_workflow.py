@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from bot.language.wording import month_day, short_date
+from language.wording import month_day, short_date
 from store.db import session_scope
 from store.models import Account, Conversation, OutboxMessage, Outcome
 from tests.app_support import afternoon_zone, in_contact_hours

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 import store.db
-from bot.language import parse_date
+from language import parse_date
 from lending.policy import load_policy
 from store.accounts import import_records
 from store.models import VoiceCall

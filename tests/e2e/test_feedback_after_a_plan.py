@@ -15,8 +15,8 @@ from sqlalchemy import select
 import store.db
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
-from server.config import DEV_TWILIO_AUTH_TOKEN
 from server.feedback import QUESTION, THANKS
+from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.models import FeedbackRequest
 from tests.app_support import copy_policy
 from tests.e2e.conftest import E2E_API_KEY, PORT_BASE, load_borrower, outbox_for, outcomes

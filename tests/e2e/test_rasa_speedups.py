@@ -15,8 +15,8 @@ import redis
 import requests
 
 import store.db
-from bot.language import local_today
 from devtools.stack import OFFLINE_TWILIO, STOCK_RASA, Stack, StackConfig
+from language import local_today
 from server.rasa_client import RasaPool, applied_turn
 from store.accounts import import_records
 from store.models import Conversation

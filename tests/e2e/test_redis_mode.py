@@ -11,10 +11,10 @@ import redis
 from sqlalchemy import func, select
 
 import store.db
-from bot.language import local_today
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
-from server.config import DEV_TWILIO_AUTH_TOKEN
+from language import local_today
+from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.accounts import import_records
 from store.models import Message
 from tests.e2e.conftest import PORT_BASE

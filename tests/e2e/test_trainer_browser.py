@@ -16,7 +16,7 @@ from sqlalchemy import select
 import store.db
 from devtools.stack import Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
-from server.config import DEV_TWILIO_AUTH_TOKEN
+from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.agents import save_agent
 from store.models import ReviewItem
 from tests.conftest import ROOT

@@ -9,9 +9,9 @@ import pytest
 from gateway_support import RASA_TIMEOUT, REPO, STRANGER, inbound, outbound, outbox, post_sms
 from sqlalchemy import update
 
+from messaging.sms_text import gateway_reply, with_opt_out
 from server import REDELIVERY
 from server.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
-from server.sms_text import gateway_reply, with_opt_out
 from store.db import session_scope
 from store.models import Conversation, Message, MessageStatus
 from tests.app_support import in_contact_hours

@@ -8,8 +8,8 @@ from gateway_support import REPO
 
 from lending.policy import PolicyError
 from server import create_app, services
-from server.config import DEV_TWILIO_AUTH_TOKEN, ConfigError, Settings
 from server.gateway_state import MemoryGatewayState
+from settings.service import DEV_TWILIO_AUTH_TOKEN, ConfigError, Settings
 
 
 def test_defaults_when_nothing_is_set():

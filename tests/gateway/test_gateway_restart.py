@@ -12,7 +12,7 @@ from gateway_support import AUTH_TOKEN, BORROWER, REPO, outbox
 import store.db
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
-from server.sms_text import gateway_reply, with_opt_out
+from messaging.sms_text import gateway_reply, with_opt_out
 from store.accounts import import_csv
 from tests.stack_support import replace_the_gateway_worker
 

@@ -9,8 +9,8 @@ import pytest
 import redis
 from gateway_support import post_sms
 
+from messaging.sms_text import with_opt_out
 from server.gateway_state import MemoryGatewayState, RedisGatewayState, thread_key
-from server.sms_text import with_opt_out
 
 
 @pytest.fixture

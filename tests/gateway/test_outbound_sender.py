@@ -113,7 +113,7 @@ def test_messaging_service_is_used_instead_of_a_number(app):
 
 
 def test_the_development_token_never_counts_as_credentials(app):
-    from server.config import DEV_TWILIO_AUTH_TOKEN
+    from settings.service import DEV_TWILIO_AUTH_TOKEN
 
     settings = services(app).settings.replace(
         twilio_account_sid=ACCOUNT_SID, twilio_auth_token=DEV_TWILIO_AUTH_TOKEN,

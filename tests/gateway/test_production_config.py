@@ -1,5 +1,5 @@
 """Fail closed: anything that looks like production refuses to start without its secrets, or
-with the public development ones; local use needs none (deployment.py)."""
+with the public development ones; local use needs none (settings/deployment.py)."""
 from __future__ import annotations
 
 import os
@@ -10,7 +10,7 @@ import pytest
 from gateway_support import AUTH_TOKEN, REPO, post_sms
 
 import campaigns.runtime
-from deployment import DEV_TWILIO_AUTH_TOKEN, ConfigError
+from settings.deployment import DEV_TWILIO_AUTH_TOKEN, ConfigError
 from tests.app_support import PRODUCTION_SECRETS
 
 SIGNALS = {
@@ -82,7 +82,7 @@ def test_local_use_needs_no_secret(make_app, fake_rasa):
 
 
 def _without_gateway_variables() -> dict:
-    from server.config import ENV_VARS
+    from settings.service import ENV_VARS
 
     return {k: v for k, v in os.environ.items() if k not in ENV_VARS}
 

@@ -8,9 +8,9 @@ import time
 import pytest
 from gateway_support import FakeRasa, inbound, outbox, post_sms
 
+from messaging.sms_text import gateway_reply, with_opt_out
 from server import services
 from server.redelivery import redeliver_once
-from server.sms_text import gateway_reply, with_opt_out
 from store.models import MessageStatus
 
 STRANGERS = [f"+155501990{n:02d}" for n in range(16)]  # reach no account: English
@@ -103,7 +103,7 @@ def test_a_message_no_process_could_take_waits_for_redelivery(two_rasa_app, fake
 
 
 def test_a_list_with_something_other_than_addresses_is_refused(make_app):
-    from deployment import ConfigError
+    from settings.deployment import ConfigError
 
     with pytest.raises(ConfigError, match="RASA_URL must be one or more http"):
         make_app(RASA_URL="http://127.0.0.1:5005, rasa-2:5005")

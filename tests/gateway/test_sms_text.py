@@ -2,7 +2,7 @@
 import pytest
 from gateway_support import parse_twiml
 
-from server.sms_text import (
+from messaging.sms_text import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     OPT_OUT_WORDING,

@@ -14,7 +14,7 @@ from gateway_support import (
 )
 from sqlalchemy import select
 
-from server.sms_text import gateway_reply, with_opt_out
+from messaging.sms_text import gateway_reply, with_opt_out
 from store.accounts import import_records
 from store.db import session_scope
 from store.models import Conversation, MessageStatus, Outcome, OutcomeKind

@@ -9,7 +9,7 @@ import yaml
 from gateway_support import BORROWER, inbound, post_sms
 from sqlalchemy import select
 
-from server.sms_text import gateway_reply, with_opt_out
+from messaging.sms_text import gateway_reply, with_opt_out
 from store.db import session_scope
 from store.handoffs import URGENT, claim, finish
 from store.models import Account, Conversation, Handoff, HandoffResolution, MessageStatus

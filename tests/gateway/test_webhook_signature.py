@@ -1,8 +1,8 @@
 """Only Twilio may post to the webhook: X-Twilio-Signature is checked on every request."""
 from gateway_support import BORROWER, post_sms, sign
 
+from messaging.sms_text import with_opt_out
 from server.signature import is_valid_signature
-from server.sms_text import with_opt_out
 from tests.app_support import PRODUCTION_SECRETS
 
 # twilio-python's published test vector (tests/unit/test_request_validator.py).
@@ -81,7 +81,7 @@ def test_public_url_keeps_the_query_string(make_app):
 
 
 def test_without_a_token_the_development_token_is_required(make_app):
-    from server.config import DEV_TWILIO_AUTH_TOKEN
+    from settings.service import DEV_TWILIO_AUTH_TOKEN
 
     client = make_app(TWILIO_AUTH_TOKEN=None).test_client()
     assert post_sms(client, "hi").status_code == 403  # signed with the test token

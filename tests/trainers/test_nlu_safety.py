@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import safety
 from bot.nlu_gate import safety_checks
 from bot.nlu_safety import score
+from language import safety
 
 
 def parse(intent, *safety_intents, check=None):

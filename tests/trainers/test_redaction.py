@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.redaction import PLACEHOLDERS, luhn_ok, placeholders_in, redact, stand_in
+from language.redaction import PLACEHOLDERS, luhn_ok, placeholders_in, redact, stand_in
 
 NAMES = ["Dana Rivers"]
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.redaction import redact
+from language.redaction import redact
 
 # A small speller of its own (not the redactor's), as a person would type numbers out.
 ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from bot.annotation import normalise, taxonomy
-from bot.language import parse_amount, parse_birth_date, parse_date, parse_id_last4, parse_months
+from language import parse_amount, parse_birth_date, parse_date, parse_id_last4, parse_months
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT = ROOT / "tests" / "nlu" / "heldout_zh.yml"

@@ -24,7 +24,7 @@ def test_each_config_declares_its_language_and_intents_only_from_diet():
         config = _config(lang)
         assert config["language"] == lang
         diet = next(c for c in config["pipeline"] if c["name"].endswith("DIETClassifier"))
-        assert diet["entity_recognition"] is False  # entities come from rules, read by bot.language
+        assert diet["entity_recognition"] is False  # entities come from rules, read by language
 
 
 def _policy_files(lang):

@@ -2,7 +2,7 @@
 
 Rasa's RegexEntityExtractor (use_word_boundaries: false) runs every regex line of
 data/nlu/zh/entities.yml with re.finditer over the whole message, case-insensitive, and keeps
-every match; the matched text becomes the slot value that bot.language reads with
+every match; the matched text becomes the slot value that language reads with
 language="zh". So an annotation is only worth something when the extractor finds exactly that
 span and the parser reads it, and any other match is an entity the model will report. These
 tests rebuild that from the YAML (no Rasa import, so they run in the unit suite).
@@ -19,21 +19,21 @@ from typing import Dict, List, NamedTuple, Tuple
 import pytest
 import yaml
 
-from bot.language import (
+from bot.nlu_report import contamination
+from language import (
     parse_amount,
     parse_birth_date,
     parse_date,
     parse_id_last4,
     parse_months,
 )
-from bot.nlu_report import contamination
 from server.keywords import classify
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH_DIR = ROOT / "data" / "nlu" / "zh"
 EN_DIR = ROOT / "data" / "nlu" / "en"
 ENTITY_FILE = ZH_DIR / "entities.yml"
-USERDICT = ROOT / "bot" / "language" / "zh" / "userdict" / "repay.txt"
+USERDICT = ROOT / "language" / "zh" / "userdict" / "repay.txt"
 
 INTENTS = (
     "greet goodbye affirm deny thank inform_identity wrong_person ask_amount request_instalment "

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.language import (
+from language import (
     digits_only,
     local_today,
     parse_amount,

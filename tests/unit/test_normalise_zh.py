@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.language import (
+from language import (
     parse_amount,
     parse_birth_date,
     parse_date,
@@ -19,7 +19,7 @@ from bot.language import (
     parse_months,
     parser_language,
 )
-from bot.language.zh import digit_string, to_number
+from language.zh import digit_string, to_number
 
 SHANGHAI = "Asia/Shanghai"
 ZH = "zh-CN"

@@ -3,8 +3,8 @@ says after the classifiers for a pattern match, a confident model, and an unsure
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import safety
 from bot.components.safety_patterns import SafetyPatterns
+from language import safety
 
 
 @pytest.fixture(scope="module")

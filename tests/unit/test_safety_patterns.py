@@ -1,9 +1,9 @@
-"""The safety patterns (data/safety/<lang>.yml, bot/safety.py): every pattern matches its
+"""The safety patterns (data/safety/<lang>.yml, language/safety.py): every pattern matches its
 example, none matches the sentences that only look like a safety request, and when a message
 says several safety intents the most severe decides while all are listed."""
 import pytest
 
-from bot import safety
+from language import safety
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Values formatted for the borrower's language (bot/language/wording.py): English by default and
+"""Values formatted for the borrower's language (language/wording.py): English by default and
 for any language without formats of its own, Chinese for "zh" and "zh-CN"."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.language.wording import (
+from language.wording import (
     day_count,
     join_words,
     long_date,

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from bot.language.vocabulary import alternation
-from bot.language.zh.amounts import AMOUNT
-from bot.language.zh.numerals import DIGITS, NUMBER, to_integer
-from bot.language.zh.text import blank, normalise
-from bot.language.zh.vocabulary import NOT_MONEY_AFTER, NOT_MONEY_BEFORE
+from language.vocabulary import alternation
+from language.zh.amounts import AMOUNT
+from language.zh.numerals import DIGITS, NUMBER, to_integer
+from language.zh.text import blank, normalise
+from language.zh.vocabulary import NOT_MONEY_AFTER, NOT_MONEY_BEFORE
 
 MAX_BARE_MONTHS = 120  # as in English: a bare "200" is an amount, not a plan
 

@@ -19,8 +19,8 @@ from typing import Iterable, List, Optional
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.language.languages import parser_language
-from server.twiml_render import render
+from lending.languages import parser_language
+from messaging.twiml_render import render
 
 # GSM 03.38 default alphabet, in table order (0x1B, the escape to the
 # extension table, is left out: it is not a character of its own).

@@ -6,10 +6,10 @@ import re
 from datetime import date
 from typing import List, Optional
 
-from bot.language.days import full_year, valid_date
-from bot.language.zh.amounts import AMOUNT
-from bot.language.zh.numerals import digit_string, to_integer
-from bot.language.zh.text import blank, normalise
+from language.days import full_year, valid_date
+from language.zh.amounts import AMOUNT
+from language.zh.numerals import digit_string, to_integer
+from language.zh.text import blank, normalise
 
 EARLIEST_BIRTH_YEAR = 1900
 

@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 from typing import Iterator, Optional, Tuple
 
-from bot.language.vocabulary import NUMBER_WORDS, SCALE_WORDS, alternation
+from language.vocabulary import NUMBER_WORDS, SCALE_WORDS, alternation
 
 # 1250, 1,250, 1,250.50, 20.5 (callers decide what may stand around it)
 DECIMAL = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from bot.language import zh
-from bot.language.amounts import DIGIT_AMOUNT
-from bot.language.languages import is_chinese
-from bot.language.numbers import NUMBER_WORD_RUN, number_word_runs, words_to_number
-from bot.language.vocabulary import INSTALMENT_WORDS, MONTH_UNITS, YEAR_UNITS, alternation
+from language import zh
+from language.amounts import DIGIT_AMOUNT
+from language.numbers import NUMBER_WORD_RUN, number_word_runs, words_to_number
+from language.vocabulary import INSTALMENT_WORDS, MONTH_UNITS, YEAR_UNITS, alternation
+from lending.languages import is_chinese
 
 MAX_BARE_MONTHS = 120  # a bare "200" is an amount typed in the wrong place, not a plan
 

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import List, Optional, Union
 
-from bot.language.numbers import DECIMAL
+from language.numbers import DECIMAL
 
 DIGITS = {
     "零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,

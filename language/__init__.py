@@ -2,15 +2,15 @@
 
 Each parser returns None when the message does not say one clear value, so the caller
 asks again instead of guessing. Each takes the account's language as `language=` (default
-"en"): "zh" / "zh-CN" read Simplified Chinese (bot/language/zh/), any other language is
+"en"): "zh" / "zh-CN" read Simplified Chinese (language/zh/), any other language is
 read as English, the product's fallback.
 """
-from bot.language.amounts import parse_amount
-from bot.language.dates import local_today, parse_date
-from bot.language.identity import parse_birth_date, parse_id_last4
-from bot.language.languages import parser_language
-from bot.language.months import parse_months
-from bot.language.numbers import digits_only, words_to_number
+from language.amounts import parse_amount
+from language.dates import local_today, parse_date
+from language.identity import parse_birth_date, parse_id_last4
+from language.months import parse_months
+from language.numbers import digits_only, words_to_number
+from lending.languages import parser_language
 
 __all__ = [
     "digits_only",

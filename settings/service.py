@@ -60,7 +60,7 @@ Tests pass overrides to `create_app({...})` using the same names.
 
 ACTION_SERVER_TOKEN, the secret Rasa sends the action server, is read there (actions/config.py).
 
-Production (deployment.py): PUBLIC_URL, any TWILIO_ACCOUNT_SID / TWILIO_FROM_NUMBER /
+Production (settings/deployment.py): PUBLIC_URL, any TWILIO_ACCOUNT_SID / TWILIO_FROM_NUMBER /
 TWILIO_MESSAGING_SERVICE_SID, or REPAY_ENV=production make TWILIO_AUTH_TOKEN (not the
 development one), SECRET_KEY and RASA_TOKEN mandatory: `create_app` raises ConfigError
 naming what is missing, and the gateway does not start.
@@ -74,8 +74,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from deployment import DEV_TWILIO_AUTH_TOKEN, ConfigError
 from lending.policy import LENDER_DIR
+from settings.deployment import DEV_TWILIO_AUTH_TOKEN, ConfigError
 from store.db import DEFAULT_URL
 
 NLU_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
@@ -133,7 +133,7 @@ class Settings:
     secret_key: Optional[str] = None  # signs the agent console's session cookies
     rasa_token: Optional[str] = None  # Rasa's HTTP API (`rasa run --auth-token`)
     trusted_proxies: int = 0  # proxies whose X-Forwarded-* headers are believed
-    repay_env: Optional[str] = None  # "production": deployment.py's rule (it reads the environment)
+    repay_env: Optional[str] = None  # "production": settings/deployment.py's rule (it reads the environment)
     console_idle_minutes: float = 30.0
     campaigns_dir: str = str(LENDER_DIR / "campaigns")
     campaign_queue: str = "campaigns"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import Optional, Tuple
 
-from bot.language.languages import is_chinese
-from bot.language.vocabulary import INSTALMENT_WORDS, MONTHS, alternation
-from bot.language.zh.numerals import to_integer
-from bot.language.zh.text import normalise
+from language.vocabulary import INSTALMENT_WORDS, MONTHS, alternation
+from language.zh.numerals import to_integer
+from language.zh.text import normalise
+from lending.languages import is_chinese
 
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,

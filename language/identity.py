@@ -5,12 +5,13 @@ import re
 from datetime import date
 from typing import List, Optional
 
-from bot.language import zh
-from bot.language.dates import DATE_ORDERS
-from bot.language.days import full_year, valid_date
-from bot.language.languages import is_chinese
-from bot.language.numbers import digits_only
-from bot.language.vocabulary import MONTHS, alternation
+from language import zh
+from language.dates import DATE_ORDERS
+from language.days import full_year, valid_date
+from language.numbers import digits_only
+from language.vocabulary import MONTHS, alternation
+from lending.identity import date_order as jurisdiction_date_order
+from lending.languages import is_chinese
 
 EARLIEST_BIRTH_YEAR = 1900
 
@@ -97,3 +98,11 @@ def _numeric_birth_date(match: re.Match, date_order: str, today: date) -> Option
     month, day = (int(first), int(second)) if date_order == "MDY" else (int(second), int(first))
     return valid_date(year, month, day) or valid_date(year, day, month)
 
+
+# The identity check reads an answer with the account's jurisdiction and language.
+def read_birth_date(text: str, *, jurisdiction: str, today: date, language: str) -> Optional[date]:
+    return parse_birth_date(str(text), date_order=jurisdiction_date_order(jurisdiction), today=today, language=language)
+
+
+def read_id_last4(text: str, *, language: str) -> Optional[str]:
+    return parse_id_last4(str(text), language=language)

@@ -12,9 +12,9 @@ from typing import Callable, List, Optional, Tuple
 
 from dateparser.search import search_dates
 
-from bot.language import zh
-from bot.language.amounts import DIGIT_AMOUNT
-from bot.language.days import (
+from language import zh
+from language.amounts import DIGIT_AMOUNT
+from language.days import (
     add_months,
     last_day_of_month,
     local_now,
@@ -24,8 +24,7 @@ from bot.language.days import (
     valid_date,
     weekday_of_next_week,
 )
-from bot.language.languages import is_chinese
-from bot.language.vocabulary import (
+from language.vocabulary import (
     AMBIGUOUS_WEEKDAYS,
     MONTHS,
     NUMBER_WORDS,
@@ -34,6 +33,7 @@ from bot.language.vocabulary import (
     WEEKDAYS,
     alternation,
 )
+from lending.languages import is_chinese
 
 DATE_ORDERS = ("MDY", "DMY")
 ALL_WEEKDAYS = {**WEEKDAYS, **AMBIGUOUS_WEEKDAYS}
@@ -77,7 +77,7 @@ def parse_date(
     order gives no valid date the other one is tried ("15/12" is 15 December either way).
     Whole messages work ("i can pay on friday"). None when no day is named, for bare numbers
     ("3", "4821"), and when the message names different days (ask which one).
-    `language` ("zh", "zh-CN") selects the Chinese rules (bot/language/zh/dates.py), which
+    `language` ("zh", "zh-CN") selects the Chinese rules (language/zh/dates.py), which
     resolve the same way; Chinese writes numeric dates year-month-day, so `date_order` is
     checked but does not change how they are read.
     """

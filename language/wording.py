@@ -2,7 +2,7 @@
 
 Responses in domain.yml hold the sentences; these helpers only format the values that go
 into them. Each takes the account's language tag as `language=` ("en", "zh", "zh-CN"), the
-way the parsers in bot.language do: Chinese gets Chinese formats ("2026年11月10日",
+way the parsers in language do: Chinese gets Chinese formats ("2026年11月10日",
 "1,234.50元"), any other language the English ones, the product's fallback.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional, Sequence
 
-from bot.language.languages import is_chinese
+from lending.languages import is_chinese
 from lending.money import format_money, to_money
 
 ZH_WEEKDAYS = "一二三四五六日"  # Monday first, like date.weekday()
@@ -56,7 +56,7 @@ def day_count(days: int, *, language: str = "en") -> str:
 
 def month_count(months: int, *, language: str = "en") -> str:
     """'3 months' / '3个月': a plan's length, also what a keypad choice sends to the bot
-    (read back by bot.language.parse_months in the same language)."""
+    (read back by language.parse_months in the same language)."""
     if is_chinese(language):
         return f"{months}个月"
     return "1 month" if months == 1 else f"{months} months"

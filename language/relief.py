@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Dict, Optional, Sequence
 
-from bot.language.instalments import ORDINALS
-from bot.language.languages import is_chinese
-from bot.language.vocabulary import NUMBER_WORDS, alternation
-from bot.language.zh.numerals import to_integer
-from bot.language.zh.text import normalise
+from language.instalments import ORDINALS
+from language.vocabulary import NUMBER_WORDS, alternation
+from language.zh.numerals import to_integer
+from language.zh.text import normalise
+from lending.languages import is_chinese
 
 # What each kind of relief (lending.relief) is called in a reply.
 _KINDS: Dict[str, Dict[str, re.Pattern]] = {

@@ -12,7 +12,7 @@ What goes, each replaced by a typed placeholder so the sentence keeps its shape:
            (302X), and any other run of 4 or more digits (the last 4 of an ID, an
            account number, a bare year too, since it may be the last 4 of an ID) that
            is not an amount: typed together, spaced ("4 8 2 1") or spoken ("four eight
-           two one", "forty eight twenty one", "四八二一"; bot/spoken_numbers.py)
+           two one", "forty eight twenty one", "四八二一"; language/spoken_numbers.py)
   [DATE]   dates with a year in any common form (03/14/1988, 1988-03-14, 14.03.88,
            march 14th 1988, 14 march 1988, 1988年3月14日, 一九八八年三月十四日), spelled
            out ("march fourteenth nineteen eighty eight", "the 3rd of may two thousand
@@ -41,7 +41,7 @@ import re
 import unicodedata
 from typing import Iterable, List, Tuple
 
-from bot.spoken_numbers import (
+from language.spoken_numbers import (
     CHINESE_RUN,
     DAY,
     SHORT_YEAR,

@@ -5,10 +5,10 @@ import re
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
-from bot.language.vocabulary import alternation
-from bot.language.zh.numerals import DIGITS, NUMBER, to_number
-from bot.language.zh.text import normalise
-from bot.language.zh.vocabulary import (
+from language.vocabulary import alternation
+from language.zh.numerals import DIGITS, NUMBER, to_number
+from language.zh.text import normalise
+from language.zh.vocabulary import (
     JIAO,
     MONEY_AFTER,
     MONEY_BEFORE,

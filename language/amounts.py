@@ -5,16 +5,16 @@ import re
 from decimal import Decimal
 from typing import List, Optional
 
-from bot.language import zh
-from bot.language.languages import is_chinese
-from bot.language.numbers import DECIMAL, decimal_from, number_word_runs
-from bot.language.vocabulary import (
+from language import zh
+from language.numbers import DECIMAL, decimal_from, number_word_runs
+from language.vocabulary import (
     INSTALMENT_WORDS,
     MONTH_UNITS,
     MONTHS,
     YEAR_UNITS,
     alternation,
 )
+from lending.languages import is_chinese
 from lending.money import to_money
 
 _SYMBOL = r"\bus\$|\busd|[$€£]"

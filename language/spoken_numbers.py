@@ -1,5 +1,5 @@
 """Numbers written out in words, as people type what they would say, for redaction
-(bot/redaction.py): "four eight two one", "forty eight twenty one", "nineteen eighty
+(language/redaction.py): "four eight two one", "forty eight twenty one", "nineteen eighty
 eight", "5 5 5 0 1 0 ...", "四八二一", and the pieces of a date spelled out ("march
 fourteenth nineteen eighty eight").
 
@@ -40,7 +40,7 @@ _TEEN = "(?:%s)" % "|".join(TEENS)
 _TENS = "(?:%s)" % "|".join(TENS)
 _TENS_UNIT = rf"{_TENS}(?:[- ]+{_NONZERO})?"
 
-# Pieces of a spelled-out date (bot/redaction.py puts them together).
+# Pieces of a spelled-out date (language/redaction.py puts them together).
 DAY = (
     rf"(?:(?:twenty|thirty)[- ]?(?:{ORDINALS})|{ORDINALS}|twenty[- ]+{_NONZERO}|thirty[- ]+one"
     rf"|{_TEEN}|twenty|thirty|{_NONZERO}|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?)"

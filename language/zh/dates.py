@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 from typing import Callable, List, Optional, Tuple
 
-from bot.language.days import (
+from language.days import (
     add_months,
     full_year,
     last_day_of_month,
@@ -21,10 +21,10 @@ from bot.language.days import (
     valid_date,
     weekday_of_week,
 )
-from bot.language.vocabulary import alternation
-from bot.language.zh.numerals import digit_string, to_integer
-from bot.language.zh.text import blank, normalise
-from bot.language.zh.vocabulary import (
+from language.vocabulary import alternation
+from language.zh.numerals import digit_string, to_integer
+from language.zh.text import blank, normalise
+from language.zh.vocabulary import (
     DAY_OF_MONTH,
     RELATIVE_DAYS,
     TWO_DAYS,

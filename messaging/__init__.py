@@ -1,0 +1,2 @@
+"""What every outbound message shares, whoever sends it (the gateway, the campaign workers,
+the agents' console): SMS length and the opt-out wording (sms_text.py), TwiML (twiml_render.py)."""
