@@ -7,7 +7,7 @@ replaces a dead one answers the messages that wait even if nobody texts again.
 Redelivery claims each message atomically, so any number of workers and gateway
 processes can run it at once.
 
-Metrics (server/metrics_endpoint.py): with PROMETHEUS_MULTIPROC_DIR set, every worker
+Metrics (server/api/metrics.py): with PROMETHEUS_MULTIPROC_DIR set, every worker
 writes its measurements into that directory and /metrics adds them up, whichever worker
 answers. The directory is emptied when gunicorn starts (old files would count twice), and
 a worker that exits is marked dead so its gauges stop counting.

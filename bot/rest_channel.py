@@ -4,7 +4,7 @@ the NLU read the message when asked (`POST /webhooks/rest/webhook?parse=true`):
     {"messages": [<what Rasa's REST channel answers>],
      "parse": {"intent": {...}, "intent_ranking": [...], "entities": [...], "text": ...}}
 
-so the gateway's capture for the trainers' inbox (server/nlu_review.py) needs no second
+so the gateway's capture for the trainers' inbox (server/conversation/nlu_review.py) needs no second
 read of the tracker. The parse is the user event this message left, found in the session
 bot/redis_tracker_store.py holds in memory (another tracker store: read back once, in this
 process). `parse` is null when the message left none (Rasa failed before reading it).

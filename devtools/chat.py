@@ -260,7 +260,7 @@ def _waiting_call(account_id: str) -> Optional[VoiceCall]:
 def _place(account_id: str) -> None:
     """Places a call the way `flask --app server calls place` does (same store, same gate)."""
     from server import create_app
-    from server.calls import CallRefused, place_call
+    from server.voice.calls import CallRefused, place_call
 
     app = create_app()
     with app.app_context():

@@ -183,7 +183,7 @@ FEEDBACK_OUTCOMES = ("promise", "plan", "deferral", "payment_link")
 
 
 class Feedback(_Strict):
-    """One short question after a conversation reaches an agreement (server/feedback.py)."""
+    """One short question after a conversation reaches an agreement (server/sms/feedback.py)."""
 
     ask: bool = False
     after: List[str] = list(FEEDBACK_OUTCOMES)  # outcome kinds that earn the question
@@ -221,7 +221,7 @@ NOT_NEUTRAL = {"debt", "debts", "collect", "collection", "collections", "collect
 
 
 class Voice(_Strict):
-    """How calls sound and when the gateway asks again (server/twilio_voice.py)."""
+    """How calls sound and when the gateway asks again (server/voice/webhook.py)."""
 
     min_speech_confidence: confloat(ge=0, le=1) = 0.5  # below: "did you say ...?" first
     reprompts: conint(ge=0, le=5) = 2  # after silence or noise; then a polite close

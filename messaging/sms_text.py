@@ -46,7 +46,7 @@ TWILIO_BODY_LIMIT = 1600
 # campaign text) says it in its own words.
 # Chinese: "回复TD退订" is the wording Chinese carriers and senders have taught for years
 # (TD for 退订, tuìdìng), so it is what a borrower recognises and answers; the gateway
-# honours TD, T, R, 退订 and STOP alike (server/keywords.py).
+# honours TD, T, R, 退订 and STOP alike (server/sms/keywords.py).
 OPT_OUT_WORDING = {
     "en": "Reply STOP to opt out.",
     "zh": "回复TD退订",

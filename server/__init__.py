@@ -18,14 +18,14 @@ from flask import Flask, current_app
 
 import store.db
 from lending.policy import Policy, load_policy
-from server.api_input import RowIdConverter
-from server.gateway_state import GatewayState, make_gateway_state
-from server.rasa_client import RasaServers
+from server.api.input import RowIdConverter
+from server.conversation.rasa_client import RasaServers
+from server.conversation.state import GatewayState, make_gateway_state
 from settings.deployment import GATEWAY_SECRETS, require_secrets
 from settings.service import ENV_VARS, Settings
 
 if TYPE_CHECKING:
-    from server.sender import SmsSender
+    from server.sms.sender import SmsSender
 
 
 REDELIVERY = "repay.redelivery"  # app.extensions key of the RedeliveryWorker
@@ -50,21 +50,18 @@ def create_app(config: Optional[dict] = None) -> Flask:
     """Builds the gateway. `config` overrides environment variables by the same
     names (see settings/service.py); other keys (TESTING, ...) go to app.config."""
     # These modules use services(), defined above: imported here, as in Flask's tutorial.
-    from server import (
-        api,
-        calls,
-        campaigns_api,
-        cli,
-        console,
-        http_security,
-        metrics_endpoint,
-        nlu_review,
-        results_api,
-        twilio_sms,
-        twilio_voice,
-    )
-    from server.redelivery import RedeliveryWorker
-    from server.sender import SmsSender
+    from server import console, http_security
+    from server.api import accounts as api
+    from server.api import campaigns as campaigns_api
+    from server.api import metrics as metrics_endpoint
+    from server.api import results as results_api
+    from server.cli import commands as cli
+    from server.conversation import nlu_review
+    from server.conversation.redelivery import RedeliveryWorker
+    from server.sms import webhook as twilio_sms
+    from server.sms.sender import SmsSender
+    from server.voice import calls
+    from server.voice import webhook as twilio_voice
 
     config = dict(config or {})
     overrides = {name: config.pop(name) for name in ENV_VARS if name in config}
@@ -116,7 +113,7 @@ def start_background_work(app: Flask) -> None:
     starts (gunicorn.conf.py: every worker), so a restarted gateway answers what waits
     without anyone texting first. `flask --app server run` does not call it: run
     `flask --app server redeliver --loop` beside it."""
-    from server import nlu_review
+    from server.conversation import nlu_review
 
     worker = app.extensions.get(REDELIVERY)
     if worker is not None:

@@ -1,6 +1,6 @@
 """The measurements the gateway takes as it works (prometheus_client): one set per process;
 under gunicorn with PROMETHEUS_MULTIPROC_DIR each worker writes its own files and a scrape
-adds them up. server/metrics_endpoint.py serves them with what the store says."""
+adds them up. server/api/metrics.py serves them with what the store says."""
 from __future__ import annotations
 
 from prometheus_client import Counter, Histogram

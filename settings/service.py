@@ -127,7 +127,7 @@ class Settings:
     twilio_messaging_service_sid: Optional[str] = None
     public_url: Optional[str] = None
     api_key: Optional[str] = None
-    metrics_token: Optional[str] = None  # GET /metrics (server/metrics_endpoint.py)
+    metrics_token: Optional[str] = None  # GET /metrics (server/api/metrics.py)
     redis_url: Optional[str] = None
     redelivery_interval_seconds: float = 5.0
     secret_key: Optional[str] = None  # signs the agent console's session cookies

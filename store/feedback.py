@@ -1,4 +1,4 @@
-"""The borrower's word: the one question after an agreement and its answer (server/feedback.py
+"""The borrower's word: the one question after an agreement and its answer (server/sms/feedback.py
 asks and reads the answer; store/results.py counts them with the rest of the results)."""
 from __future__ import annotations
 

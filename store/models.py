@@ -598,7 +598,7 @@ class VoiceCall(Base):
 
 class CallWebhookReply(Base):
     """What one voice webhook answered, kept so that a retry of it gets the same TwiML
-    and nothing happens twice (server/voice_replay.py). `step` names the webhook within
+    and nothing happens twice (server/voice/replay.py). `step` names the webhook within
     its call: "answer", or "turn:<id>" / "dial:<id>" where <id> is the row of the reply
     that asked the question (it travels in the <Gather>/<Dial> action URL). A row
     without `twiml` is a webhook still being worked on."""

@@ -618,7 +618,7 @@ def _not_additive(session: Session, dialect: str, columns: Sequence[str], start:
 
 def _feedback_comments(session: Session) -> List[dict]:
     """The latest words borrowers wrote with a rating in the period's conversations (redacted
-    when stored, server/feedback.py), newest first."""
+    when stored, server/sms/feedback.py), newest first."""
     conv = CONVERSATION_FACTS
     query = (
         select(conv.c.day, conv.c.channel, conv.c.language, conv.c.campaign,

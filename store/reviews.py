@@ -1,7 +1,7 @@
 """The NLU review inbox: borrowers' messages the model was unsure about (or sampled),
 already redacted, waiting for a trainer to confirm, correct or discard them.
 
-Items are written by the gateway's capture (server/nlu_review.py) and reviewed from the
+Items are written by the gateway's capture (server/conversation/nlu_review.py) and reviewed from the
 console (server/console/nlu.py) or the CLI (`flask --app server nlu ...`). A review is
 one conditional UPDATE on a pending row, so two trainers never both decide one item.
 """

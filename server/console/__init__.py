@@ -40,7 +40,7 @@ SESSION_HOURS = 12  # one working day; then the agent signs in again
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Wires the console into the gateway: sessions, sign-in, CSRF, rate limits."""
-    from server.console import auth, cli, nlu, nlu_cli, results, views  # noqa: F401  (routes register on import)
+    from server.console import auth, nlu, results, views  # noqa: F401  (routes register on import)
 
     secret = settings.secret_key
     if not secret:
@@ -63,5 +63,3 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     app.register_blueprint(bp)
     auth.init_app(app, settings)
-    app.cli.add_command(cli.agents)
-    app.cli.add_command(nlu_cli.nlu)

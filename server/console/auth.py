@@ -42,7 +42,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from server import services
-from server.api_auth import json_error
+from server.api.auth import json_error
 from server.console import bp
 from settings.service import Settings
 from store import console_sessions

@@ -26,12 +26,12 @@ from sqlalchemy import select
 from bot.annotation import AnnotationRefused, Entity, NluData, display_path, taxonomy
 from language.redaction import redact, stand_in
 from server import services
-from server.api_input import request_json
+from server.api.input import request_json
 from server.console import bp
 from server.console.auth import trainer_access
 from server.console.present import iso
 from server.console.views import Refused
-from server.nlu_review import NotPending, approve, discard, training_data
+from server.conversation.nlu_review import NotPending, approve, discard, training_data
 from store import reviews
 from store.db import session_scope
 from store.models import AuditEvent, Conversation, Message, ReviewItem, ReviewReason, ReviewStatus

@@ -19,10 +19,10 @@ import io
 from flask import Response, jsonify, render_template, request
 from flask_login import current_user
 
-from server.api_auth import json_error
+from server.api.auth import json_error
+from server.api.results import report_for
 from server.console import bp
 from server.console.auth import results_access
-from server.results_api import report_for
 from store.db import session_scope
 from store.outcomes import audit
 from store.results import ATTRIBUTION_DAYS, COUNTS, DIMENSIONS, ResultsError, variant_column

@@ -31,8 +31,7 @@ from sqlalchemy import select
 from campaigns.gate import Override
 from language.wording import addressed_name
 from server import services
-from server.api_input import request_json, row_id
-from server.arrangement_notice import send_confirmation
+from server.api.input import request_json, row_id
 from server.console import bp
 from server.console.arrangements import (
     CHANGES,
@@ -66,7 +65,8 @@ from server.console.present import (
     conversation_view,
     queue_items,
 )
-from server.rasa_client import RasaUnavailable
+from server.conversation.rasa_client import RasaUnavailable
+from server.sms.arrangement_notice import send_confirmation
 from store.arrangements import as_json
 from store.conversations import conversation_language
 from store.db import session_scope
@@ -379,7 +379,7 @@ def record_outcome(handoff_id: int):
 
 def _confirm_in_writing(arrangement_ids) -> None:
     """The borrower's written confirmation of what the agent agreed, once the agreement has
-    committed (server/arrangement_notice.py: through the sender and the gate, recorded)."""
+    committed (server/sms/arrangement_notice.py: through the sender and the gate, recorded)."""
     for arrangement_id in arrangement_ids:
         try:
             send_confirmation(arrangement_id, actor=current_user.actor, path="console")

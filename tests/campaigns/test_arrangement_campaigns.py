@@ -28,7 +28,7 @@ from campaigns.payments import import_payments
 from campaigns.scheduling import schedule
 from lending.plans import instalment_plan
 from lending.relief import reduced_plan
-from server.campaigns_api import RUNTIME
+from server.api.campaigns import RUNTIME
 from store.db import session_scope
 from store.models import (
     Account,

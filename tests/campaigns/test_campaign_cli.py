@@ -99,7 +99,7 @@ def test_tags_come_from_the_accounts_file(db):
 
 def test_workers_never_import_rasa():
     code = (
-        "import sys, campaigns.jobs, campaigns.scheduling, campaigns.outbound, server.campaigns_cli\n"
+        "import sys, campaigns.jobs, campaigns.scheduling, campaigns.outbound, server.cli.campaigns\n"
         "loaded = [m for m in sys.modules if m == 'rasa' or m.startswith(('rasa.', 'rasa_sdk'))]\n"
         "print(loaded)\n"
     )

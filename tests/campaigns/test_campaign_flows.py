@@ -27,7 +27,7 @@ from campaign_support import (
 from sqlalchemy import select
 
 from campaigns.jobs import run_worker
-from server.campaigns_api import RUNTIME
+from server.api.campaigns import RUNTIME
 from store.db import session_scope
 from store.models import (
     Account,

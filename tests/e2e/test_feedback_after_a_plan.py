@@ -15,7 +15,7 @@ from sqlalchemy import select
 import store.db
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
-from server.feedback import QUESTION, THANKS
+from server.sms.feedback import QUESTION, THANKS
 from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.models import FeedbackRequest
 from tests.app_support import copy_policy

@@ -17,7 +17,7 @@ import requests
 import store.db
 from devtools.stack import OFFLINE_TWILIO, STOCK_RASA, Stack, StackConfig
 from language import local_today
-from server.rasa_client import RasaPool, applied_turn
+from server.conversation.rasa_client import RasaPool, applied_turn
 from store.accounts import import_records
 from store.models import Conversation
 from tests.e2e.conftest import PORT_BASE

@@ -19,8 +19,8 @@ from gateway_support import (
 )
 from sqlalchemy import select
 
-from server.arrangement_notice import send_confirmation
-from server.redelivery import redeliver_once
+from server.conversation.redelivery import redeliver_once
+from server.sms.arrangement_notice import send_confirmation
 from store.db import session_scope
 from store.models import Arrangement, AuditEvent, OutcomeKind
 from store.outcomes import record_outcome, set_opt_out

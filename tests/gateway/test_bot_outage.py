@@ -1,5 +1,5 @@
 """When Rasa is down, failing or slow the borrower still gets an answer at once,
-and the real answer follows by SMS once the bot is back (server/redelivery.py)."""
+and the real answer follows by SMS once the bot is back (server/conversation/redelivery.py)."""
 import datetime as dt
 import runpy
 import time
@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from messaging.sms_text import gateway_reply, with_opt_out
 from server import REDELIVERY
-from server.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
+from server.conversation.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
 from store.db import session_scope
 from store.models import Conversation, Message, MessageStatus
 from tests.app_support import in_contact_hours

@@ -7,7 +7,7 @@ import pytest
 from gateway_support import BORROWER, FakeRasa, outbound, outbox
 
 from messaging.sms_text import gateway_reply, with_opt_out
-from server.redelivery import redeliver_once
+from server.conversation.redelivery import redeliver_once
 from tests.app_support import in_contact_hours
 
 CHINESE = "+8613800000001"  # DEMO-1005, zh-CN

@@ -9,7 +9,7 @@ from gateway_support import BORROWER, outbox
 from devtools.chat import OutboxWatcher, hints, thread_state
 from devtools.stack import ConsoleSignIn
 from server import services
-from server.redelivery import redeliver_once
+from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.models import Conversation, OutcomeKind
 from store.outcomes import record_outcome

@@ -9,7 +9,7 @@ from gateway_support import RASA_TIMEOUT, inbound, outbox
 from sqlalchemy import select
 
 from messaging.sms_text import gateway_reply, with_opt_out
-from server.redelivery import redeliver_once
+from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.identity import pending_question
 from store.models import Conversation, MessageStatus

@@ -10,7 +10,7 @@ import yaml
 from gateway_support import AUTH_TOKEN, BORROWER, agreed, new_sid, outbox, parse_twiml, sign
 from sqlalchemy import select
 
-from server.feedback import QUESTION, THANKS, parse_rating
+from server.sms.feedback import QUESTION, THANKS, parse_rating
 from store.db import session_scope
 from store.models import ContactAttempt, FeedbackRequest, Handoff, OutcomeKind
 from store.outcomes import record_outcome, set_opt_out
@@ -136,7 +136,7 @@ def test_an_opted_out_phone_gets_no_question_and_the_refusal_is_recorded(client,
     assert len(questions()) == 1
     # The same turn after the phone opted out (between the reply and the question):
     # the sender refuses, and the row says why.
-    from server import feedback
+    from server.sms import feedback
     from store.models import FeedbackStatus
     with session_scope() as session:
         row = session.execute(select(FeedbackRequest)).scalar_one()

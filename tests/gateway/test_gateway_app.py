@@ -8,7 +8,7 @@ from gateway_support import REPO
 
 from lending.policy import PolicyError
 from server import create_app, services
-from server.gateway_state import MemoryGatewayState
+from server.conversation.state import MemoryGatewayState
 from settings.service import DEV_TWILIO_AUTH_TOKEN, ConfigError, Settings
 
 
@@ -62,7 +62,7 @@ def test_the_gateway_never_imports_rasa(tmp_path):
     code = (
         "import sys; from server import create_app; "
         f"create_app({{'DATABASE_URL': 'sqlite:///{tmp_path / 'x.db'}', 'REDELIVERY_INTERVAL_SECONDS': 0}}); "
-        "import server.cli, server.redelivery, server.twilio_sms, server.api; "
+        "import server.cli.commands, server.conversation.redelivery, server.sms.webhook, server.api.accounts; "
         "assert not [m for m in sys.modules if m == 'rasa' or m.startswith('rasa.')], 'rasa imported'"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)

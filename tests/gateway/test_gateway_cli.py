@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from gateway_support import BORROWER, REPO
 
-from server.sender import send_sms
+from server.sms.sender import send_sms
 from store.db import session_scope
 from store.models import Account
 

@@ -10,7 +10,7 @@ import redis
 from gateway_support import post_sms
 
 from messaging.sms_text import with_opt_out
-from server.gateway_state import MemoryGatewayState, RedisGatewayState, thread_key
+from server.conversation.state import MemoryGatewayState, RedisGatewayState, thread_key
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import store.db
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
 from messaging.sms_text import with_opt_out
-from server.feedback import QUESTION, THANKS
+from server.sms.feedback import QUESTION, THANKS
 from store.accounts import import_csv
 from store.models import FeedbackRequest, OutcomeKind
 from store.outcomes import record_outcome

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from lending.policy import load_policy
-from server.redelivery import redeliver_once
+from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.identity import mark_identity_answer, record_check
 from store.models import (

@@ -11,7 +11,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from server import services
-from server.sender import SmsSender, send_sms
+from server.sms.sender import SmsSender, send_sms
 from store.db import session_scope
 from store.outcomes import set_opt_out
 

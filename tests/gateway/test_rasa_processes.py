@@ -10,7 +10,7 @@ from gateway_support import FakeRasa, inbound, outbox, post_sms
 
 from messaging.sms_text import gateway_reply, with_opt_out
 from server import services
-from server.redelivery import redeliver_once
+from server.conversation.redelivery import redeliver_once
 from store.models import MessageStatus
 
 STRANGERS = [f"+155501990{n:02d}" for n in range(16)]  # reach no account: English

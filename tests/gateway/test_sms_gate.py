@@ -10,7 +10,7 @@ import datetime as dt
 from gateway_support import inbound, outbox
 from sqlalchemy import select, update
 
-from server.redelivery import redeliver_once
+from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.models import Account, AccountStatus, Handoff, Message, MessageStatus
 from tests.app_support import afternoon_zone

@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from server.nlu_review import judge, sampled
+from server.conversation.nlu_review import judge, sampled
 from store.db import session_scope
 from store.models import Message, ReviewItem
 from tests.app_support import in_contact_hours
@@ -199,7 +199,7 @@ def test_messages_the_gateway_answers_itself_never_reach_the_inbox(app, rasa, sm
 
 
 def test_redelivered_messages_are_captured_too(make_app, rasa):
-    from server.redelivery import redeliver_once
+    from server.conversation.redelivery import redeliver_once
     from tests.gateway.gateway_support import post_sms
 
     app = make_app()

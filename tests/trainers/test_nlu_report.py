@@ -161,7 +161,7 @@ def test_the_trainers_guide_matches_the_gate_and_the_commands():
     floors = load_floors("en")
     for intent, floor in floors["recall_floors"].items():
         assert re.search(rf"\| {intent} \| {floor} \|", guide), intent
-    from server.console.nlu_cli import nlu
+    from server.cli.nlu import nlu
 
     for command in set(re.findall(r"flask --app server nlu ([a-z]+)", guide)):
         assert command in nlu.commands, command

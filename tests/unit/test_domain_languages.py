@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from server.voice_prompts import KEYPAD_DATES
+from server.voice.prompts import KEYPAD_DATES
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
 RESPONSES = DOMAIN["responses"]

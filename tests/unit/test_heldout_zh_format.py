@@ -30,7 +30,7 @@ TAXONOMY = [
 ]
 ENTITIES = {"amount", "date", "months", "birth_date", "id_last4"}
 MIN_PER_INTENT = 10
-# Handled by the gateway (server/keywords.py) before NLU ever sees them: alone they test nothing.
+# Handled by the gateway (server/sms/keywords.py) before NLU ever sees them: alone they test nothing.
 GATEWAY_KEYWORDS = {"td", "t", "r", "退订", "订阅", "帮助"}
 
 _ANNOTATION = re.compile(r"\[(?P<text>[^\[\]()]+)\]\((?P<name>[^()\[\]]+)\)")

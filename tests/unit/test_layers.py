@@ -76,7 +76,7 @@ def test_a_package_imports_only_from_the_layers_below(package):
 
 def test_the_check_sees_an_upward_import(tmp_path):
     module = tmp_path / "upward.py"
-    module.write_text("from server.api import bp\nimport store.db\nfrom . import sibling\n")
+    module.write_text("from server.api.accounts import bp\nimport store.db\nfrom . import sibling\n")
     assert _imported_packages(module) == {"server", "store"}
     assert not _may_import("campaigns", "devtools")
     assert not _may_import("lending", "language")

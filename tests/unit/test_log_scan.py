@@ -12,10 +12,10 @@ import pytest
 from devtools.log_scan import main
 
 CLEAN = """\
-2026-12-06 21:02:52,123 INFO server.twilio_sms: message SM0f3c2a: stored (conversation c-9a1e)
+2026-12-06 21:02:52,123 INFO server.sms.webhook: message SM0f3c2a: stored (conversation c-9a1e)
 2026-12-06 21:02:52,456 INFO werkzeug: 127.0.0.1 - - [06/Dec/2026 21:02:52] "POST /twilio/sms HTTP/1.1" 200 -
 2026-12-06 21:02:53,001 INFO rasa.core.processor: model 20261206-210000-dana.tar.gz loaded, Rasa 3.6.21
-2026-12-06 21:02:53,002 INFO server.nlu_review: message 1204/2: filed (low_confidence, inform 0.48)
+2026-12-06 21:02:53,002 INFO server.conversation.nlu_review: message 1204/2: filed (low_confidence, inform 0.48)
 2026-12-06 21:02:54,999 INFO gunicorn: Listening at: http://127.0.0.1:22000 (pid 48213)
 12:04 call c-77 ended after 4821.5 ms, path /tmp/4821/x, version 7730-beta
 """

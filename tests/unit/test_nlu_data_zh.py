@@ -27,7 +27,7 @@ from language import (
     parse_id_last4,
     parse_months,
 )
-from server.keywords import classify
+from server.sms.keywords import classify
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH_DIR = ROOT / "data" / "nlu" / "zh"

@@ -6,8 +6,8 @@ import uuid
 import pytest
 import redis
 
-import server.gateway_state
-from server.gateway_state import MemoryGatewayState, RedisGatewayState
+import server.conversation.state
+from server.conversation.state import MemoryGatewayState, RedisGatewayState
 from tests.gateway.gateway_support import BORROWER
 from tests.voice.test_voice_webhooks import GREETING
 from tests.voice.voice_support import simulated_twilio
@@ -41,7 +41,7 @@ def test_memory_state_expires(monkeypatch):
     state = MemoryGatewayState()
     now = time.monotonic()
     state.save_call("CA1", {"failures": 0}, ttl=60)
-    monkeypatch.setattr(server.gateway_state.time, "monotonic", lambda: now + 61)
+    monkeypatch.setattr(server.conversation.state.time, "monotonic", lambda: now + 61)
     assert state.load_call("CA1") is None
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-import server.calls
+import server.voice.calls
 from store.db import session_scope
 from store.models import (
     Account,
@@ -39,7 +39,7 @@ DISCLOSURE = re.compile(r"\$\s?\d|dollars|\bdebt\b|\bcollect|\boverdue\b|\bowe\b
 
 @pytest.fixture(autouse=True)
 def in_contact_hours(monkeypatch):
-    monkeypatch.setattr(server.calls, "utc_now", lambda: IN_HOURS)
+    monkeypatch.setattr(server.voice.calls, "utc_now", lambda: IN_HOURS)
 
 
 def place(client, account_id="DEMO-1001", key=API_KEY):
@@ -115,7 +115,7 @@ def test_the_gate_refuses_calls_the_rules_forbid(client, setup, rule):
 
 
 def test_no_call_outside_the_borrowers_contact_hours(client, monkeypatch):
-    monkeypatch.setattr(server.calls, "utc_now", lambda: IN_HOURS.replace(hour=3))  # 22:00 in New York
+    monkeypatch.setattr(server.voice.calls, "utc_now", lambda: IN_HOURS.replace(hour=3))  # 22:00 in New York
     refused = place(client)
     assert refused.status_code == 409
     assert refused.get_json()["rule"] == "contact_hours"
@@ -138,7 +138,7 @@ def test_with_credentials_the_call_goes_through_twilio_with_machine_detection(ma
     app = twilio_app(make_app)
     http = RecordingHttpClient()
     with app.app_context():
-        placed = server.calls.place_call("DEMO-1001", "test", http_client=http)
+        placed = server.voice.calls.place_call("DEMO-1001", "test", http_client=http)
     [request] = http.requests
     assert request["method"] == "POST"
     assert urlparse(request["uri"]).path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
@@ -159,8 +159,8 @@ def test_with_credentials_the_call_goes_through_twilio_with_machine_detection(ma
 def test_a_call_twilio_refuses_is_recorded_as_failed(make_app):
     app = twilio_app(make_app)
     with app.app_context():
-        with pytest.raises(server.calls.CallFailed, match="Twilio refused the call"):
-            server.calls.place_call("DEMO-1001", "test", http_client=RecordingHttpClient(status=400))
+        with pytest.raises(server.voice.calls.CallFailed, match="Twilio refused the call"):
+            server.voice.calls.place_call("DEMO-1001", "test", http_client=RecordingHttpClient(status=400))
     [attempt] = attempts()
     assert attempt.state == AttemptState.FAILED
     with session_scope() as session:
@@ -299,7 +299,7 @@ def test_a_chinese_account_is_held_to_the_cn_profile_and_a_us_account_to_reg_f(c
 
     # 02:30 UTC on the 25th: 21:30 in New York (Reg F ends at 21:00), 10:30 in Shanghai.
     morning = dt.datetime(2026, 11, 25, 2, 30, tzinfo=dt.timezone.utc)
-    monkeypatch.setattr(server.calls, "utc_now", lambda: morning)
+    monkeypatch.setattr(server.voice.calls, "utc_now", lambda: morning)
     assert place(client, "DEMO-1001").get_json()["rule"] == "contact_hours"
     for _ in range(3):  # cn: at most 3 connected calls a day per number
         assert place(client, "DEMO-1005").status_code == 201

@@ -127,7 +127,7 @@ def test_the_checker_knows_each_voice_and_its_language():
 
 def test_the_gateways_languages_and_the_policys_voices_are_documented_pairs():
     from lending.policy import load_policy
-    from server.twiml import GATHER_LANGUAGES, SAY_LANGUAGES
+    from server.voice.twiml import GATHER_LANGUAGES, SAY_LANGUAGES
     from tests.voice.twiml_documented import GATHER_LANGUAGES as HEARD
     from tests.voice.twiml_documented import SAY_VOICES
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from server.voice_prompts import WORDS
+from server.voice.prompts import WORDS
 from store.db import session_scope
 from store.handoffs import URGENT
 from store.models import Account, Arrangement, Handoff, OutcomeKind

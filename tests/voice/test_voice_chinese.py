@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import server.calls
-from server.voice_prompts import NOT_STORED, WORDS
+import server.voice.calls
+from server.voice.prompts import NOT_STORED, WORDS
 from store.db import session_scope
 from store.models import Account
 from tests.app_support import in_contact_hours
@@ -177,7 +177,7 @@ def test_the_agent_hears_the_whisper_in_english_the_borrower_hears_chinese(call,
 
 
 def test_a_machine_gets_a_chinese_voicemail_that_says_nothing_about_a_debt(app, rasa, monkeypatch):
-    monkeypatch.setattr(server.calls, "utc_now", lambda: IN_HOURS)
+    monkeypatch.setattr(server.voice.calls, "utc_now", lambda: IN_HOURS)
     client = app.test_client()
     placed = client.post("/api/calls", json={"account_id": "DEMO-1001"},
                          headers={"Authorization": f"Bearer {API_KEY}"}).get_json()

@@ -2,7 +2,7 @@
 the TwiML of a call (issue 11, finding 5)."""
 import xml.etree.ElementTree as ET
 
-from server.voice_prompts import WORDS
+from server.voice.prompts import WORDS
 from tests.gateway.gateway_support import BORROWER
 
 NOT_XML = "\x00\x01\x08\x0b\x0c\x1b\x1f\ufffe\uffff"

@@ -6,8 +6,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from server.feedback import THANKS, VOICE_QUESTION
-from server.voice_prompts import WORDS
+from server.sms.feedback import THANKS, VOICE_QUESTION
+from server.voice.prompts import WORDS
 from store.db import session_scope
 from store.models import FeedbackRequest, OutcomeKind
 from store.outcomes import record_outcome

@@ -3,8 +3,8 @@ caller hears the lender's number and the call ends, before the bot asks anything
 from __future__ import annotations
 
 from lending.policy import load_policy
-from server.voice_prompts import WORDS
-from server.voice_text import speakable
+from server.voice.prompts import WORDS
+from server.voice.text import speakable
 from store.db import session_scope
 from store.identity import record_check
 from tests.gateway.gateway_support import BORROWER

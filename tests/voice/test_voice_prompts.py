@@ -2,7 +2,7 @@
 gateway does with silence, noise and speech it is not sure of."""
 import pytest
 
-from server.voice_prompts import (
+from server.voice.prompts import (
     NOT_STORED,
     PERSON,
     CallState,
@@ -175,7 +175,7 @@ def test_an_english_call_reads_no_chinese_yes():
 def test_every_language_has_all_the_gateways_words_and_the_same_placeholders():
     import string
 
-    from server.voice_prompts import WORDS, words_for
+    from server.voice.prompts import WORDS, words_for
 
     def placeholders(text):
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
@@ -191,7 +191,7 @@ def test_every_language_has_all_the_gateways_words_and_the_same_placeholders():
 def test_the_chinese_words_name_no_debt_and_keep_the_keys():
     import re
 
-    from server.voice_prompts import WORDS
+    from server.voice.prompts import WORDS
 
     zh = WORDS["zh"]
     for field, text in vars(zh).items():

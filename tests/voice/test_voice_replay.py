@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from devtools.twilio_sim import CallTurn
-from server.voice_prompts import WORDS
+from server.voice.prompts import WORDS
 from store.db import session_scope
 from store.models import VoiceCall
 from tests.app_support import in_contact_hours
@@ -115,21 +115,21 @@ def test_status_callbacks_never_move_a_call_backwards(twilio, rasa):
 
 def test_a_failed_turn_is_worked_on_again_when_twilio_retries(twilio, rasa, monkeypatch):
     """A webhook that crashed keeps no answer: Twilio's retry is a first try."""
-    import server.twilio_voice
+    import server.voice.webhook
 
     rasa.script(GREETING, ["Thanks."])
     call = twilio.call(BORROWER)
     call.answer()
     action = urljoin("/twilio/voice", call.last.gather["action"])
-    works = server.twilio_voice._answer
+    works = server.voice.webhook._answer
 
     def crash(*args):
         raise RuntimeError("the gateway died mid-turn")
 
-    monkeypatch.setattr(server.twilio_voice, "_answer", crash)
+    monkeypatch.setattr(server.voice.webhook, "_answer", crash)
     with pytest.raises(RuntimeError):
         call.twilio.post(action, call._params(SpeechResult="hello", Confidence="0.9"))
-    monkeypatch.setattr(server.twilio_voice, "_answer", works)
+    monkeypatch.setattr(server.voice.webhook, "_answer", works)
     retried = post(call, action, SpeechResult="hello", Confidence="0.9")
     assert CallTurn.parse(retried).said == ["Thanks."]
     assert rasa.messages()[-1] == "hello"
@@ -150,7 +150,7 @@ def test_answers_kept_for_retries_go_when_the_call_ends(twilio, rasa):
 def test_a_repeat_while_the_first_is_in_flight_is_told_to_come_back(twilio, rasa, monkeypatch):
     """Another gateway process took the step and is still at it: this copy waits for its
     answer (a pause, then the same URL), and takes the step over once it is abandoned."""
-    import server.voice_replay
+    import server.voice.replay
     from store.calls import claim_reply
 
     rasa.script(GREETING, ["Thanks."])
@@ -162,6 +162,6 @@ def test_a_repeat_while_the_first_is_in_flight_is_told_to_come_back(twilio, rasa
         assert claim_reply(session, call.call_sid, step) is not None  # the other process
     waiting = CallTurn.parse(post(call, action, SpeechResult="hello", Confidence="0.9"))
     assert waiting.paused and waiting.redirect == action and len(rasa.calls) == 1
-    monkeypatch.setattr(server.voice_replay, "ABANDONED_AFTER", dt.timedelta(seconds=-1))
+    monkeypatch.setattr(server.voice.replay, "ABANDONED_AFTER", dt.timedelta(seconds=-1))
     taken_over = CallTurn.parse(post(call, action, SpeechResult="hello", Confidence="0.9"))
     assert taken_over.said == ["Thanks."]

@@ -10,9 +10,9 @@ import pytest
 from actions.plans import months_question, schedule_wording
 from lending.plans import instalment_plan
 from lending.policy import load_policy
-from server import voice_text_zh
-from server.voice_prompts import KEYPAD_DATES
-from server.voice_text import HINTS
+from server.voice import text_zh as voice_text_zh
+from server.voice.prompts import KEYPAD_DATES
+from server.voice.text import HINTS
 from tests.voice.voice_support import DOMAIN, conditions, voice_variant
 
 RESPONSES = DOMAIN["responses"]

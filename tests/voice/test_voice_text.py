@@ -2,7 +2,7 @@
 cannot be heard; short yes/no answers; speech hints per question."""
 import pytest
 
-from server.voice_text import hints_for, ordinal, speakable, yes_or_no
+from server.voice.text import hints_for, ordinal, speakable, yes_or_no
 
 
 @pytest.mark.parametrize("written, spoken", [
@@ -85,7 +85,7 @@ def test_hints_follow_the_question_and_always_include_a_person():
     assert "pay now" in hints_for("unknown-kind")
 
 
-# --- Mandarin (server/voice_text_zh.py) ----------------------------------------------------
+# --- Mandarin (server/voice/text_zh.py) ----------------------------------------------------
 
 @pytest.mark.parametrize("written, spoken", [
     ("1,234.50元", "一千二百三十四元五角"),
@@ -152,8 +152,8 @@ def test_short_chinese_yes_and_no(answer, meaning):
 
 
 def test_chinese_hints_follow_the_question_and_always_include_a_person():
-    from server import voice_text_zh
-    from server.voice_text import HINTS
+    from server.voice import text_zh as voice_text_zh
+    from server.voice.text import HINTS
 
     assert set(voice_text_zh.HINTS) == set(HINTS)  # every kind of question, both languages
     assert hints_for("birth_date", language="zh") == "年, 月, 日, 号, 出生日期, 转人工"

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from server.voice_prompts import NOT_STORED, PERSON, START, WORDS
+from server.voice.prompts import NOT_STORED, PERSON, START, WORDS
 from store.db import session_scope
 from store.models import Conversation, VoiceCall
 from tests.app_support import PRODUCTION_SECRETS, in_contact_hours

@@ -8,7 +8,7 @@ bot de-escalated: the tracker's `abuse_count`), the question goes out through th
 SMS sender after the webhook's reply has been sent. A rating within the reply window (a
 digit 1-5, optionally with a few words) is stored with its words redacted and thanked;
 anything else closes the question and goes to the bot as usual. On a call the question is
-said before the goodbye and answered on the keypad (server/twilio_voice.py). The policy
+said before the goodbye and answered on the keypad (server/voice/webhook.py). The policy
 switch `feedback.ask` (lender/policy.yml) turns all of it on.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy import select
 from language.redaction import redact
 from lending.languages import parser_language
 from server import services
-from server.rasa_client import RasaUnavailable
+from server.conversation.rasa_client import RasaUnavailable
 from store import feedback as feedback_store
 from store.conversations import conversation_language
 from store.db import session_scope

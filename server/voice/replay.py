@@ -24,9 +24,9 @@ from typing import Callable
 from flask import Response, request
 
 from server import services
-from server.api_input import row_id
-from server.gateway_state import thread_key
-from server.twiml import hold_on
+from server.api.input import row_id
+from server.conversation.state import thread_key
+from server.voice.twiml import hold_on
 from server.webhook_input import twilio_field
 from store.calls import claim_reply, drop_reply, earlier_reply, keep_reply
 from store.db import session_scope

@@ -18,8 +18,8 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from lending.languages import parser_language
 from messaging.twiml_render import render
-from server.voice_prompts import Prompt
-from server.voice_text import hints_for, speakable
+from server.voice.prompts import Prompt
+from server.voice.text import hints_for, speakable
 
 TURN_PATH = "/twilio/voice/turn"
 DIAL_PATH = "/twilio/voice/dial"
@@ -68,7 +68,7 @@ def _say(parent, texts: Iterable[str], voice: Voice) -> None:
 
 
 def _step_url(path: str, step: int) -> str:
-    """An action URL naming the step that asked (server/voice_replay.py)."""
+    """An action URL naming the step that asked (server/voice/replay.py)."""
     return f"{path}?step={step}"
 
 

@@ -39,7 +39,7 @@ from sqlalchemy import update
 from bot.annotation import Entity, NluData, Written, display_path, normalise
 from language.redaction import redact
 from lending.languages import parser_language
-from server.rasa_client import RasaRefusedToken, RasaServers, RasaUnavailable
+from server.conversation.rasa_client import RasaRefusedToken, RasaServers, RasaUnavailable
 from settings.service import Settings
 from store import reviews
 from store.db import session_scope

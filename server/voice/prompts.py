@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Mapping, Optional
 
 from lending.languages import parser_language
-from server.voice_text import yes_or_no
+from server.voice.text import yes_or_no
 
 # Keys that mean the same on every question.
 PERSON_KEY = "0"

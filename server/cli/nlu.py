@@ -24,7 +24,7 @@ from flask.cli import AppGroup
 from bot.annotation import AnnotationRefused, Entity, NluData, display_path, taxonomy
 from language.redaction import stand_in
 from server import services
-from server.nlu_review import NotPending, approve, discard, training_data
+from server.conversation.nlu_review import NotPending, approve, discard, training_data
 from store import reviews
 from store.db import session_scope
 from store.models import ReviewItem, ReviewReason, ReviewStatus

@@ -5,7 +5,7 @@ The responses in domain.yml and the actions' wording keep one written form for e
 channel ("$453.50", "Fri, Nov 27", "+18005550100"); this module is the one place that
 turns it into the way people say it ("453 dollars and 50 cents", "Friday, November 27th",
 "1, 8 0 0, 5 5 5, 0 1 0 0"). One set of rules per language: English here, Mandarin in
-server/voice_text_zh.py; every function takes the account's language ("en", "zh", "zh-CN").
+server/voice/text_zh.py; every function takes the account's language ("en", "zh", "zh-CN").
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import re
 from typing import Dict, Iterable, List, Optional
 
 from lending.languages import is_chinese
-from server import voice_text_zh
+from server.voice import text_zh as voice_text_zh
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from server import services
-from server.redelivery import redeliver_once, run_loop
+from server.conversation.redelivery import redeliver_once, run_loop
 from store.accounts import import_csv
 from store.db import session_scope
 from store.models import OutboxMessage
@@ -91,9 +91,12 @@ def outbox(phone: str) -> None:
 
 
 def register(app: Flask) -> None:
-    from server import campaigns_cli
+    from server.cli import agents, nlu
+    from server.cli import campaigns as campaigns_cli
 
     campaigns_cli.register(app)  # campaigns ..., payments load
+    app.cli.add_command(agents.agents)  # who may sign in to the console
+    app.cli.add_command(nlu.nlu)  # the trainers' inbox from a terminal
     app.cli.add_command(accounts)
     app.cli.add_command(redeliver)
     app.cli.add_command(outbox)

@@ -28,9 +28,9 @@ from campaigns.payments import import_payments_csv
 from campaigns.preview import preview, preview_account
 from campaigns.scheduling import follow_up_arrangements, schedule
 from server import services
-from server.api_input import BadInput, parse_instant
-from server.campaigns_api import campaign_runtime, campaigns
-from server.cli import read_csv_file
+from server.api.campaigns import campaign_runtime, campaigns
+from server.api.input import BadInput, parse_instant
+from server.cli.commands import read_csv_file
 from store.db import session_scope
 from store.outcomes import audit
 

@@ -5,7 +5,7 @@ Every call passes the compliance gate first (campaigns.gate.decide over lending/
 the account's state and jurisdiction, opt-outs, consent to automated or AI-voice calls in
 the consent ledger, the borrower's contact hours, the call caps) and is then
 counted as a call attempt (campaigns.outbound.record_call), so the caps see it at once;
-Twilio's status callbacks later say whether a person answered (server/twilio_voice.py).
+Twilio's status callbacks later say whether a person answered (server/voice/webhook.py).
 
 With Twilio credentials the call goes through Twilio's REST API, with answering-machine
 detection (DetectMessageEnd: a machine gets its voicemail after the beep) and status
@@ -34,8 +34,8 @@ from campaigns.gate import decide
 from campaigns.outbound import record_call
 from lending.compliance import AUTOMATED, Blocked
 from server import services
-from server.api_auth import json_error, requires_api_key
-from server.api_input import request_json
+from server.api.auth import json_error, requires_api_key
+from server.api.input import request_json
 from settings.service import Settings
 from store.db import session_scope
 from store.models import (

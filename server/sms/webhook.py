@@ -2,7 +2,7 @@
 
 The reply goes back as TwiML in the webhook response. When the bot cannot
 answer in time the borrower gets a holding reply and the message is DEFERRED;
-server/redelivery.py answers it later by outbound SMS.
+server/conversation/redelivery.py answers it later by outbound SMS.
 
 Identity: an account locked after too many wrong identity answers (store/identity.py) gets
 the lender's phone number from the gateway itself, and the bot is not asked. A message that
@@ -14,7 +14,7 @@ A borrower flagged vulnerable writes to a person, not the bot, where the policy 
 the gateway says a person will reply (nothing about the debt: the writer is not verified).
 
 After a bot turn, once the reply has gone, what the bot agreed in it is confirmed in
-writing (server/arrangement_notice.py) and the feedback question may follow.
+writing (server/sms/arrangement_notice.py) and the feedback question may follow.
 """
 from __future__ import annotations
 
@@ -29,14 +29,15 @@ from sqlalchemy import select
 from campaigns.gate import decide
 from lending.compliance import REPLY
 from messaging.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
-from server import feedback, services
-from server.arrangement_notice import confirm_agreed
-from server.gateway_state import thread_key
-from server.keywords import Keyword, classify, normalise, reply_for, reply_language
+from server import services
+from server.conversation.nlu_review import after_bot_answer
+from server.conversation.rasa_client import BotReply, RasaUnavailable
+from server.conversation.state import thread_key
 from server.metrics import DEFERRED
-from server.nlu_review import after_bot_answer
-from server.rasa_client import BotReply, RasaUnavailable
 from server.signature import twilio_signed
+from server.sms import feedback
+from server.sms.arrangement_notice import confirm_agreed
+from server.sms.keywords import Keyword, classify, normalise, reply_for, reply_language
 from server.webhook_input import twilio_field
 from store.conversations import conversation_language, current_conversation
 from store.db import session_scope

@@ -35,8 +35,8 @@ from campaigns.runtime import Runtime
 from campaigns.scheduling import follow_up_arrangements, schedule
 from lending.policy import WEEKDAYS
 from server import services
-from server.api_auth import json_error, requires_api_key
-from server.api_input import parse_instant, request_json, row_id
+from server.api.auth import json_error, requires_api_key
+from server.api.input import parse_instant, request_json, row_id
 from server.signature import twilio_signed
 from store.db import session_scope
 from store.models import Account, InconvenientTime

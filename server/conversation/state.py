@@ -1,6 +1,6 @@
 """State the gateway shares between requests: which MessageSids are being worked
 on, one lock per conversation so a phone's messages are handled in order, and what
-each live call's last prompt expects (server/voice_prompts.py).
+each live call's last prompt expects (server/voice/prompts.py).
 
 In memory for one process; in Redis (REDIS_URL) when several gateway processes
 serve the same number. Keys never contain phone numbers: callers pass ids or

@@ -1,6 +1,6 @@
 """Reading what an API caller sent: the JSON body and instants. Bad input raises
 BadInput, which every route answers with a 400 and a JSON message (the handler is
-registered once, in server/api.py), so no route needs its own try/except.
+registered once, in server/api/accounts.py), so no route needs its own try/except.
 """
 from __future__ import annotations
 

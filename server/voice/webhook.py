@@ -8,16 +8,16 @@
     POST /twilio/voice/status    the call's status callbacks: the end of the call
 
 Every request must carry Twilio's signature, and every one is safe to replay
-(server/voice_replay.py: Twilio retries). A call is one conversation, keyed by the call
+(server/voice/replay.py: Twilio retries). A call is one conversation, keyed by the call
 and bound to an account (store/calls.py); its turns go to Rasa over HTTP with the
 conversation id as sender, like SMS. An account under an identity lock (too many wrong
 identity answers on any channel, store/identity.py) hears the lender's number and the call
 ends, before the bot is asked anything. What the last question expects, re-prompt counts and
 the gateway's own yes/no questions live in the gateway state under the CallSid
-(server/voice_prompts.py), so any gateway process can take the next webhook.
+(server/voice/prompts.py), so any gateway process can take the next webhook.
 
 What the bot agrees on a call is confirmed in writing by SMS during the call, like the
-call's other texts (server/arrangement_notice.py). A borrower flagged vulnerable who calls
+call's other texts (server/sms/arrangement_notice.py). A borrower flagged vulnerable who calls
 in is put through to a person (or told one will get back) where the policy routes them to
 agents, before the bot is asked anything.
 """
@@ -31,14 +31,14 @@ from flask import Blueprint, Response, request
 
 from campaigns.attempts import record_status
 from lending.languages import parser_language
-from server import feedback, services
-from server.api_input import row_id
-from server.arrangement_notice import confirm_agreed
-from server.rasa_client import RasaUnavailable
+from server import services
+from server.api.input import row_id
+from server.conversation.rasa_client import RasaUnavailable
 from server.signature import twilio_signed
-from server.twilio_sms import VULNERABLE
-from server.twiml import Voice, ask, close, hangup, transfer, voicemail, whisper
-from server.voice_prompts import (
+from server.sms import feedback
+from server.sms.arrangement_notice import confirm_agreed
+from server.sms.webhook import VULNERABLE
+from server.voice.prompts import (
     FEEDBACK_KEYS,
     START,
     YES_NO,
@@ -53,8 +53,9 @@ from server.voice_prompts import (
     transcribed,
     words_for,
 )
-from server.voice_replay import action_step, answer_step, call_lock, replayable, xml
-from server.voice_text import speakable
+from server.voice.replay import action_step, answer_step, call_lock, replayable, xml
+from server.voice.text import speakable
+from server.voice.twiml import Voice, ask, close, hangup, transfer, voicemail, whisper
 from server.webhook_input import twilio_field
 from store.calls import (
     advance_status,
@@ -109,7 +110,7 @@ class Live:
     phone: str
     account_id: Optional[str]
     state: CallState
-    step: int  # this webhook's step: the questions it asks name it (server/voice_replay.py)
+    step: int  # this webhook's step: the questions it asks name it (server/voice/replay.py)
 
     @property
     def conversation_id(self) -> Optional[str]:
@@ -402,7 +403,7 @@ def _close(live: Live, texts: List[str]) -> str:
 
 def _close_or_ask_feedback(live: Live, texts: List[str]) -> str:
     """A conversation that ends well: after an agreement the caller may rate it on the
-    keypad before the goodbye (server/feedback.py)."""
+    keypad before the goodbye (server/sms/feedback.py)."""
     question = feedback.voice_question(live.conversation_id, live.state.language) \
         if live.conversation_id else None
     if question is None:

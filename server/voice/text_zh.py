@@ -1,4 +1,4 @@
-"""Mandarin words for the ear: server/voice_text.py's rules for Chinese accounts.
+"""Mandarin words for the ear: server/voice/text.py's rules for Chinese accounts.
 
 The Chinese responses keep the written forms Chinese readers expect ("1,234.50元",
 "2026年11月10日", "周五", "+8613912345678"); this module turns them into what a person says

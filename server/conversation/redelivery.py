@@ -8,7 +8,7 @@ already (a turn that ended after the gateway stopped waiting) is not sent again,
 turn's answer is delivered (RasaPool.reply_once). Every message is claimed atomically in the store, so any
 number of gateway processes and `flask --app server redeliver` workers can run
 passes at once without answering a message twice. Once an answer has gone, what the bot
-agreed in that turn is confirmed in writing (server/arrangement_notice.py), as after a
+agreed in that turn is confirmed in writing (server/sms/arrangement_notice.py), as after a
 webhook's turn.
 """
 from __future__ import annotations
@@ -25,11 +25,11 @@ from campaigns.gate import decide
 from lending.compliance import REPLY
 from messaging.sms_text import reply_bodies
 from server import services
-from server.arrangement_notice import confirm_agreed
-from server.gateway_state import thread_key
-from server.nlu_review import after_bot_answer
-from server.rasa_client import RasaAnsweredNothing, RasaUnavailable
-from server.twilio_sms import locked_reply
+from server.conversation.nlu_review import after_bot_answer
+from server.conversation.rasa_client import RasaAnsweredNothing, RasaUnavailable
+from server.conversation.state import thread_key
+from server.sms.arrangement_notice import confirm_agreed
+from server.sms.webhook import locked_reply
 from store.conversations import conversation_language, get_conversation
 from store.db import session_scope
 from store.handoffs import enqueue

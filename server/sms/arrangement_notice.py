@@ -2,7 +2,7 @@
 is agreed, the borrower gets its schedule by SMS, in their language.
 
 It leaves like any text the service sends in the borrower's conversation: through the one
-SMS sender (server/sender.py), which asks the compliance gate (an answer, kind REPLY) and
+SMS sender (server/sms/sender.py), which asks the compliance gate (an answer, kind REPLY) and
 records the message. Amounts are stated only where the account's jurisdiction lets an SMS
 state them (`sms_may_state_amount`).
 
@@ -13,8 +13,8 @@ redelivery or a retry never send it twice; what then happened is written there t
 Neither a refusal nor a failure is retried, and a claim whose process died stays `sending`
 (in doubt, like a campaign attempt): an agent sees it on the account.
 
-Who sends it: the gateway after each bot turn, by SMS (server/twilio_sms.py,
-server/redelivery.py) and on a call (server/twilio_voice.py), for the arrangements the bot
+Who sends it: the gateway after each bot turn, by SMS (server/sms/webhook.py,
+server/conversation/redelivery.py) and on a call (server/voice/webhook.py), for the arrangements the bot
 agreed in that conversation; the console, for what an agent agreed, by calling
 `send_confirmation`.
 """
@@ -31,7 +31,7 @@ from language.wording import join_words, money, month_day
 from lending.languages import is_chinese
 from lending.policy import Policy
 from server import services
-from server.sender import SendResult
+from server.sms.sender import SendResult
 from store.arrangements import instalments_of
 from store.db import session_scope
 from store.models import (

@@ -10,8 +10,8 @@ from flask import Blueprint, jsonify
 
 from lending import arrangements as lending_arrangements
 from server import services
-from server.api_auth import json_error, requires_api_key
-from server.api_input import BadInput, parse_instant, request_json
+from server.api.auth import json_error, requires_api_key
+from server.api.input import BadInput, parse_instant, request_json
 from store import arrangements
 from store.accounts import E164, balance_breakdown, get_account, grant_once, import_records
 from store.consents import CHANNELS, REVOKED_BY, consent_state, latest, revoke
@@ -27,7 +27,7 @@ BODY_HELP = 'expected a JSON list of accounts, or {"accounts": [...]}'
 
 @bp.app_errorhandler(BadInput)
 def _bad_input(error: BadInput):
-    """Any route's unreadable input (server/api_input.py): a 400 that says why."""
+    """Any route's unreadable input (server/api/input.py): a 400 that says why."""
     return json_error(400, error.message)
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 
 from flask import Blueprint, jsonify, request
 
-from server.api_auth import json_error, requires_api_key
+from server.api.auth import json_error, requires_api_key
 from store.db import session_scope
 from store.results import ResultsError, check_dimension, parse_period, results
 

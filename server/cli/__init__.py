@@ -1,0 +1,1 @@
+"""Operators' and developers' commands: `flask --app server <command>`."""
