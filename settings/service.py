@@ -1,69 +1,12 @@
-"""Every environment variable the gateway reads, in one place.
+"""Every environment variable the gateway and the campaign workers read, in one place: ENV_VARS.
 
 `Settings.from_env()` is called by the app factory only (never at import time).
 Tests pass overrides to `create_app({...})` using the same names.
 
-| Variable                      | Default                                 |
-|-------------------------------|-----------------------------------------|
-| DATABASE_URL                  | sqlite file var/repay.db                |
-| POLICY_FILE                   | lender/policy.yml                       |
-| RASA_URL                      | http://localhost:5005 (English model);  |
-|                               | a comma-separated list for several Rasa |
-|                               | processes (trackers and locks in Redis) |
-| RASA_URL_ZH                   | http://localhost:5006: the Chinese      |
-|                               | model, for accounts whose language is zh|
-|                               | (a list too)                            |
-| TWILIO_AUTH_TOKEN             | DEV_TWILIO_AUTH_TOKEN (local use only); |
-|                               | production: required                    |
-| TWILIO_ACCOUNT_SID            | unset: outbound SMS go to the outbox    |
-| TWILIO_FROM_NUMBER            | unset                                   |
-| TWILIO_MESSAGING_SERVICE_SID  | unset (used instead of FROM when set)   |
-| PUBLIC_URL                    | unset: signatures checked on request.url|
-| API_KEY                       | unset: the accounts API answers 503     |
-| METRICS_TOKEN                 | unset: /metrics takes API_KEY (neither  |
-|                               | set: 503); Prometheus' bearer token     |
-| REDIS_URL                     | unset: in-process locks and dedup       |
-| REDELIVERY_INTERVAL_SECONDS   | 5 (0 turns the background thread off)   |
-| SECRET_KEY                    | unset: random per process (console      |
-|                               | sign-ins last until a restart and are   |
-|                               | not shared by several processes);       |
-|                               | production: required, 32+ characters   |
-| RASA_TOKEN                    | unset: Rasa's HTTP API called without a |
-|                               | token; production: required, the value  |
-|                               | of `rasa run --auth-token`              |
-| TRUSTED_PROXIES               | 0: how many proxies in front of the     |
-|                               | gateway set X-Forwarded-For/-Proto/-Host|
-|                               | (client address, https, signed URL)     |
-| REPAY_ENV                     | unset; "production" applies the rule    |
-|                               | below even without the other signals    |
-| CONSOLE_IDLE_MINUTES          | 30: a console session unused this long  |
-|                               | is ended (sign in again)                |
-| CAMPAIGNS_DIR                 | lender/campaigns                        |
-| CAMPAIGN_QUEUE                | campaigns (the RQ queue workers serve)  |
-| SEND_RATE_PER_NUMBER          | 1/second (per sending number, shared by |
-|                               | every worker through Redis)             |
-| CAMPAIGN_LEASE_SECONDS        | 300: a queued attempt no worker took in |
-|                               | this time is queued again; one claimed  |
-|                               | this long ago without an answer is      |
-|                               | reported in doubt                       |
-| AGENT_PHONE                   | unset: calls are not put through to a   |
-|                               | person (the borrower is told when one   |
-|                               | will get back to them, and gets a text) |
-| NLU_REVIEW_CONFIDENCE         | 0.7: a message the model classified     |
-|                               | below this goes to the trainers' inbox  |
-|                               | (fallbacks always do; 0: only those)    |
-| NLU_REVIEW_SAMPLE_RATE        | 0.02: the share of the other messages   |
-|                               | sampled into the inbox (0 to 1)         |
-| NLU_DATA_DIR                  | data/nlu: where approved examples are   |
-|                               | written (into its en/ or zh/ folder, by |
-|                               | the message's language)                 |
-
-ACTION_SERVER_TOKEN, the secret Rasa sends the action server, is read there (actions/config.py).
-
-Production (settings/deployment.py): PUBLIC_URL, any TWILIO_ACCOUNT_SID / TWILIO_FROM_NUMBER /
-TWILIO_MESSAGING_SERVICE_SID, or REPAY_ENV=production make TWILIO_AUTH_TOKEN (not the
-development one), SECRET_KEY and RASA_TOKEN mandatory: `create_app` raises ConfigError
-naming what is missing, and the gateway does not start.
+What each variable means, its default, and the production rule for secrets
+(settings/deployment.py) are documented in docs/configuration.md, the one table of them;
+tests/unit/test_configuration_doc.py keeps that table and ENV_VARS in step.
+ACTION_SERVER_TOKEN and REPAY_NOW are the action server's (actions/config.py).
 """
 from __future__ import annotations
 
