@@ -176,7 +176,7 @@ def measure(lang: str, model: Path) -> SafetyFigures:
 
 def print_figures(figures: SafetyFigures, show_messages: bool = False) -> None:
     """The table; `show_messages` lists the missed and wrongly flagged messages too (for
-    trainers: never write patterns from them, README "The safety layer")."""
+    trainers: never write patterns from them, docs/conversation.md, "The safety layer")."""
     print(f"\nsafety layer ({figures.lang}): held-out and two-intent messages")
     print(f"{'intent':<18}{'recall':>8}{'asked':>7}{'heard':>7}{'precision':>10}{'n':>5}"
           f"{'patterns: hits':>16}{'precision':>10}")

@@ -1,6 +1,6 @@
 """Builds what the dialogue models need, only when their inputs changed.
 
-One model per language (see README, "One model per language"): they share domain.yml,
+One model per language (see docs/languages.md): they share domain.yml,
 data/rules and data/stories, and differ in their NLU pipeline (config.yml for English,
 config.<lang>.yml for the others) and NLU data (data/nlu/<lang>/).
 
@@ -14,7 +14,7 @@ long its training took. `--evaluate` (what `./repay train` runs) then scores eac
 its held-out set and prints training time and accuracy side by side, so the cost and the
 gain of a setting are read together. Rasa runs as a subprocess: nothing here imports it.
 
-Why training is fast (README, "Training"): DIET classifies intents without transformer
+Why training is fast (docs/training.md): DIET classifies intents without transformer
 layers (the features are bags of words and character n-grams, which the layers did not
 improve on the held-out sets) and TED trains once for every language: the dialogue
 policies are identical (tests/unit/test_model_configs.py), so the second language takes

@@ -6,7 +6,7 @@ and on three times as much, in the same run, from an empty training cache each t
 The larger data set repeats every training example with two neutral lead-ins ("well ...",
 "so ..."; "嗯...", "那个..."): as many examples, tokens and n-grams per example as the trainers'
 data would have once it triples. Prints seconds per training and the ratio to the baseline;
-the target (README, "Training") is two minutes per language on the 2-core development
+the target (docs/training.md) is two minutes per language on the 2-core development
 machine, the spaCy pipeline's build included, whatever the data's size. The dialogue policies
 train in every run here (each from an empty cache), so these figures are the dearer case:
 `./repay setup` trains them once for all languages.

@@ -1,5 +1,5 @@
 """The safety patterns: reviewed phrases that mark a message as one of the safety-critical
-intents whatever the statistical model says (data/safety/<lang>.yml, README "The safety layer").
+intents whatever the statistical model says (data/safety/<lang>.yml, docs/conversation.md, "The safety layer").
 
 A borrower who writes "wrong number", "my lawyer handles this" or "stop texting me" has
 said it explicitly; the NLU must not depend on a classifier's weights to hear it. Each

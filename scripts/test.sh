@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every check, in the order that fails fastest: lint, then the checks of the models (data
 # validation, dialogue test stories, the held-out NLU gates), then the pytest suite (unit,
-# store, gateway, actions, end to end). Each language has its own model (README, "One model
-# per language"): each is validated and passes its own gate. The test stories run against
+# store, gateway, actions, end to end). Each language has its own model (docs/languages.md):
+# each is validated and passes its own gate. The test stories run against
 # the English model: every language's dialogue policies are the same files
 # (tests/unit/test_model_configs.py compares them). Extra arguments go to pytest.
 set -euo pipefail

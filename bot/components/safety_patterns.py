@@ -1,5 +1,5 @@
 """The safety layer of the NLU: reviewed patterns over every message, after the intent
-classifier and the fallback classifier (README, "The safety layer").
+classifier and the fallback classifier (docs/conversation.md, "The safety layer").
 
 For each message it adds `safety_intents` to the parse data (Rasa's /model/parse and the
 tracker's latest_message): every safety-critical intent the message says, most severe first,

@@ -4,7 +4,7 @@ DIET's `epochs` counts passes over the data: with three times the examples, each
 three times as long, and the same number of passes trains three times as many steps. Above
 `scale_epochs_above` examples this classifier trains `epochs * scale_epochs_above / examples`
 passes (never fewer than `min_epochs`): the same number of steps, in the same time, as at the
-size its settings were chosen for. Measured (README, "Training"): on the English data tripled,
+size its settings were chosen for. Measured (docs/training.md): on the English data tripled,
 33 passes scored the held-out set as 100 did on the data as it is, in a third of the time.
 """
 from __future__ import annotations

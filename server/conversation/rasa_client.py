@@ -6,8 +6,8 @@ token: Rasa must be reachable by the gateway only (docs/security.md). The webhoo
 for how the NLU read the message too (`?parse=true`, bot/rest_channel.py); a Rasa without
 that channel answers the plain list, and the parse is then None.
 
-Each language has its own dialogue model and so its own Rasa servers (README, "One model per
-language"); `RasaServers` picks the ones for an account's language, English by default. A
+Each language has its own dialogue model and so its own Rasa servers (docs/languages.md);
+`RasaServers` picks the ones for an account's language, English by default. A
 language may have several Rasa processes sharing their trackers and locks in Redis
 (RASA_URL is a comma-separated list): `RasaPool` spreads conversations over them.
 """
