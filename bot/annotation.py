@@ -38,10 +38,10 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
+from bot import domain_file
 from language.redaction import placeholders_in
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = ROOT / "domain.yml"
 HELDOUT_DIR = ROOT / "tests" / "nlu"
 MAX_LENGTH = 300
 
@@ -107,16 +107,11 @@ def normalise(text: str) -> str:
 COMPONENT_INTENTS = ("check_safety",)
 
 
-def taxonomy(domain: Path = DOMAIN) -> Tuple[List[str], List[str]]:
+def taxonomy(domain: Path = domain_file.DOMAIN_PATH) -> Tuple[List[str], List[str]]:
     """The intents (those examples are labelled with) and the entities domain.yml declares,
     in its order."""
-    data = yaml.safe_load(domain.read_text()) or {}
-
-    def names(items) -> List[str]:
-        return [next(iter(i)) if isinstance(i, dict) else str(i) for i in items or []]
-
-    intents = [i for i in names(data.get("intents")) if i not in COMPONENT_INTENTS]
-    return intents, names(data.get("entities"))
+    intents = [i for i in domain_file.intents(domain) if i not in COMPONENT_INTENTS]
+    return intents, domain_file.entities(domain)
 
 
 def markup(text: str, entities: Sequence[Entity] = ()) -> str:
@@ -183,7 +178,7 @@ def _scan(path: Path) -> Tuple[List[str], List[_Block]]:
 class NluData:
     """The NLU training data of one language, in one directory (data/nlu/en, data/nlu/zh)."""
 
-    def __init__(self, data_dir: Path, domain: Path = DOMAIN,
+    def __init__(self, data_dir: Path, domain: Path = domain_file.DOMAIN_PATH,
                  heldout_dir: Optional[Path] = HELDOUT_DIR):
         self.data_dir = Path(data_dir)
         self.domain = domain

@@ -23,6 +23,7 @@ from typing import List, Optional
 
 import yaml
 
+from bot.domain_file import DOMAIN_PATH
 from bot.training import LANGUAGES, ROOT, SPACY_DIR, config_path, ensure_spacy_pipeline, nlu_dir
 
 QUICK_EPOCHS = 30
@@ -76,7 +77,7 @@ def train_quick(data: Path, out: Path, name: str = "quick", lang: str = "en") ->
     configure_structlog()
     archive = train_nlu(
         str(quick), str(data), str(out), fixed_model_name=name,
-        domain=str(ROOT / "domain.yml"),
+        domain=str(DOMAIN_PATH),
     )
     if not archive:
         raise RuntimeError(f"training on {data} produced no model")

@@ -35,6 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional
 
+from bot.domain_file import DOMAIN_PATH
+
 ROOT = Path(__file__).resolve().parent.parent
 SPACY_DIR = ROOT / "build" / "spacy" / "en"
 MODELS_DIR = ROOT / "models"
@@ -48,6 +50,7 @@ EXTRA_INPUTS: Dict[str, List[str]] = {
     "zh": ["language/zh/userdict/*.txt"],
 }
 LANGUAGES = tuple(CONFIGS)
+DOMAIN_FILE = str(DOMAIN_PATH.relative_to(ROOT))  # shared by the languages, given as the configs are
 SHARED_DATA = ("data/rules", "data/stories")
 # Rasa's default (50) stitches the stories together into longer made-up histories for TED.
 # With max_history 5 and the rules carrying the conversation they added nothing (the 54 test
@@ -84,7 +87,7 @@ def nlu_dir(lang: str) -> Path:
 
 
 def model_fingerprint(lang: str = "en") -> str:
-    inputs = _files([CONFIGS[lang], "domain.yml", f"data/nlu/{lang}/**/*.yml",
+    inputs = _files([CONFIGS[lang], DOMAIN_FILE, f"data/nlu/{lang}/**/*.yml",
                      *(f"{d}/**/*.yml" for d in SHARED_DATA), "bot/components/*.py",
                      "language/safety.py", f"data/safety/{lang}.yml", *EXTRA_INPUTS[lang]])
     return _digest(inputs, *TRAINING_OPTIONS) + (spacy_fingerprint()[:4] if lang == "en" else "")
@@ -115,7 +118,7 @@ def rasa_command() -> List[str]:
 def training_data_args(lang: str, nlu: Optional[Path] = None) -> List[str]:
     """`--config/--domain/--data` for `rasa train` or `rasa data validate` of one language
     (its NLU data from `nlu` instead of data/nlu/<lang> when given)."""
-    return ["--config", CONFIGS[lang], "--domain", "domain.yml",
+    return ["--config", CONFIGS[lang], "--domain", DOMAIN_FILE,
             "--data", str(nlu or f"data/nlu/{lang}"), *SHARED_DATA]
 
 

@@ -18,8 +18,7 @@ import re
 import subprocess
 import sys
 
-import yaml
-
+from bot import domain_file
 from bot.annotation import COMPONENT_INTENTS
 from bot.training import LANGUAGES, ROOT, rasa_command, rasa_env, training_data_args
 
@@ -39,9 +38,8 @@ def responses_sent_by_code() -> set:
         lending_code = "\n".join(p.read_text() for p in (ROOT / "lending").glob("*.py"))
         rules = REFUSAL_RULE.findall(lending_code + actions_code)
         names |= {f"utter_refusal_{rule}" for rule in rules}
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    actions = set(domain.get("actions") or [])
-    for form, spec in (domain.get("forms") or {}).items():
+    actions = set(domain_file.actions())
+    for form, spec in domain_file.forms().items():
         for slot in spec.get("required_slots") or []:
             # A form asks with action_ask_<form>_<slot> when there is one, else the response.
             if f"action_ask_{form}_{slot}" not in actions:
@@ -63,7 +61,7 @@ def validate(lang: str) -> int:
         cwd=ROOT, env=rasa_env(), capture_output=True, text=True,
     )
     output = run.stdout + run.stderr
-    domain_responses = set(yaml.safe_load((ROOT / "domain.yml").read_text())["responses"])
+    domain_responses = set(domain_file.responses())
     by_code = responses_sent_by_code()
 
     problems = []

@@ -6,23 +6,22 @@ overdue and schedules are the same on every run.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict
 
 import pytest
-import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.account_context
 import store.db
+from bot import domain_file
 from store.accounts import import_csv
 from tests.actions.action_support import NOW, open_conversation
-from tests.conftest import DEMO_ACCOUNTS, ROOT
+from tests.conftest import DEMO_ACCOUNTS
 
 
 @pytest.fixture(scope="session")
 def domain() -> Dict[str, Any]:
-    return yaml.safe_load(Path(ROOT / "domain.yml").read_text())
+    return domain_file.data()
 
 
 @pytest.fixture

@@ -11,15 +11,13 @@ same things (the `voice` payload), except the layout of a birth date keyed in: y
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
+from bot import domain_file
 from server.voice.prompts import KEYPAD_DATES
 
-DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
-RESPONSES = DOMAIN["responses"]
+RESPONSES = domain_file.responses()
 LANGUAGES = ("en", "zh")
 CHANNELS = ("sms", "voice")
 EN_VOICE = [{"type": "slot", "name": "channel", "value": "voice"},

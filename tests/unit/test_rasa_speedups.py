@@ -40,6 +40,7 @@ from rasa.shared.core.training_data import loading
 from rasa.shared.core.training_data.structures import StoryGraph
 
 from bot import rasa_speedups
+from bot.domain_file import DOMAIN_PATH
 from bot.training import STOCK_RASA_SWITCH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +148,7 @@ def test_events_resolve_to_the_classes_rasa_finds():
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
+    return Domain.load(str(DOMAIN_PATH))
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 from typing import List
 
 import pytest
@@ -25,9 +24,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
+from bot.domain_file import DOMAIN_PATH
 from bot.redis_tracker_store import AppendOnlyRedisTrackerStore
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _session() -> List[Event]:
@@ -63,7 +61,7 @@ def turns() -> List[List[Event]]:
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
+    return Domain.load(str(DOMAIN_PATH))
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 
 from actions.plans import months_question, schedule_wording
+from bot import domain_file
 from lending.plans import instalment_plan
 from lending.policy import load_policy
 from server.voice import text_zh as voice_text_zh
 from server.voice.prompts import KEYPAD_DATES
 from server.voice.text import HINTS
-from tests.voice.voice_support import DOMAIN, conditions, voice_variant
+from tests.voice.voice_support import RESPONSES, conditions, voice_variant
 
-RESPONSES = DOMAIN["responses"]
 VOICE = {name: voice_variant(name) for name in RESPONSES if voice_variant(name)}
 VOICE_ZH = {name: voice_variant(name, "zh") for name in RESPONSES if voice_variant(name, "zh")}
 # domain.yml's scheme of conditions (its header): default = English SMS.
@@ -82,7 +82,7 @@ def test_voice_variants_are_written_for_listening(name):
 
 @pytest.mark.parametrize("name", sorted(VOICE))
 def test_voice_variants_need_no_value_their_senders_do_not_pass(name):
-    slots = set(DOMAIN["slots"])
+    slots = set(domain_file.slots())
     known = placeholders(RESPONSES[name][0]["text"]) | slots | values_passed_by_actions()
     variant = VOICE[name]
     used = placeholders(variant["text"])
@@ -103,7 +103,7 @@ def test_voice_payloads_say_what_the_gateway_reads(name):
     for key, sends in payload.get("keys", {}).items():
         assert re.fullmatch(r"[1-9]", key), "0 is always a person, * repeats"
         if sends.startswith("/"):
-            assert sends[1:] in DOMAIN["intents"], sends
+            assert sends[1:] in domain_file.intents(), sends
 
 
 @pytest.mark.parametrize("name", sorted(VOICE_ZH))

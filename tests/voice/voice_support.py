@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Union
 from urllib.parse import urlsplit
 
-import yaml
 from sqlalchemy import select
 from werkzeug.wrappers import Request, Response
 
+from bot import domain_file
 from devtools.twilio_sim import SimulatedTwilio
 from store.db import session_scope
 from store.models import AuditEvent, Message, OutboxMessage
 from tests.gateway.gateway_support import AUTH_TOKEN, FakeRasa
 
 REPO = Path(__file__).resolve().parents[2]
-DOMAIN = yaml.safe_load((REPO / "domain.yml").read_text())
+RESPONSES = domain_file.responses()
 VOICE_CONDITION = [{"type": "slot", "name": "channel", "value": "voice"}]
 GATEWAY = "http://localhost"
 
@@ -34,7 +34,7 @@ def voice_variant(name: str, language: str = "en") -> Optional[dict]:
     """The variant Rasa picks on a call in `language` (domain.yml's scheme: English voice
     is [channel=voice] or [channel=voice, language=en]; Chinese voice is [language=zh,
     channel=voice]), None when the response has none for the phone."""
-    for variant in DOMAIN["responses"][name]:
+    for variant in RESPONSES[name]:
         slots = conditions(variant)
         if slots.get("channel") == "voice" and slots.get("language", "en") == language:
             return variant
@@ -44,7 +44,7 @@ def voice_variant(name: str, language: str = "en") -> Optional[dict]:
 def said(name: str, **values) -> List[Dict]:
     """Rasa's REST answer for a response sent on an English call: the voice variant's text
     (filled like Rasa fills it) followed by its custom payload."""
-    variant = voice_variant(name) or DOMAIN["responses"][name][0]
+    variant = voice_variant(name) or RESPONSES[name][0]
 
     def fill(value):
         if isinstance(value, str):
