@@ -1,8 +1,8 @@
 """The production topology (devtools/topology.py: gateway x2, English Rasa x2, actions,
 campaign workers x2, PostgreSQL and Redis) under faults: while borrowers text through both
 gateways and a campaign is sending, one Rasa and one gateway are SIGKILLed and Redis is
-killed and started again. Every borrower message is stored once and answered once, and no
-campaign text goes twice; the recovery times are printed.
+killed and started again. Every borrower message is stored once, taken in by the dialogue once
+and answered once, and no campaign text goes twice; the recovery times are printed.
 
 Redis is a server of the test's own (append-only file fsynced at every write, so a restart
 keeps what it acknowledged), never the shared one; the store is a PostgreSQL database of its
@@ -16,9 +16,7 @@ import collections
 import datetime as dt
 import json
 import os
-import shutil
 import signal
-import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -55,55 +53,19 @@ from store.models import (
 )
 from tests.app_support import afternoon_zone, empty_postgres
 from tests.e2e.conftest import PORT_BASE
+from tests.stack_support import RedisServer
 
 pytestmark = pytest.mark.e2e
 
 # Gateways on BASE+20 and +21, Rasa on +25 and +27, actions on +75, Redis on +90.
 TOPOLOGY_PORT_BASE = PORT_BASE + 20
 REDIS_PORT = PORT_BASE + 90
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 BORROWERS = 24
 SCRIPT = ["hi", "03/14/1988", "4821", "how much do i owe"]
 CAMPAIGN_ACCOUNTS = 30
 HOLDING = gateway_reply("holding", "en")
 DELIVERY_DEADLINE = 90  # seconds a simulated Twilio keeps retrying one message
 RECOVERY_DEADLINE = 200  # a message left mid-turn by the dead gateway waits 2 minutes (redelivery)
-
-
-class RedisServer:
-    """redis-server on its own port and directory, appending every write to disk first."""
-
-    def __init__(self, directory: Path, port: int):
-        self.directory, self.port = directory, port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: Optional[subprocess.Popen] = None
-
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "redis.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-                 "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                assert self.process.poll() is None, (self.directory / "redis.log").read_text()
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
