@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 from rq import Queue
 from twilio.http import HttpClient
 
@@ -24,6 +28,14 @@ from settings.deployment import WORKER_SECRETS, require_secrets
 from settings.service import Settings
 
 OUTBOX_NUMBER = "outbox"
+
+
+def redis_client(url: str) -> redis.Redis:
+    """A client that rides out a Redis restart (its commands retried for about 10 s): RQ's
+    worker exits on a Redis error met outside its wait for jobs (a job's heartbeat, its
+    bookkeeping), and a restart of Redis would otherwise end every worker."""
+    return redis.Redis.from_url(url, retry=Retry(ExponentialBackoff(cap=2, base=0.1), 8),
+                                retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError])
 
 
 @dataclass
@@ -49,7 +61,7 @@ class Runtime:
         policy = policy or load_policy(settings.policy_file)
         if campaigns is None:
             campaigns = load_campaigns(settings.campaigns_dir, policy)
-        connection = redis.Redis.from_url(settings.redis_url)
+        connection = redis_client(settings.redis_url)
         return cls(
             settings=settings, policy=policy, campaigns=campaigns, redis=connection,
             queue=Queue(settings.campaign_queue, connection=connection),

@@ -79,6 +79,7 @@ class StackConfig:
     actions_port: int = 5055
     gateway_port: int = 5000
     gateways: int = 1  # more than one needs REDIS_URL (shared gateway state); 0: none
+    workers: int = 0  # campaign workers (RQ, `flask --app server campaigns worker`); need REDIS_URL
     database_url: str = f"sqlite:///{VAR / 'repay.db'}"
     tracker_db: str = str(VAR / "rasa_tracker.db")
     redis_url: Optional[str] = None
@@ -105,6 +106,8 @@ class StackConfig:
         if self.rasa_processes > 1 and not self.redis_url:
             raise ValueError("several Rasa processes per language share their trackers and "
                              "locks through Redis: set REDIS_URL")
+        if self.workers and not self.redis_url:
+            raise ValueError("campaign workers take their jobs from Redis: set REDIS_URL")
 
     @property
     def rasa_url(self) -> str:
@@ -150,6 +153,10 @@ class StackConfig:
 
     def gateway_port_of(self, name: str) -> int:
         return self.gateway_port + self.gateway_names.index(name)
+
+    @property
+    def worker_names(self) -> List[str]:
+        return (["worker"] + [f"worker{n}" for n in range(2, self.workers + 1)])[:self.workers]
 
 
 def rasa_processes(raw: str) -> int:
@@ -207,6 +214,9 @@ class Stack:
         # gateway's calls reach Rasa's HTTP API, Rasa's reach the action server.
         self.secrets = {name: os.environ.get(name) or secrets.token_hex(32)
                         for name in ("SECRET_KEY", "RASA_TOKEN", "ACTION_SERVER_TOKEN")}
+        # RQ keeps a dead worker's name registered for a while: each run's names are new.
+        run = secrets.token_hex(3)
+        self.worker_ids = {name: f"{name}-{run}" for name in config.worker_names}
 
     def env(self) -> Dict[str, str]:
         c = self.config
@@ -247,6 +257,9 @@ class Stack:
                 "--bind", f"127.0.0.1:{c.gateway_port_of(name)}",
                 "--workers", "1", "--threads", "16", "--timeout", "30", "server:create_app()",
             ]
+        for name, worker_id in self.worker_ids.items():
+            commands[name] = [str(bin_dir / "flask"), "--app", "server", "campaigns", "worker",
+                              "--name", worker_id]
         return commands
 
     def _rasa_command(self, lang: str, port: int, endpoints: str,
@@ -282,6 +295,16 @@ class Stack:
             return c.gateway_port_of(name)
         return {"actions": c.actions_port, **c.rasa_ports}[name]
 
+    def _worker_registered(self, name: str) -> bool:
+        """A campaign worker is up once RQ lists it in Redis (it serves no HTTP)."""
+        import redis
+
+        try:
+            workers = redis.Redis.from_url(self.config.redis_url, socket_timeout=2)
+            return bool(workers.sismember("rq:workers", f"rq:worker:{self.worker_ids[name]}"))
+        except redis.RedisError:
+            return False
+
     def start(self, name: str, timeout: Optional[float] = None) -> None:
         self.launch(name)
         self.wait_healthy([name], timeout or start_wait_seconds())
@@ -291,7 +314,7 @@ class Stack:
         # Another stack on the same port would answer our health check and our
         # requests: refuse rather than talk to the wrong service.
         with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", self._port(name))) == 0:
+            if name not in self.worker_ids and probe.connect_ex(("127.0.0.1", self._port(name))) == 0:
                 raise RuntimeError(f"{name}: port {self._port(name)} is already in use")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         Path(self.config.tracker_db).parent.mkdir(parents=True, exist_ok=True)
@@ -317,6 +340,8 @@ class Stack:
             raise RuntimeError(
                 f"{name} exited with {process.returncode}; see {self.config.log_dir / name}.log"
             )
+        if name in self.worker_ids:
+            return self._worker_registered(name)
         try:
             return requests.get(self._health_url(name), timeout=2).status_code == 200
         except requests.RequestException:
@@ -355,7 +380,7 @@ class Stack:
         self.check_secrets()
         names = ["actions", *(name for lang in self.models for name in self.config.rasa_names(lang)),
                  *([STOCK_RASA] if self.config.stock_rasa_port is not None else []),
-                 *self.config.gateway_names]
+                 *self.config.gateway_names, *self.config.worker_names]
         print(f"stack: starting {', '.join(names)}", flush=True)
         for name in names:
             self.launch(name)

@@ -29,6 +29,12 @@ def record_inbound(
     return message
 
 
+def inbound_stored(session: Session, provider_sid: str) -> bool:
+    """Whether an inbound message with this provider id is stored."""
+    return session.execute(select(Message.id).where(
+        Message.direction == "in", Message.provider_sid == provider_sid).limit(1)).first() is not None
+
+
 def record_outbound(
     session: Session, *, phone: str, channel: str, body: str,
     conversation_id: Optional[str], provider_sid: Optional[str] = None,

@@ -46,6 +46,7 @@ from store.identity import active_lock, hold_answer, pending_question, set_pendi
 from store.messages import (
     defer_until,
     has_deferred_before,
+    inbound_stored,
     record_inbound,
     record_outbound,
     set_status,
@@ -111,14 +112,18 @@ def inbound_sms() -> Response:
     )
     state = services().state
     # Twilio retries a webhook it thinks failed: a copy arriving while the first
-    # is still being worked on is dropped here, a later one by the store.
-    if not state.claim_message_sid(inbound.sid, SID_CLAIM_SECONDS):
+    # is still being worked on is dropped here, a later one by the store. A claimed message
+    # the store does not hold yet is worked on all the same: the process that claimed it
+    # may have died before storing it (the store keeps one of the two copies).
+    claimed = state.claim_message_sid(inbound.sid, SID_CLAIM_SECONDS)
+    if not claimed and _stored(inbound.sid):
         log.info("message %s: duplicate delivery while in flight", inbound.sid)
         return _xml([])
     try:
         response = _xml(handle_inbound(inbound))
     except BaseException:
-        state.release_message_sid(inbound.sid)  # let Twilio's retry through
+        if claimed:
+            state.release_message_sid(inbound.sid)  # let Twilio's retry through
         raise
     conversation_id = g.pop("bot_answered", None)
     if conversation_id is not None:
@@ -127,6 +132,11 @@ def inbound_sms() -> Response:
         app = current_app._get_current_object()
         response.call_on_close(lambda: _after_turn(app, conversation_id, inbound.phone))
     return response
+
+
+def _stored(sid: str) -> bool:
+    with session_scope() as session:
+        return inbound_stored(session, sid)
 
 
 def _after_turn(app, conversation_id: str, phone: str) -> None:

@@ -17,6 +17,7 @@ from campaigns.scheduling import schedule
 from store.db import session_scope
 from store.models import AttemptState
 from store.outcomes import set_opt_out
+from tests.stack_support import RedisServer, free_port
 
 
 @pytest.fixture
@@ -117,3 +118,30 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(make_runtime, work
     if started and f"send contact attempt {started[-1]} job in" not in log:
         (interrupted,) = [a for a in attempts() if a.id == int(started[-1])]
         assert interrupted.state == AttemptState.SENT and interrupted.enqueues >= 2
+
+
+def test_a_worker_rides_out_a_redis_restart(make_runtime, workers, tmp_path):
+    # A Redis server of the test's own (the shared one serves other tests), restarted with
+    # its data (append-only file) while the worker sends.
+    server = RedisServer(tmp_path / "redis", free_port())
+    server.start()
+    try:
+        workers.env.update(REDIS_URL=server.url, SEND_RATE_PER_NUMBER="5/second")
+        rt = make_runtime(REDIS_URL=server.url, SEND_RATE_PER_NUMBER="5/second")
+        eligible, blocked = accounts_for_run(20, 1)
+        worker = workers.flask_worker("steady", "--sweep-interval", "1")
+        wait_for(registered(rt, 1), 60, workers, "the worker")
+        report = schedule(rt, rt.campaigns["reminders"], utc_now())
+        wait_for(lambda: sent_count() >= 3, 60, workers, "the first texts")
+        server.kill()
+        time.sleep(1)
+        server.start()
+
+        def finished():
+            with session_scope() as session:
+                return progress(session, run_id=report.run_id)["waiting"] == 0
+        wait_for(finished, 60, workers, "the run to finish")
+        assert worker.poll() is None, workers.logs()  # still working
+        assert_exactly_once(eligible, blocked, workers)
+    finally:
+        server.stop()

@@ -15,6 +15,7 @@ from gateway_support import (
 from sqlalchemy import select
 
 from messaging.sms_text import gateway_reply, with_opt_out
+from server import services
 from store.accounts import import_records
 from store.db import session_scope
 from store.models import Conversation, MessageStatus, Outcome, OutcomeKind
@@ -92,6 +93,20 @@ def test_simultaneous_deliveries_of_one_sid_reach_the_bot_once(app, fake_rasa):
     assert sorted(len(r.texts) for r in replies) == [0, 1]
     assert all(r.status_code == 200 for r in replies)
     assert len(inbound()) == 1
+
+
+def test_a_retry_of_a_message_whose_gateway_died_before_storing_it_is_answered(app, sms, fake_rasa):
+    # Another gateway process claimed the MessageSid, then was killed before the store had
+    # the message; Twilio (or the load balancer) sends it again.
+    services(app).state.claim_message_sid("SMorphan", 600)
+
+    reply = sms("hello", sid="SMorphan")
+
+    assert reply.texts == [with_opt_out("Bot heard: hello")]
+    [message] = inbound()
+    assert (message.provider_sid, message.status) == ("SMorphan", MessageStatus.ANSWERED)
+    assert sms("hello", sid="SMorphan").texts == []  # once stored, a copy is a duplicate
+    assert len(fake_rasa.calls) == 1
 
 
 def test_messages_from_one_phone_reach_the_bot_one_at_a_time(app, fake_rasa):
