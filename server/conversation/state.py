@@ -26,6 +26,13 @@ KEY_PREFIX = "repay:"
 # A lock outlives the longest turn (Rasa timeout + storage), and expires on its
 # own if the process holding it dies.
 LOCK_TTL_SECONDS = 30
+# Redis that does not answer within this is treated as down (requests must not hang on it).
+REDIS_SOCKET_SECONDS = 2
+
+
+class StateUnavailable(RuntimeError):
+    """The shared state (Redis) did not answer. The SMS webhook then keeps the message and
+    defers it, so nothing a borrower sends is lost while Redis is down."""
 
 
 def thread_key(channel: str, phone: str) -> str:
@@ -138,15 +145,23 @@ class RedisGatewayState(GatewayState):
     """Shared by every gateway process and the redelivery worker."""
 
     def __init__(self, url: str, prefix: str = KEY_PREFIX, lock_ttl: float = LOCK_TTL_SECONDS):
-        self.redis = redis.Redis.from_url(url)  # connects on first command, not here
+        self.redis = redis.Redis.from_url(  # connects on first command, not here
+            url, socket_connect_timeout=REDIS_SOCKET_SECONDS, socket_timeout=REDIS_SOCKET_SECONDS)
         self.prefix = prefix
         self.lock_ttl = lock_ttl
 
     def claim_message_sid(self, sid: str, ttl: float) -> bool:
-        return bool(self.redis.set(f"{self.prefix}sid:{sid}", b"1", nx=True, ex=max(1, int(ttl))))
+        try:
+            return bool(self.redis.set(f"{self.prefix}sid:{sid}", b"1", nx=True,
+                                       ex=max(1, int(ttl))))
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StateUnavailable(f"Redis did not answer: {exc}") from exc
 
     def release_message_sid(self, sid: str) -> None:
-        self.redis.delete(f"{self.prefix}sid:{sid}")
+        try:
+            self.redis.delete(f"{self.prefix}sid:{sid}")
+        except (redis.ConnectionError, redis.TimeoutError):
+            log.warning("Redis did not answer: a message claim is left to expire")
 
     def claim_handoff(self, handoff_id: int, ttl: float) -> bool:
         key = f"{self.prefix}handoff-claim:{handoff_id}"
@@ -170,7 +185,13 @@ class RedisGatewayState(GatewayState):
         lock = self.redis.lock(
             f"{self.prefix}lock:{conversation_key}", timeout=self.lock_ttl, blocking_timeout=wait
         )
-        acquired = lock.acquire(blocking=wait != 0)
+        try:
+            acquired = lock.acquire(blocking=wait != 0)
+        except (redis.ConnectionError, redis.TimeoutError):
+            # A lock that cannot be had is not had: every caller already handles that (the
+            # webhook stores the message and defers it; redelivery tries again later).
+            log.warning("Redis did not answer: conversation %s not locked", conversation_key)
+            acquired = False
         try:
             yield acquired
         finally:
@@ -180,6 +201,8 @@ class RedisGatewayState(GatewayState):
                 except LockError:
                     # Held longer than lock_ttl: another process may have it now.
                     log.warning("conversation lock %s expired before release", conversation_key)
+                except (redis.ConnectionError, redis.TimeoutError):
+                    log.warning("Redis did not answer: lock %s left to expire", conversation_key)
 
 
 def make_gateway_state(redis_url: Optional[str]) -> GatewayState:

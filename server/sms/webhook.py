@@ -32,7 +32,7 @@ from messaging.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
 from server import services
 from server.conversation.nlu_review import after_bot_answer
 from server.conversation.rasa_client import BotReply, RasaUnavailable
-from server.conversation.state import thread_key
+from server.conversation.state import StateUnavailable, thread_key
 from server.metrics import DEFERRED
 from server.signature import twilio_signed
 from server.sms import feedback
@@ -115,7 +115,13 @@ def inbound_sms() -> Response:
     # is still being worked on is dropped here, a later one by the store. A claimed message
     # the store does not hold yet is worked on all the same: the process that claimed it
     # may have died before storing it (the store keeps one of the two copies).
-    claimed = state.claim_message_sid(inbound.sid, SID_CLAIM_SECONDS)
+    try:
+        claimed = state.claim_message_sid(inbound.sid, SID_CLAIM_SECONDS)
+    except StateUnavailable:
+        # Redis is down: the message is kept all the same (deferred: no lock can be had);
+        # the store's unique MessageSid keeps one copy of a retried delivery.
+        log.warning("message %s: shared state unavailable, kept and deferred", inbound.sid)
+        claimed = False
     if not claimed and _stored(inbound.sid):
         log.info("message %s: duplicate delivery while in flight", inbound.sid)
         return _xml([])

@@ -6,11 +6,16 @@ import time
 import uuid
 
 import pytest
-import redis
-from gateway_support import post_sms
+from gateway_support import inbound, post_sms
 
-from messaging.sms_text import with_opt_out
-from server.conversation.state import MemoryGatewayState, RedisGatewayState, thread_key
+from messaging.sms_text import gateway_reply, with_opt_out
+from server.conversation.state import (
+    MemoryGatewayState,
+    RedisGatewayState,
+    StateUnavailable,
+    thread_key,
+)
+from store.models import MessageStatus
 
 
 @pytest.fixture
@@ -129,5 +134,22 @@ def test_the_gateway_runs_on_redis(make_app, fake_rasa, redis_url):
 
 def test_unreachable_redis_is_an_error_not_a_silent_fallback():
     state = RedisGatewayState("redis://127.0.0.1:1/0")
-    with pytest.raises(redis.ConnectionError):
+    with pytest.raises(StateUnavailable):
         state.claim_message_sid("SM1", ttl=60)
+    with state.conversation_lock("c-1", wait=1) as locked:
+        assert not locked  # a lock that cannot be had is not had
+
+
+def test_a_message_sent_while_redis_is_down_is_kept_and_answered_later(make_app, fake_rasa):
+    """Redis down: the borrower gets the holding reply, the message is stored and waits
+    for redelivery; Twilio's retry of the same message is not stored twice."""
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    sid = f"SM{uuid.uuid4().hex}"
+    with app.app_context():
+        assert post_sms(client, "I lost my job", sid=sid).texts == [
+            with_opt_out(gateway_reply("holding"))]
+        assert post_sms(client, "I lost my job", sid=sid).texts == []
+        kept = inbound()
+    assert [(m.body, m.status) for m in kept] == [("I lost my job", MessageStatus.DEFERRED)]
+    assert fake_rasa.calls == []
