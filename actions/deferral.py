@@ -38,7 +38,7 @@ ACCOUNT_REFUSALS = {"deferral_too_overdue", "deferral_limit"}
 
 
 def deferrals_last_12_months(ctx: AccountContext) -> int:
-    since = ctx.now.replace(tzinfo=None) - dt.timedelta(days=365)  # the store keeps naive UTC
+    since = ctx.now - dt.timedelta(days=365)
     ensure_store()
     with store.db.session_scope() as session:
         return count_since(session, ctx.account_id, OutcomeKind.DEFERRAL, since)

@@ -41,13 +41,6 @@ KEYPAD_MONTHS = (3, 6, 12)
 KEYPAD_CHOICES = 3
 
 
-def running_plans(ctx: AccountContext) -> int:
-    """The account's active plans, reduced (hardship) plans included."""
-    ensure_store()
-    with store.db.session_scope() as session:
-        return arrangements.running_plans(session, ctx.account_id)
-
-
 def month_range(ctx: AccountContext) -> Tuple[int, int]:
     """The fewest and most months a plan may run for this balance."""
     return ctx.policy.instalments.min_months, max_months_for(ctx.account.balance, ctx.policy)
@@ -111,7 +104,10 @@ class ValidateInstalmentForm(CountingFormValidationAction):
         changes: Changes = {"plan_offer": None}
         if ctx.account.balance <= 0:
             return {**changes, **self.refuse("nothing_owed", dispatcher, tracker)}
-        if running_plans(ctx) >= ctx.policy.instalments.max_active_plans:
+        ensure_store()
+        with store.db.session_scope() as session:
+            plans = arrangements.running_plans(session, ctx.account_id)
+        if plans >= ctx.policy.instalments.max_active_plans:
             refusal = self.refuse("plan_limit", dispatcher, tracker)
             told = where_they_stand(ctx, standing_of(ctx))
             if refusal.get(STOP_SLOT) == StopReason.REFUSED and told is not None:
@@ -131,7 +127,10 @@ class ValidateInstalmentForm(CountingFormValidationAction):
                 "plan_months", ctx, dispatcher, tracker, "utter_unreadable_months",
                 min_months=fewest, max_months=most,
             )
-        offer = instalment_plan(ctx.account.balance, months, ctx.today, ctx.policy, running_plans(ctx))
+        ensure_store()
+        with store.db.session_scope() as session:
+            plans = arrangements.running_plans(session, ctx.account_id)
+        offer = instalment_plan(ctx.account.balance, months, ctx.today, ctx.policy, plans)
         if isinstance(offer, Refusal):
             if offer.rule in ("months_out_of_range", "instalment_below_minimum"):
                 return self.fail(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from campaigns.config import Campaign
 from campaigns.delivery import CARRIER_OPT_OUT, PermanentError, TransientError, UnknownOutcome
 from campaigns.experiments import variant_for
-from campaigns.facts import AccountFacts, account_facts, aware, naive
+from campaigns.facts import AccountFacts, account_facts
 from campaigns.gate import GateInputs, decide
 from campaigns.messages import render_message
 from campaigns.planning import fit_window, in_segment, next_slot
@@ -84,8 +84,8 @@ def requeue(rt: Runtime, attempt_id: int, when: dt.datetime, now: dt.datetime) -
         moved = session.execute(
             update(ContactAttempt)
             .where(ContactAttempt.id == attempt_id, ContactAttempt.state == AttemptState.SCHEDULED)
-            .values(enqueues=ContactAttempt.enqueues + 1, enqueued_at=naive(now),
-                    not_before=naive(when), updated_at=naive(now))
+            .values(enqueues=ContactAttempt.enqueues + 1, enqueued_at=now,
+                    not_before=when, updated_at=now)
         ).rowcount
         if not moved:
             return False
@@ -107,7 +107,7 @@ def deliver(rt: Runtime, attempt_id: int, now: Optional[dt.datetime] = None) -> 
             return "no such attempt"
         if attempt.state != AttemptState.SCHEDULED:
             return f"nothing to do: {attempt.state}"
-        if aware(attempt.not_before) > now + dt.timedelta(seconds=5):
+        if attempt.not_before > now + dt.timedelta(seconds=5):
             return "not due yet"  # an older job; the one queued for its time will come
         channel = attempt.channel
     if not rt.limiter.acquire(rt.sending_number(channel), timeout=RATE_WAIT_SECONDS):
@@ -122,8 +122,8 @@ def deliver(rt: Runtime, attempt_id: int, now: Optional[dt.datetime] = None) -> 
         claimed = session.execute(
             update(ContactAttempt)
             .where(ContactAttempt.id == attempt_id, ContactAttempt.state == AttemptState.SCHEDULED)
-            .values(state=AttemptState.SENDING, claimed_at=naive(now), claimed_by=worker_name(),
-                    updated_at=naive(now))
+            .values(state=AttemptState.SENDING, claimed_at=now, claimed_by=worker_name(),
+                    updated_at=now)
         ).rowcount
         if not claimed:
             return "claimed by another worker"
@@ -170,7 +170,7 @@ def _decide(
         session.add(OutboxMessage(channel=attempt.channel, to=attempt.phone, body=body))
         record_outbound(session, phone=attempt.phone, channel=attempt.channel, body=body,
                         conversation_id=None)
-        attempt.state, attempt.sent_at, attempt.delivery = AttemptState.SENT, naive(now), "outbox"
+        attempt.state, attempt.sent_at, attempt.delivery = AttemptState.SENT, now, "outbox"
         audit_attempt(session, attempt, "attempt_sent", via="outbox")
         return "sent to the outbox", None
     audit_attempt(session, attempt, "attempt_sending", via="twilio", worker=attempt.claimed_by)
@@ -215,13 +215,13 @@ def _hold(
         def gate(t):
             return inputs.check(facts, attempt.channel, t, rt.policy, Request(kind))
 
-        when, _ = next_slot(gate, decision.retry_at, fit, aware(attempt.expires_at))
+        when, _ = next_slot(gate, decision.retry_at, fit, attempt.expires_at)
     if when is None:
         attempt.state = AttemptState.BLOCKED
         audit_attempt(session, attempt, "attempt_blocked", rule=decision.rule)
         return f"blocked: {decision.rule}"
-    attempt.state, attempt.not_before = AttemptState.SCHEDULED, naive(when)
-    attempt.enqueues, attempt.enqueued_at = attempt.enqueues + 1, naive(now)
+    attempt.state, attempt.not_before = AttemptState.SCHEDULED, when
+    attempt.enqueues, attempt.enqueued_at = attempt.enqueues + 1, now
     pending.append((attempt.id, attempt.enqueues, when))
     audit_attempt(session, attempt, "attempt_deferred", rule=decision.rule, until=when.isoformat())
     return f"deferred: {decision.rule} until {when:%Y-%m-%d %H:%M} UTC"
@@ -238,13 +238,13 @@ def _hand_over(rt: Runtime, attempt_id: int, handover, now: dt.datetime) -> str:
             backoff = BACKOFF_SECONDS[min(attempt.tries, len(BACKOFF_SECONDS)) - 1]
             when = now + dt.timedelta(seconds=backoff)
             if attempt.tries >= MAX_TRIES or (
-                attempt.expires_at is not None and when > aware(attempt.expires_at)
+                attempt.expires_at is not None and when > attempt.expires_at
             ):
                 attempt.state, attempt.reason = AttemptState.FAILED, f"transient errors: {exc}"
                 audit_attempt(session, attempt, "attempt_failed", error=str(exc), tries=attempt.tries)
                 return f"failed after {attempt.tries} tries: {exc}"
-            attempt.state, attempt.not_before = AttemptState.SCHEDULED, naive(when)
-            attempt.enqueues, attempt.enqueued_at = attempt.enqueues + 1, naive(now)
+            attempt.state, attempt.not_before = AttemptState.SCHEDULED, when
+            attempt.enqueues, attempt.enqueued_at = attempt.enqueues + 1, now
             attempt.reason = f"retrying: {exc}"
             pending.append((attempt.id, attempt.enqueues, when))
             audit_attempt(session, attempt, "attempt_retry", error=str(exc), tries=attempt.tries,
@@ -272,7 +272,7 @@ def _hand_over(rt: Runtime, attempt_id: int, handover, now: dt.datetime) -> str:
         return f"in doubt: {exc}"
     with session_scope() as session:
         attempt = session.get(ContactAttempt, attempt_id)
-        attempt.state, attempt.sent_at = AttemptState.SENT, naive(utc_now())
+        attempt.state, attempt.sent_at = AttemptState.SENT, utc_now()
         attempt.provider_sid, attempt.delivery = handed.sid, handed.status
         record_outbound(session, phone=phone, channel=channel, body=body, conversation_id=None,
                         provider_sid=handed.sid)
@@ -309,7 +309,7 @@ def record_status(session: Session, params: Mapping[str, str], attempt_hint: Opt
             AttemptState.SENDING, AttemptState.IN_DOUBT
         ):
             attempt = candidate
-            attempt.provider_sid, attempt.sent_at = sid or None, naive(utc_now())
+            attempt.provider_sid, attempt.sent_at = sid or None, utc_now()
             attempt.state = AttemptState.SENT
             audit_attempt(session, attempt, "attempt_resolved", actor="twilio", sid=sid)
     matched = {"attempt": attempt.id if attempt else None, "status": status}
@@ -351,7 +351,7 @@ def progress(
     """Attempts per state; `scheduled` split into due now and later; `done` counts
     every attempt no worker needs to touch any more (or not before later)."""
     now = now or utc_now()
-    due = case((ContactAttempt.not_before <= naive(now), 1), else_=0)
+    due = case((ContactAttempt.not_before <= now, 1), else_=0)
     query = select(ContactAttempt.state, func.count(), func.sum(due)).group_by(ContactAttempt.state)
     if run_id:
         query = query.where(ContactAttempt.run_id == run_id)

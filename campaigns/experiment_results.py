@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from campaigns.config import Campaign
 from campaigns.experiments import METRICS
-from campaigns.facts import aware, naive
 from campaigns.significance import ALPHA, POWER, compare, verdict
 from store.models import (
     ContactAttempt,
@@ -60,7 +59,7 @@ def _exposures(session: Session, campaign: Campaign, stage: str) -> Dict[str, tu
                                    ContactAttempt.sent_at == first.c.sent_at))
         .where(ExperimentAssignment.experiment == campaign.experiment_name(stage))
     )
-    return {account: (variant, aware(sent), phone) for account, variant, sent, phone in rows}
+    return {account: (variant, sent, phone) for account, variant, sent, phone in rows}
 
 
 def _events(session: Session, exposures: Dict[str, tuple], since: dt.datetime) -> Dict[str, Dict[str, List]]:
@@ -74,12 +73,12 @@ def _events(session: Session, exposures: Dict[str, tuple], since: dt.datetime) -
         chunk, phone_chunk = ids[start:start + 1000], phones[start:start + 1000]
         for account, phone, kind, at in session.execute(
             select(Outcome.account_id, Outcome.phone, Outcome.kind, Outcome.created_at).where(
-                Outcome.kind.in_(kinds), Outcome.created_at >= naive(since),
+                Outcome.kind.in_(kinds), Outcome.created_at >= since,
                 or_(Outcome.account_id.in_(chunk), Outcome.phone.in_(phone_chunk)))
         ):
             account = account if account in exposures else by_phone.get(phone)
             if account is not None:
-                events[account][kinds[kind]].append(aware(at))
+                events[account][kinds[kind]].append(at)
         for account, day in session.execute(
             select(Payment.account_id, Payment.paid_on).where(
                 Payment.account_id.in_(chunk), Payment.paid_on >= since.date())
@@ -88,9 +87,9 @@ def _events(session: Session, exposures: Dict[str, tuple], since: dt.datetime) -
         for phone, at in session.execute(
             select(Message.phone, Message.created_at).where(
                 Message.direction == "in", Message.phone.in_(phone_chunk),
-                Message.created_at >= naive(since))
+                Message.created_at >= since)
         ):
-            events[by_phone[phone]]["reply_48h"].append(aware(at))
+            events[by_phone[phone]]["reply_48h"].append(at)
     return events
 
 

@@ -12,7 +12,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Sequence
 from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session
 
-from lending.compliance import UTC, Borrower
+from lending.compliance import Borrower
 from store.models import Account, AccountTag
 
 CENT = Decimal("0.01")
@@ -36,15 +36,6 @@ class AccountFacts:
     @property
     def borrower(self) -> Borrower:
         return Borrower(self.account_id, self.phone, self.timezone, self.status)
-
-
-def aware(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
-    """The store keeps naive UTC; the gate wants aware instants."""
-    return None if value is None else value.replace(tzinfo=UTC)
-
-
-def naive(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 _COLUMNS = (

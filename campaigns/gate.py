@@ -19,7 +19,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from campaigns.facts import AccountFacts, account_facts, aware, naive
+from campaigns.facts import AccountFacts, account_facts
 from lending.arrangements import ArrangementFacts, standing
 from lending.compliance import (
     AUTOMATED,
@@ -128,7 +128,7 @@ class GateInputs:
         inputs = cls()
         inputs.opted_out = _opted_out(session, channel, phones)
         inputs.consented = consented_phones(session, channel, phones)
-        since = naive(now) - dt.timedelta(days=history_days(policy))
+        since = now - dt.timedelta(days=history_days(policy))
         if channel == "voice":
             contacts = _calls(session, since, ids, phones, exclude_attempt)
         else:
@@ -139,7 +139,7 @@ class GateInputs:
             if channel == "voice":
                 inputs.calls_by_phone.setdefault(contact.phone, []).append(contact)
         inputs.inconvenient = _inconvenient(session, ids)
-        inputs.callbacks = _callbacks(session, naive(now) - dt.timedelta(days=CALLBACK_MEMORY_DAYS), ids)
+        inputs.callbacks = _callbacks(session, now - dt.timedelta(days=CALLBACK_MEMORY_DAYS), ids)
         inputs.arrangements = _arrangements(session, policy, ids)
         inputs.now = now
         return inputs
@@ -178,7 +178,7 @@ def _calls(session: Session, since: dt.datetime, ids, phones, exclude: Optional[
         query = query.where(ContactAttempt.id != exclude)
     contacts = [
         Contact(
-            at=aware(sent or claimed), channel="voice", account_id=account_id, phone=phone,
+            at=sent or claimed, channel="voice", account_id=account_id, phone=phone,
             answered=answered, conversation=bool(answered),
         )
         for account_id, phone, sent, claimed, answered in session.execute(query)
@@ -191,7 +191,7 @@ def _calls(session: Session, since: dt.datetime, ids, phones, exclude: Optional[
     if ids is not None:
         talks = talks.where(or_(Conversation.account_id.in_(ids), Conversation.phone.in_(phones)))
     contacts += [
-        Contact(at=aware(started), channel="voice", account_id=account_id, phone=phone,
+        Contact(at=started, channel="voice", account_id=account_id, phone=phone,
                 answered=True, conversation=True, by_borrower=True)
         for account_id, phone, started in session.execute(talks)
     ]
@@ -214,7 +214,7 @@ def _texts(session: Session, since: dt.datetime, ids, exclude: Optional[int] = N
     if exclude is not None:
         query = query.where(ContactAttempt.id != exclude)
     return [
-        Contact(at=aware(sent or claimed), channel="sms", account_id=account_id, phone=phone)
+        Contact(at=sent or claimed, channel="sms", account_id=account_id, phone=phone)
         for account_id, phone, sent, claimed in session.execute(query)
     ]
 
@@ -252,7 +252,7 @@ def _callbacks(session: Session, since: dt.datetime, ids) -> Dict[str, tuple]:
             continue
         clock = (details or {}).get("time")
         found[account_id].append(
-            CallbackRequest(aware(created_at), on, dt.time.fromisoformat(clock) if clock else None)
+            CallbackRequest(created_at, on, dt.time.fromisoformat(clock) if clock else None)
         )
     return {key: tuple(value) for key, value in found.items()}
 
@@ -318,8 +318,7 @@ def last_inbound(session: Session, conversation_id: Optional[str]) -> Optional[d
             VoiceCall.conversation_id == conversation_id, VoiceCall.direction == "inbound"
         )
     ).scalar()
-    latest = max((t for t in (found, called) if t is not None), default=None)
-    return aware(latest)
+    return max((t for t in (found, called) if t is not None), default=None)
 
 
 def decide(

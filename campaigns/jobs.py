@@ -25,7 +25,6 @@ from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
 
 from campaigns.attempts import audit_attempt, deliver, requeue, utc_now, worker_name
-from campaigns.facts import naive
 from campaigns.queueing import job_id
 from campaigns.runtime import Runtime, install, runtime
 from lending.compliance import UTC
@@ -87,7 +86,7 @@ def sweep(rt: Runtime, now: Optional[dt.datetime] = None, limit: int = SWEEP_BAT
     attempts claimed longer than the lease ago as in doubt."""
     now = now or utc_now()
     lease = dt.timedelta(seconds=rt.settings.campaign_lease_seconds)
-    cutoff = naive(now - lease)
+    cutoff = now - lease
     report = SweepReport()
     with session_scope() as session:
         stuck = session.execute(
@@ -100,7 +99,7 @@ def sweep(rt: Runtime, now: Optional[dt.datetime] = None, limit: int = SWEEP_BAT
                 update(ContactAttempt)
                 .where(ContactAttempt.id == attempt.id, ContactAttempt.state == AttemptState.SENDING,
                        ContactAttempt.claimed_at == attempt.claimed_at)
-                .values(state=AttemptState.IN_DOUBT, updated_at=naive(now),
+                .values(state=AttemptState.IN_DOUBT, updated_at=now,
                         reason="claimed by a worker that never reported back")
             ).rowcount
             if moved:
@@ -110,7 +109,7 @@ def sweep(rt: Runtime, now: Optional[dt.datetime] = None, limit: int = SWEEP_BAT
         rows = session.execute(
             select(ContactAttempt.id, ContactAttempt.enqueues).where(
                 ContactAttempt.state == AttemptState.SCHEDULED,
-                ContactAttempt.not_before <= naive(now),
+                ContactAttempt.not_before <= now,
                 or_(ContactAttempt.enqueued_at.is_(None), ContactAttempt.enqueued_at < cutoff),
             ).order_by(ContactAttempt.not_before).limit(limit)
         ).all()

@@ -14,7 +14,6 @@ from typing import Optional
 from sqlalchemy.orm import Session
 
 from campaigns.attempts import audit_attempt, utc_now
-from campaigns.facts import naive
 from campaigns.gate import check_account
 from campaigns.messages import one_off_sms
 from campaigns.queueing import push
@@ -46,9 +45,9 @@ def queue_sms(
             idempotency_key=f"agent:{key or uuid.uuid4().hex}", source="agent", campaign=None,
             stage="one_off", account_id=account_id, phone=account.phone, channel="sms",
             language=account.language, local_date=now.astimezone(zone(account.timezone)).date(),
-            state=AttemptState.SCHEDULED, not_before=naive(now),
-            expires_at=naive(now + dt.timedelta(hours=ONE_OFF_VALID_HOURS)),
-            body=one_off_sms(text, rt.policy, account.language), enqueues=1, enqueued_at=naive(now),
+            state=AttemptState.SCHEDULED, not_before=now,
+            expires_at=now + dt.timedelta(hours=ONE_OFF_VALID_HOURS),
+            body=one_off_sms(text, rt.policy, account.language), enqueues=1, enqueued_at=now,
         )
         session.add(attempt)
         session.flush()
@@ -71,7 +70,7 @@ def record_call(
         idempotency_key=f"call:{uuid.uuid4().hex}", source="agent", campaign=None, stage="manual_call",
         account_id=account_id, phone=account.phone, channel="voice", language=account.language,
         local_date=at.astimezone(zone(account.timezone)).date(), state=AttemptState.SENT,
-        not_before=naive(at), sent_at=naive(at), answered=answered,
+        not_before=at, sent_at=at, answered=answered,
         delivery="completed" if answered else "no-answer", claimed_by=placed_by,
     )
     session.add(attempt)

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from campaigns.config import BROKEN_KINDS, Campaign
 from campaigns.experiments import variants_for
-from campaigns.facts import naive
 from campaigns.planning import ALREADY, BLOCKED, DEFERRED, ELIGIBLE, SKIPPED, Plan, Planner
 from campaigns.queueing import push
 from campaigns.runtime import Runtime
@@ -85,10 +84,10 @@ def _row(plan: Plan, campaign: Campaign, run_id: str, source: str, now: dt.datet
         "run_id": run_id, "account_id": plan.facts.account_id, "phone": plan.facts.phone,
         "channel": campaign.channel, "language": plan.facts.language, "local_date": plan.local_date,
         "state": AttemptState.BLOCKED if blocked else AttemptState.SCHEDULED,
-        "not_before": naive(plan.send_at or now),
-        "expires_at": naive(plan.expires_at) if plan.expires_at else None,
+        "not_before": plan.send_at or now,
+        "expires_at": plan.expires_at if plan.expires_at else None,
         "rule": plan.rule, "reason": plan.reason,
-        "enqueues": 0, "tries": 0, "created_at": naive(now), "updated_at": naive(now),
+        "enqueues": 0, "tries": 0, "created_at": now, "updated_at": now,
     }
 
 

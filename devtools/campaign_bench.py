@@ -87,7 +87,7 @@ def populate(count: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     today = dt.date.today()
     accounts, opt_outs, windows, callbacks, grants, revocations = [], [], [], [], [], []
-    consented_at = dt.datetime(2026, 1, 5, 10)
+    consented_at = dt.datetime(2026, 1, 5, 10, tzinfo=dt.timezone.utc)
     for n in range(count):
         account_id = f"BENCH-{n:07d}"
         phone = f"+1555{n:07d}"

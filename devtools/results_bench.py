@@ -197,6 +197,8 @@ def main(argv=None) -> int:
     engine = store.db.make_engine(args.database_url)
     if args.reset:
         Base.metadata.drop_all(engine)
+        with engine.begin() as connection:  # the migrations then build the store afresh
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     engine = store.db.connect(args.database_url)
     with engine.connect() as connection:
         loaded = connection.exec_driver_sql("SELECT min(local_date) FROM contact_attempts").scalar()

@@ -72,7 +72,7 @@ class AccountRecord(BaseModel):
         at = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
         if at > dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5):
             raise ValueError("consent cannot be given in the future")
-        return at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return at.astimezone(dt.timezone.utc)
 
     @validator("phone", pre=True)
     def _e164(cls, value):

@@ -57,7 +57,7 @@ def _day(value: str) -> dt.date:
 
 
 def _local_day(account: Account, at: dt.datetime) -> dt.date:
-    return at.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(account.timezone)).date()
+    return at.astimezone(ZoneInfo(account.timezone)).date()
 
 
 def _schedule(kind: str, details: dict) -> List[tuple]:
@@ -314,7 +314,7 @@ def as_json(session: Session, arrangement: Arrangement) -> dict:
         "id": arrangement.id, "kind": arrangement.kind, "status": arrangement.status,
         "status_reason": arrangement.status_reason, "agreed_by": arrangement.agreed_by,
         "approved_by": arrangement.approved_by,
-        "agreed_at": arrangement.agreed_at.replace(tzinfo=dt.timezone.utc).isoformat(),
+        "agreed_at": arrangement.agreed_at.isoformat(),
         "starts_on": arrangement.starts_on.isoformat(),
         "ends_on": arrangement.ends_on.isoformat() if arrangement.ends_on else None,
         "currency": arrangement.currency,

@@ -14,16 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import ConsentEvent, utcnow
+from store.types import iso_utc
 
 CHANNELS = ("sms", "voice")
 # How consent is revoked (any reasonable means counts; these are the ones the service sees).
 REVOKED_BY = ("keyword", "plain_language", "agent", "carrier_21610", "api")
-
-
-def _naive(at: Optional[dt.datetime]) -> dt.datetime:
-    if at is None:
-        return utcnow()
-    return at.astimezone(dt.timezone.utc).replace(tzinfo=None) if at.tzinfo else at
 
 
 def record_consent(
@@ -34,7 +29,7 @@ def record_consent(
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     event = ConsentEvent(
-        phone=phone, channel=channel, granted=granted, at=_naive(at), source=source[:40],
+        phone=phone, channel=channel, granted=granted, at=at or utcnow(), source=source[:40],
         account_id=account_id, recorded_by=recorded_by[:40],
     )
     session.add(event)
@@ -74,6 +69,6 @@ def consent_state(session: Session, phone: str) -> Dict[str, Optional[dict]]:
     for channel in CHANNELS:
         event = latest(session, phone, channel)
         state[channel] = None if event is None else {
-            "granted": event.granted, "at": event.at.isoformat() + "Z", "source": event.source,
+            "granted": event.granted, "at": iso_utc(event.at), "source": event.source,
         }
     return state

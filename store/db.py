@@ -6,11 +6,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.models import Base
+from store import schema
 
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'repay.db'}"
 
@@ -41,30 +41,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=True)
 
 
-def add_missing_columns(engine: Engine) -> None:
-    """Adds the nullable columns a newer release put into an existing table (e.g.
-    accounts.jurisdiction), so a store made by an older release keeps working."""
-    found = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        if not found.has_table(table.name):
-            continue
-        have = {column["name"] for column in found.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in have or not column.nullable:
-                continue
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as connection:
-                connection.exec_driver_sql(
-                    f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'
-                )
-
-
 def connect(url: Optional[str] = None) -> Engine:
-    """Binds the process to a database, creates missing tables and columns."""
+    """Binds the process to a database, its schema migrated to the newest revision."""
     global _factory
     engine = make_engine(url or database_url())
-    Base.metadata.create_all(engine)
-    add_missing_columns(engine)
+    schema.upgrade(engine)
     _factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
     return engine
 

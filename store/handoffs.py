@@ -27,6 +27,7 @@ from store.models import (
     OutcomeKind,
     utcnow,
 )
+from store.types import iso_utc
 
 # Lower goes first. Vulnerable borrowers and legal cases before everything else,
 # then disputes (collection is paused until a person resolves them), then the rest.
@@ -94,7 +95,7 @@ def outcome_entry(outcome: Outcome) -> dict:
     return {
         "kind": outcome.kind,
         "details": outcome.details,
-        "at": outcome.created_at.isoformat(timespec="seconds") + "Z",
+        "at": iso_utc(outcome.created_at, timespec="seconds"),
     }
 
 

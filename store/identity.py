@@ -38,15 +38,7 @@ from store.models import (
     utcnow,
 )
 from store.outcomes import audit
-
-
-def naive_utc(moment: Optional[dt.datetime] = None) -> dt.datetime:
-    """The store's form of an instant: UTC without a zone (as utcnow())."""
-    if moment is None:
-        return utcnow()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
+from store.types import iso_utc
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,7 @@ def active_lock(session: Session, account_id: Optional[str],
         return None
     query = (
         select(IdentityLock)
-        .where(IdentityLock.account_id == account_id, IdentityLock.locked_until > naive_utc(now))
+        .where(IdentityLock.account_id == account_id, IdentityLock.locked_until > (now or utcnow()))
         .order_by(IdentityLock.locked_until.desc())
     )
     return session.execute(query.limit(1)).scalars().first()
@@ -77,7 +69,7 @@ def active_locks(session: Session, now: Optional[dt.datetime] = None) -> List[Id
     """Every lock in force, newest first (the console's alerts)."""
     query = (
         select(IdentityLock)
-        .where(IdentityLock.locked_until > naive_utc(now))
+        .where(IdentityLock.locked_until > (now or utcnow()))
         .order_by(IdentityLock.locked_at.desc(), IdentityLock.id.desc())
     )
     return list(session.execute(query).scalars())
@@ -101,7 +93,7 @@ def _count_from(session: Session, account_id: str, rules: IdentityRules, now: dt
 
 def failures_counted(session: Session, account_id: str, rules: IdentityRules,
                      now: Optional[dt.datetime] = None) -> int:
-    now = naive_utc(now)
+    now = now or utcnow()
     since = _count_from(session, account_id, rules, now)
     query = select(func.count(IdentityCheck.id)).where(
         IdentityCheck.account_id == account_id, IdentityCheck.matched.is_(False),
@@ -127,7 +119,7 @@ def record_check(
     """Records one identity answer checked and locks the account when it was one wrong
     answer too many. The account's row is locked first (PostgreSQL), so two channels failing
     at once count each other's answers and lock once."""
-    now = naive_utc(now)
+    now = now or utcnow()
     session.execute(select(Account.account_id).where(Account.account_id == account_id).with_for_update())
     if message_id is not None:  # only a message of this conversation is named
         message = session.get(Message, message_id)
@@ -151,7 +143,7 @@ def record_check(
     ))
     audit(session, actor, "identity_locked", account_id=account_id, conversation_id=conversation_id,
           details={"failures": failures, "channel": channel,
-                   "locked_until": until.isoformat(timespec="seconds") + "Z"})
+                   "locked_until": iso_utc(until, timespec="seconds")})
     return LockState(failures, until, just_locked=True)
 
 

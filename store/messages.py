@@ -62,8 +62,7 @@ def set_status(session: Session, message_id: int, status: str) -> None:
 def defer_until(session: Session, message_id: int, when: dt.datetime, *, give_back_try: bool = False) -> None:
     """Deferred, and left alone by redelivery until `when` (its passes pick deferred messages
     by `updated_at`). `give_back_try`: the bot was not asked this time, so the try is not spent."""
-    values = {"status": MessageStatus.DEFERRED,
-              "updated_at": when.astimezone(dt.timezone.utc).replace(tzinfo=None)}
+    values = {"status": MessageStatus.DEFERRED, "updated_at": when}
     if give_back_try:
         values["attempts"] = Message.attempts - 1
     session.execute(update(Message).where(Message.id == message_id).values(**values))

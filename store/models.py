@@ -1,8 +1,8 @@
 """Tables. Identity facts (birth date, ID digits) live only in `accounts` and are
 never copied into messages, outcomes or the audit trail.
 
-Every text column is a StoredString/StoredText: whatever a borrower or Twilio sends can
-be stored on SQLite and PostgreSQL alike (see storable_text)."""
+Every text column is a StoredString/StoredText (whatever a borrower or Twilio sends can
+be stored on SQLite and PostgreSQL alike) and every instant a UTCDateTime (store/types.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,19 +13,20 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
-    Text,
     Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
-from sqlalchemy.types import BigInteger, Float, TypeDecorator
+from sqlalchemy.types import Float
+
+from store.types import Money, StoredString, StoredText, UTCDateTime
 
 Base = declarative_base()
 
@@ -35,56 +36,22 @@ Base = declarative_base()
 # PostgreSQL's limit (a b-tree entry holds about 2,700 bytes: 512 characters of up to
 # 4 bytes each fit). The gateway refuses longer ones with a 400 (server/webhook_input.py).
 TWILIO_FIELD_LENGTH = 512
-# What takes the place of a character no database can store: PostgreSQL's text cannot
-# hold NUL, and neither database's driver encodes a lone surrogate (only JSON can carry
-# one in). U+FFFD, the replacement character, says "something was here".
-REPLACEMENT = "\ufffd"
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def storable_text(value: str) -> str:
-    """`value` with NUL and lone surrogates replaced by U+FFFD; everything else as sent."""
-    return _UNSTORABLE.sub(REPLACEMENT, value)
-
-
-class _Storable:
-    def process_bind_param(self, value, dialect):
-        return storable_text(value) if isinstance(value, str) else value
-
-
-class StoredString(_Storable, TypeDecorator):
-    """VARCHAR(n) that takes any text (see storable_text)."""
-
-    impl = String
-    cache_ok = True
-
-
-class StoredText(_Storable, TypeDecorator):
-    """TEXT that takes any text (see storable_text)."""
-
-    impl = Text
-    cache_ok = True
-
-
-class Money(TypeDecorator):
-    """A Decimal stored as whole cents, exact on SQLite and PostgreSQL alike."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return None if value is None else int((Decimal(value) * 100).to_integral_value())
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def one_of(table: str, column: str, values) -> CheckConstraint:
+    """The database refuses any value of `column` outside `values` (a class's ALL below:
+    one source of truth). A change to `values` needs a migration (tests/store/test_schema.py)."""
+    assert all(re.fullmatch("[a-z0-9_]+", value) for value in values)
+    listed = ", ".join(f"'{value}'" for value in sorted(values))
+    return CheckConstraint(f"{column} IN ({listed})", name=f"ck_{table}_{column}")
 
 
 class AccountStatus:
@@ -94,6 +61,7 @@ class AccountStatus:
     WRONG_NUMBER = "wrong_number"  # the phone does not reach the borrower
     PAID = "paid"
     PAUSED = {DISPUTED, LEGAL, WRONG_NUMBER, PAID}
+    ALL = (ACTIVE, DISPUTED, LEGAL, WRONG_NUMBER, PAID)
 
 
 class Account(Base):
@@ -118,8 +86,10 @@ class Account(Base):
     # agent's, or the bot's after a hardship): no automated campaigns when the policy says
     # so, and conversations go to a person (lending/arrangements.py).
     vulnerable = Column(Boolean, nullable=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (one_of("accounts", "status", AccountStatus.ALL),)
 
     @property
     def balance(self):
@@ -138,9 +108,9 @@ class Conversation(Base):
     phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
     account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=True)
     handled_by = Column(StoredString(10), nullable=False, default="bot")  # bot | human
-    started_at = Column(DateTime, nullable=False, default=utcnow)
-    last_activity_at = Column(DateTime, nullable=False, default=utcnow)
-    closed_at = Column(DateTime, nullable=True)
+    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_activity_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    closed_at = Column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_conversations_phone_channel", "phone", "channel"),)
 
@@ -151,6 +121,7 @@ class MessageStatus:
     DEFERRED = "deferred"  # the bot was unreachable; a redelivery will answer it
     HANDLED = "handled"  # answered by the gateway itself (keywords, empty messages)
     SENT = "sent"  # outbound, handed to Twilio or the outbox
+    # No CHECK on messages.status: an outbound message takes Twilio's delivery status too.
 
 
 class Message(Base):
@@ -166,8 +137,8 @@ class Message(Base):
     provider_sid = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=True)  # Twilio's MessageSid
     status = Column(StoredString(12), nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         UniqueConstraint("direction", "provider_sid", name="uq_messages_provider_sid"),
@@ -210,7 +181,9 @@ class Outcome(Base):
     conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
     phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=True)
     details = Column(JSON, nullable=False, default=dict)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (one_of("outcomes", "kind", OutcomeKind.ALL),)
 
 
 class ContactPreference(Base):
@@ -220,7 +193,7 @@ class ContactPreference(Base):
     phone = Column(StoredString(TWILIO_FIELD_LENGTH), primary_key=True)
     channel = Column(StoredString(10), primary_key=True)
     opted_out = Column(Boolean, nullable=False, default=False)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class ConsentEvent(Base):
@@ -234,13 +207,13 @@ class ConsentEvent(Base):
     phone = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
     channel = Column(StoredString(10), nullable=False)  # sms | voice
     granted = Column(Boolean, nullable=False)  # False: revoked
-    at = Column(DateTime, nullable=False)  # when the borrower gave or revoked it
+    at = Column(UTCDateTime, nullable=False)  # when the borrower gave or revoked it
     # Grants: where it came from (accounts_file, api, keyword, agent...); revocations: how
     # (keyword, plain_language, agent, carrier_21610, api).
     source = Column(StoredString(40), nullable=False)
     account_id = Column(StoredString(64), nullable=True)
     recorded_by = Column(StoredString(40), nullable=False)
-    recorded_at = Column(DateTime, nullable=False, default=utcnow)
+    recorded_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class OutboxMessage(Base):
@@ -251,7 +224,7 @@ class OutboxMessage(Base):
     channel = Column(StoredString(10), nullable=False, default="sms")
     to = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False, index=True)
     body = Column(StoredText, nullable=False)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class AuditEvent(Base):
@@ -259,7 +232,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     actor = Column(StoredString(40), nullable=False)  # bot | gateway | api | agent:<name>
     action = Column(StoredString(60), nullable=False)
     account_id = Column(StoredString(64), nullable=True, index=True)
@@ -275,11 +248,13 @@ class HandoffStatus:
     CLAIMED = "claimed"  # one agent holds it
     CLOSED = "closed"  # handed back to the bot, or the conversation closed
     OPEN = (QUEUED, CLAIMED)
+    ALL = (QUEUED, CLAIMED, CLOSED)
 
 
 class HandoffResolution:
     HANDED_BACK = "handed_back"  # the bot answers this conversation again
     CLOSED = "closed"  # the conversation is over; a later message starts a new one
+    ALL = (HANDED_BACK, CLOSED)
 
 
 class Handoff(Base):
@@ -298,9 +273,9 @@ class Handoff(Base):
     claimed_by = Column(StoredString(64), nullable=True)  # an Agent's username
     summary = Column(JSON, nullable=False, default=dict)
     resolution = Column(StoredString(20), nullable=True)
-    queued_at = Column(DateTime, nullable=False, default=utcnow)
-    claimed_at = Column(DateTime, nullable=True)
-    closed_at = Column(DateTime, nullable=True)
+    queued_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    closed_at = Column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_handoffs_status_priority", "status", "priority", "queued_at"),
@@ -309,6 +284,8 @@ class Handoff(Base):
             sqlite_where=status != HandoffStatus.CLOSED,
             postgresql_where=status != HandoffStatus.CLOSED,
         ),
+        one_of("handoffs", "status", HandoffStatus.ALL),
+        one_of("handoffs", "resolution", HandoffResolution.ALL),
     )
 
 
@@ -329,8 +306,10 @@ class Agent(Base):
     password_hash = Column(StoredString(255), nullable=False)
     role = Column(StoredString(12), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (one_of("agents", "role", AgentRole.ALL),)
 
 
 class ConsoleSession(Base):
@@ -341,14 +320,15 @@ class ConsoleSession(Base):
     __tablename__ = "console_sessions"
     token_hash = Column(String(64), primary_key=True)
     agent_id = Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    last_seen_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class ApprovalStatus:
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    ALL = (PENDING, APPROVED, REJECTED)
 
 
 class ApprovalRequest(Base):
@@ -368,8 +348,10 @@ class ApprovalRequest(Base):
     requested_by = Column(StoredString(32), nullable=False)
     status = Column(StoredString(10), nullable=False, default=ApprovalStatus.PENDING, index=True)
     decided_by = Column(StoredString(32), nullable=True)
-    decided_at = Column(DateTime, nullable=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    decided_at = Column(UTCDateTime, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (one_of("approval_requests", "status", ApprovalStatus.ALL),)
 
 
 # --- outbound campaigns (issue 5): contact attempts, payments, promise follow-up ---
@@ -384,6 +366,7 @@ class AttemptState:
     FAILED = "failed"  # Twilio refused it for good, or transient errors outlasted the retries
     IN_DOUBT = "in_doubt"  # a worker died after claiming it: never re-sent automatically
     FINAL = (SENT, BLOCKED, CANCELLED, FAILED, IN_DOUBT)
+    ALL = (SCHEDULED, SENDING) + FINAL
 
 
 class ContactAttempt(Base):
@@ -407,29 +390,30 @@ class ContactAttempt(Base):
     language = Column(StoredString(16), nullable=False)
     local_date = Column(Date, nullable=False)  # the borrower's day it belongs to
     state = Column(StoredString(12), nullable=False, default=AttemptState.SCHEDULED)
-    not_before = Column(DateTime, nullable=False)
-    expires_at = Column(DateTime, nullable=True)  # no rescheduling past this instant
+    not_before = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=True)  # no rescheduling past this instant
     body = Column(StoredText, nullable=True)  # the text sent (an agent's text is set up front)
     enqueues = Column(Integer, nullable=False, default=0)  # jobs handed to the queue
-    enqueued_at = Column(DateTime, nullable=True)
+    enqueued_at = Column(UTCDateTime, nullable=True)
     tries = Column(Integer, nullable=False, default=0)  # times a worker claimed it
-    claimed_at = Column(DateTime, nullable=True)
+    claimed_at = Column(UTCDateTime, nullable=True)
     claimed_by = Column(StoredString(80), nullable=True)  # host:pid of the worker
-    sent_at = Column(DateTime, nullable=True)
+    sent_at = Column(UTCDateTime, nullable=True)
     provider_sid = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=True, index=True)
     delivery = Column(StoredString(16), nullable=True)  # Twilio's status: queued, sent, delivered...
     answered = Column(Boolean, nullable=True)  # calls: connected to a person
     rule = Column(StoredString(40), nullable=True)  # the gate rule that last blocked or deferred it
     reason = Column(StoredText, nullable=True)
     error_code = Column(StoredString(16), nullable=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         Index("ix_contact_attempts_state_due", "state", "not_before"),
         Index("ix_contact_attempts_account", "account_id", "channel", "sent_at"),
         Index("ix_contact_attempts_phone", "phone", "channel", "sent_at"),
         Index("ix_contact_attempts_campaign", "campaign", "local_date"),
+        one_of("contact_attempts", "state", AttemptState.ALL),
     )
 
 
@@ -451,7 +435,7 @@ class InconvenientTime(Base):
     weekdays = Column(StoredString(27), nullable=False)  # "mon,tue,wed"
     start = Column(Time, nullable=False)
     end = Column(Time, nullable=False)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class Payment(Base):
@@ -466,7 +450,7 @@ class Payment(Base):
     currency = Column(StoredString(3), nullable=False)
     paid_on = Column(Date, nullable=False)
     source = Column(StoredString(12), nullable=False)  # api | csv
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class ArrangementKind:
@@ -515,17 +499,21 @@ class Arrangement(Base):
     conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
     agreed_by = Column(StoredString(64), nullable=False)  # bot | agent:<name> | supervisor:<name>
     approved_by = Column(StoredString(64), nullable=True)  # the supervisor, where the policy asks one
-    agreed_at = Column(DateTime, nullable=False, default=utcnow)
+    agreed_at = Column(UTCDateTime, nullable=False, default=utcnow)
     starts_on = Column(Date, nullable=False)  # the borrower's local day it was agreed
     ends_on = Column(Date, nullable=True)
     currency = Column(StoredString(3), nullable=False)
     total = Column(Money, nullable=True)  # what the schedule expects in all
     details = Column(JSON, nullable=False, default=dict)
     status_reason = Column(StoredString(60), nullable=True)  # why it last changed status
-    status_changed_at = Column(DateTime, nullable=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    status_changed_at = Column(UTCDateTime, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_arrangements_status_account", "status", "account_id"),)
+    __table_args__ = (
+        Index("ix_arrangements_status_account", "status", "account_id"),
+        one_of("arrangements", "kind", ArrangementKind.ALL),
+        one_of("arrangements", "status", ArrangementStatus.ALL),
+    )
 
 
 class ArrangementInstalment(Base):
@@ -539,11 +527,12 @@ class ArrangementInstalment(Base):
     amount = Column(Money, nullable=False)
     paid = Column(Money, nullable=False, default=Decimal(0))
     status = Column(StoredString(12), nullable=False, default=InstalmentStatus.DUE)
-    settled_at = Column(DateTime, nullable=True)
+    settled_at = Column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("arrangement_id", "number", name="uq_arrangement_instalments_number"),
         Index("ix_arrangement_instalments_due", "due_on", "status"),
+        one_of("arrangement_instalments", "status", InstalmentStatus.ALL),
     )
 
 
@@ -569,6 +558,7 @@ class CallOutcome:
     NO_ANSWER = "no_answer"
     FAILED = "failed"
     CANCELED = "canceled"
+    ALL = (COMPLETED, VOICEMAIL, BUSY, NO_ANSWER, FAILED, CANCELED)
 
 
 class VoiceCall(Base):
@@ -591,9 +581,11 @@ class VoiceCall(Base):
     status = Column(StoredString(16), nullable=False, default="queued")  # Twilio's CallStatus
     answered_by = Column(StoredString(64), nullable=True)  # human, machine_end_beep, ... (AMD)
     outcome = Column(StoredString(12), nullable=True)  # CallOutcome, once the call ended
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    answered_at = Column(DateTime, nullable=True)
-    ended_at = Column(DateTime, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    answered_at = Column(UTCDateTime, nullable=True)
+    ended_at = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (one_of("voice_calls", "outcome", CallOutcome.ALL),)
 
 
 class CallWebhookReply(Base):
@@ -608,7 +600,7 @@ class CallWebhookReply(Base):
     call_sid = Column(StoredString(TWILIO_FIELD_LENGTH), nullable=False)
     step = Column(StoredString(80), nullable=False)
     twiml = Column(StoredText, nullable=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (UniqueConstraint("call_sid", "step", name="uq_call_webhook_replies_step"),)
 
@@ -620,12 +612,14 @@ class ReviewStatus:
     PENDING = "pending"  # waiting for a trainer
     APPROVED = "approved"  # an example was written into the NLU data (or was there already)
     DISCARDED = "discarded"  # not worth an example (gibberish, a duplicate, ...)
+    ALL = (PENDING, APPROVED, DISCARDED)
 
 
 class ReviewReason:
     FALLBACK = "fallback"  # the FallbackClassifier took over (too unsure, or two intents too close)
     LOW_CONFIDENCE = "low_confidence"  # below NLU_REVIEW_CONFIDENCE
     SAMPLE = "sample"  # one of the NLU_REVIEW_SAMPLE_RATE share of confident messages
+    ALL = (FALLBACK, LOW_CONFIDENCE, SAMPLE)
 
 
 class ReviewItem(Base):
@@ -649,14 +643,18 @@ class ReviewItem(Base):
     seen = Column(Integer, nullable=False, default=1)
     status = Column(StoredString(10), nullable=False, default=ReviewStatus.PENDING)
     reviewed_by = Column(StoredString(32), nullable=True)
-    reviewed_at = Column(DateTime, nullable=True)
+    reviewed_at = Column(UTCDateTime, nullable=True)
     decided_intent = Column(StoredString(64), nullable=True)
     example = Column(StoredText, nullable=True)  # the line written, with entity markup
     written_to = Column(StoredString(300), nullable=True)  # "data/nlu/hardship.yml, line 109"
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    last_seen_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_nlu_review_items_status", "status", "id"),)
+    __table_args__ = (
+        Index("ix_nlu_review_items_status", "status", "id"),
+        one_of("nlu_review_items", "status", ReviewStatus.ALL),
+        one_of("nlu_review_items", "reason", ReviewReason.ALL),
+    )
 
 
 # --- right-party verification across conversations: answers counted per account ---
@@ -670,6 +668,7 @@ class IdentityQuestion:
     ID_LAST4 = "id_last4"
     BOTH = "both"
     ASKED = (BIRTH_DATE, ID_LAST4)  # what a conversation can be waiting for
+    ALL = (BIRTH_DATE, ID_LAST4, BOTH)
 
 
 # What the transcript keeps of a borrower's identity answer, by SMS and on calls alike.
@@ -690,9 +689,12 @@ class IdentityCheck(Base):
     question = Column(StoredString(12), nullable=False)  # IdentityQuestion
     matched = Column(Boolean, nullable=False)
     message_id = Column(Integer, ForeignKey("messages.id"), nullable=True)
-    at = Column(DateTime, nullable=False, default=utcnow)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_identity_checks_account_at", "account_id", "at"),)
+    __table_args__ = (
+        Index("ix_identity_checks_account_at", "account_id", "at"),
+        one_of("identity_checks", "question", IdentityQuestion.ALL),
+    )
 
 
 class IdentityLock(Base):
@@ -702,8 +704,8 @@ class IdentityLock(Base):
     __tablename__ = "identity_locks"
     id = Column(Integer, primary_key=True, autoincrement=True)
     account_id = Column(StoredString(64), ForeignKey("accounts.account_id"), nullable=False)
-    locked_at = Column(DateTime, nullable=False)
-    locked_until = Column(DateTime, nullable=False)
+    locked_at = Column(UTCDateTime, nullable=False)
+    locked_until = Column(UTCDateTime, nullable=False)
     failures = Column(Integer, nullable=False)
     channel = Column(StoredString(10), nullable=False)  # where the last wrong answer came from
     conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), nullable=True)
@@ -719,7 +721,9 @@ class PendingIdentityQuestion(Base):
     __tablename__ = "pending_identity_questions"
     conversation_id = Column(StoredString(40), ForeignKey("conversations.id"), primary_key=True)
     question = Column(StoredString(12), nullable=False)
-    asked_at = Column(DateTime, nullable=False, default=utcnow)
+    asked_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (one_of("pending_identity_questions", "question", IdentityQuestion.ASKED),)
 
 
 class HeldIdentityAnswer(Base):
@@ -733,7 +737,7 @@ class HeldIdentityAnswer(Base):
     message_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
     body = Column(StoredText, nullable=False)
     read_as_answer = Column(Boolean, nullable=False, default=False)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 # --- A/B tests of message content: which variant each account gets ---
@@ -750,7 +754,7 @@ class ExperimentAssignment(Base):
     variant = Column(StoredString(20), nullable=False)
     campaign = Column(StoredString(64), nullable=False)
     stage = Column(StoredString(64), nullable=False)
-    assigned_at = Column(DateTime, nullable=False, default=utcnow)
+    assigned_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_experiment_assignments_campaign", "campaign", "stage"),)
 
@@ -763,6 +767,7 @@ class FeedbackStatus:
     ANSWERED = "answered"
     PASSED = "passed"  # the borrower wrote something else: the question is closed
     NOT_SENT = "not_sent"  # the sender refused (an opt-out, the gate)
+    ALL = (ASKED, ANSWERED, PASSED, NOT_SENT)
 
 
 class FeedbackRequest(Base):
@@ -780,5 +785,7 @@ class FeedbackRequest(Base):
     reason = Column(StoredString(40), nullable=True)  # not_sent: why
     score = Column(Integer, nullable=True)  # 1-5
     comment = Column(StoredText, nullable=True)
-    asked_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-    answered_at = Column(DateTime, nullable=True)
+    asked_at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    answered_at = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (one_of("feedback", "status", FeedbackStatus.ALL),)

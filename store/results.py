@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     Float,
     Integer,
     MetaData,
@@ -65,6 +64,7 @@ from store.models import (
     Payment,
     ReviewItem,
 )
+from store.types import UTCDateTime
 
 ATTRIBUTION_DAYS = 7
 NONE = "(none)"
@@ -93,7 +93,7 @@ FEEDBACK_COMMENTS = 20  # the latest comments a report carries
 # a temporary table, private to the database connection and dropped after the report.
 CONVERSATION_FACTS = Table(
     "results_conversation_facts", MetaData(),
-    Column("id", String(40)), Column("account_id", String(64)), Column("started_at", DateTime),
+    Column("id", String(40)), Column("account_id", String(64)), Column("started_at", UTCDateTime),
     Column("day", Date), Column("attempt_id", Integer), Column("channel", String(10)),
     Column("language", String(16)), Column("campaign", String(64)), Column("stage", String(64)),
     Column("variant", String(64)),
@@ -118,8 +118,7 @@ class local_day(FunctionElement):
 @compiles(local_day, "postgresql")
 def _local_day_pg(element, compiler, **kw):
     ts, tz = list(element.clauses)
-    return (f"CAST(timezone({compiler.process(tz, **kw)}, "
-            f"timezone('UTC', {compiler.process(ts, **kw)})) AS DATE)")
+    return f"CAST(timezone({compiler.process(tz, **kw)}, {compiler.process(ts, **kw)}) AS DATE)"
 
 
 @compiles(local_day, "sqlite")
@@ -228,8 +227,9 @@ def _prepare(session: Session) -> str:
 def _utc_window(column, start: dt.date, end: dt.date) -> tuple:
     """Conditions that keep the UTC timestamps whose day somewhere on earth (UTC-12 to UTC+14)
     may fall in the period: an index range before the exact borrower's day is worked out."""
-    return (column >= dt.datetime.combine(start, dt.time()) - dt.timedelta(hours=14),
-            column < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) + dt.timedelta(hours=12))
+    midnight = dt.time(tzinfo=dt.timezone.utc)
+    return (column >= dt.datetime.combine(start, midnight) - dt.timedelta(hours=14),
+            column < dt.datetime.combine(end + dt.timedelta(days=1), midnight) + dt.timedelta(hours=12))
 
 
 def _as_date(value) -> dt.date:
@@ -461,7 +461,7 @@ def _additive(session: Session, start: dt.date, end: dt.date, today_utc: dt.date
     promises = (
         select(*(conv.c[name] for name in ("day", *DIMENSIONS)),
                promised_on.label("promised_on"), promised_cents.label("cents"), paid.c.paid,
-               local_day(literal(today_utc), Account.timezone).label("today"))
+               local_day(literal(today_utc, UTCDateTime()), Account.timezone).label("today"))
         .select_from(Outcome)
         .join(paid, paid.c.outcome_id == Outcome.id)
         .join(conv, conv.c.id == Outcome.conversation_id)
@@ -771,7 +771,7 @@ def results(session: Session, start: dt.date, end: dt.date, by: Optional[str] = 
     """Totals, one row per borrower's day, and (with `by`) one row per value of a dimension."""
     by = check_dimension(by)
     now = now or dt.datetime.now(dt.timezone.utc)
-    today_utc = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    today_utc = now.astimezone(dt.timezone.utc)
     dialect = _prepare(session)
     _materialise_conversations(session, dialect, start, end)
     fine = _additive(session, start, end, today_utc)

@@ -91,7 +91,7 @@ def _consent_item(session, item, now) -> str:
     if at > now + dt.timedelta(minutes=5):
         raise ValueError("at: consent cannot be given in the future")
     source = str(item.get("source") or "api").strip()[:40]
-    if grant_once(session, phone, channel, at.astimezone(dt.timezone.utc).replace(tzinfo=None),
+    if grant_once(session, phone, channel, at,
                   item.get("account_id"), source):
         return "granted"
     known = latest(session, phone, channel)

@@ -100,7 +100,7 @@ class StoreCollector:
         self.settings = settings
 
     def collect(self):
-        now = dt.datetime.utcnow()
+        now = dt.datetime.now(dt.timezone.utc)
         with session_scope() as session:
             backlog = session.execute(select(func.count(Message.id)).where(
                 Message.direction == "in", Message.status == MessageStatus.DEFERRED)).scalar_one()

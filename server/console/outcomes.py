@@ -102,7 +102,7 @@ def plan_limit(session: Session, account_id: str, policy: Policy) -> Optional[Re
 
 def deferrals_last_12_months(session: Session, account_id: str, now: dt.datetime) -> int:
     """Deferrals granted in the last 12 months, as the bot counts them (actions/deferral.py)."""
-    since = now.astimezone(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=365)
+    since = now - dt.timedelta(days=365)
     return count_since(session, account_id, OutcomeKind.DEFERRAL, since)
 
 

@@ -21,6 +21,7 @@ from store.models import (
     Message,
     utcnow,
 )
+from store.types import iso_utc
 
 REASONS = {
     "request_human": "Asked for a person",
@@ -50,7 +51,7 @@ def mask_name(name: Optional[str]) -> str:
 
 
 def iso(moment: Optional[dt.datetime]) -> Optional[str]:
-    return moment.isoformat(timespec="seconds") + "Z" if moment else None
+    return iso_utc(moment, timespec="seconds") if moment else None
 
 
 def queue_item(handoff: Handoff, conversation: Conversation, name: Optional[str],

@@ -157,7 +157,7 @@ def _claim(arrangement_id: int, actor: str) -> Optional[dict]:
             return None
         arrangement.details = {**(arrangement.details or {}),
                                "confirmation": {"state": SENDING, "by": actor,
-                                                "at": utcnow().isoformat(timespec="seconds")}}
+                                                "at": utcnow().strftime("%Y-%m-%dT%H:%M:%S")}}
         account = session.get(Account, arrangement.account_id)
         conversation = session.get(Conversation, arrangement.conversation_id) \
             if arrangement.conversation_id else None

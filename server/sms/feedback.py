@@ -71,7 +71,7 @@ def take_answer(session, conversation: Conversation, body: str, now: dt.datetime
     question (the answer stored); None when it is for the bot (a waiting question closed)."""
     policy = services().policy.feedback
     request = feedback_store.waiting_question(
-        session, conversation.id, now.replace(tzinfo=None), dt.timedelta(minutes=policy.reply_window_minutes))
+        session, conversation.id, now, dt.timedelta(minutes=policy.reply_window_minutes))
     if request is None:
         return None
     rating = parse_rating(body)

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import store.db
+import store.schema
 from campaigns.runtime import Runtime, install
 from lending.policy import load_policy
 from settings.service import Settings
@@ -41,7 +42,7 @@ def campaign_db_url(postgres_url) -> str:
     own = str(url.set(database=name))
     engine = store.db.make_engine(own)
     empty_postgres(engine)
-    Base.metadata.create_all(engine)
+    store.schema.upgrade(engine)
     engine.dispose()
     return own
 

@@ -194,7 +194,7 @@ def test_results_per_variant_through_the_api_and_the_cli(ab_rt, make_app):
     schedule(rt, rt.campaigns["reminders"], utc_now())
     run_worker(rt, burst=True, sweep_interval=0, logging_level="WARNING")
     variants = stored()
-    eight_days_ago = (utc_now() - dt.timedelta(days=8)).replace(tzinfo=None)
+    eight_days_ago = utc_now() - dt.timedelta(days=8)
     with session_scope() as session:
         session.execute(update(ContactAttempt).values(sent_at=eight_days_ago))
         # Every B account promised within the week, no A account did; one A account opted out.

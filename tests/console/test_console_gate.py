@@ -40,7 +40,7 @@ def borrower_wrote_ago(minutes: int, phone=BORROWER) -> None:
     """The borrower's messages, moved `minutes` into the past (outside the reply window)."""
     with session_scope() as session:
         session.execute(update(Message).where(Message.phone == phone, Message.direction == "in").values(
-            created_at=dt.datetime.utcnow() - dt.timedelta(minutes=minutes)))
+            created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)))
 
 
 def gate_events(action: str):

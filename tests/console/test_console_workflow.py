@@ -162,7 +162,7 @@ def test_a_held_conversation_never_goes_idle(sms, fake_rasa, browser):
     handoff_id = ask_for_a_person(sms, fake_rasa)
     with session_scope() as session:  # a day later: far past the hour of session expiry
         session.execute(update(Conversation).values(
-            last_activity_at=dt.datetime.utcnow() - dt.timedelta(days=1)))
+            last_activity_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)))
     assert said(sms("good morning, still waiting")) == []
     with session_scope() as session:
         assert session.execute(select(Conversation)).scalars().all()[0].handled_by == "human"

@@ -149,7 +149,7 @@ def test_message_abandoned_by_a_crashed_process_is_answered(app, sms, fake_rasa)
         session.execute(
             update(Message)
             .where(Message.direction == "in")
-            .values(status=MessageStatus.RECEIVED, updated_at=dt.datetime.utcnow() - dt.timedelta(hours=1))
+            .values(status=MessageStatus.RECEIVED, updated_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
         )
     fake_rasa.up()
 

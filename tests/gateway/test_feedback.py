@@ -165,7 +165,7 @@ def test_a_rating_after_the_window_goes_to_the_bot(client, agreeing_bot, fake_ra
 
 def test_the_campaign_that_led_here_is_counted(client, agreeing_bot):
     with session_scope() as session:
-        now = dt.datetime.utcnow()
+        now = dt.datetime.now(dt.timezone.utc)
         session.add(ContactAttempt(
             idempotency_key="k1", source="campaign", campaign="reminders", stage="overdue",
             account_id="DEMO-1001", phone=BORROWER, channel="sms", language="en",

@@ -30,7 +30,7 @@ def test_a_message_in_the_borrowers_quiet_night_waits_and_is_answered_in_the_mor
     [message] = inbound(CHINESE)
     assert message.status == MessageStatus.DEFERRED
     # Held until 08:00 the borrower's time: nine hours on, give or take the minute.
-    wait = message.updated_at - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    wait = message.updated_at - dt.datetime.now(dt.timezone.utc)
     assert dt.timedelta(hours=8) < wait <= dt.timedelta(hours=9)
     assert redeliver_once(app).answered == 0 and outbox(CHINESE) == []
 
@@ -38,7 +38,7 @@ def test_a_message_in_the_borrowers_quiet_night_waits_and_is_answered_in_the_mor
     move("DEMO-1005", afternoon_zone(9))
     with session_scope() as session:
         session.execute(update(Message).where(Message.id == message.id).values(
-            updated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=5)))
+            updated_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)))
     assert redeliver_once(app).answered == 1
     assert fake_rasa.messages() == ["你好"]
     assert [m.body for m in outbox(CHINESE)] == ["Bot heard: 你好\n回复TD退订"]

@@ -37,8 +37,8 @@ NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    """A UTC instant in November 2026, as the store keeps it (naive)."""
-    return dt.datetime(2026, 11, day, hour, minute)
+    """A UTC instant in November 2026."""
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=dt.timezone.utc)
 
 
 def _account(account_id, tz, language, currency, principal, phone):

@@ -57,7 +57,7 @@ def test_wrong_answers_on_sms_and_a_call_lock_the_account_for_the_cool_off(accou
     third = wrong(session, T0 + dt.timedelta(minutes=2), "voice", "c-call")
 
     assert third.locked and third.just_locked and third.failures == 3
-    locked_until = T0.replace(tzinfo=None) + dt.timedelta(minutes=2, hours=24)
+    locked_until = T0 + dt.timedelta(minutes=2, hours=24)
     assert third.locked_until == locked_until
     lock = active_lock(session, "DEMO-1001", T0 + dt.timedelta(hours=23))
     assert (lock.channel, lock.conversation_id, lock.failures) == ("voice", "c-call", 3)
@@ -76,7 +76,7 @@ def test_a_wrong_answer_during_the_lock_does_not_lengthen_it(accounts):
     for minute in range(3):
         wrong(session, T0 + dt.timedelta(minutes=minute))
     again = wrong(session, T0 + dt.timedelta(hours=1))
-    assert again.locked_until == (T0 + dt.timedelta(minutes=2, hours=24)).replace(tzinfo=None)
+    assert again.locked_until == T0 + dt.timedelta(minutes=2, hours=24)
     assert len(active_locks(session, T0 + dt.timedelta(hours=2))) == 1
 
 
