@@ -17,7 +17,7 @@ import actions.account_context
 import store.db
 from store.accounts import import_csv
 from tests.actions.action_support import NOW, open_conversation
-from tests.conftest import DEMO_ACCOUNTS, ROOT
+from tests.support.paths import DEMO_ACCOUNTS, ROOT
 
 
 @pytest.fixture(scope="session")

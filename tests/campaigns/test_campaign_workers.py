@@ -9,7 +9,6 @@ import signal
 import time
 
 import pytest
-from campaign_support import Workers, account, attempts, load_accounts, outbox
 from rq import Worker
 
 from campaigns.attempts import progress, utc_now
@@ -17,6 +16,9 @@ from campaigns.scheduling import schedule
 from store.db import session_scope
 from store.models import AttemptState
 from store.outcomes import set_opt_out
+from tests.support.accounts import account, load_accounts
+from tests.support.campaigns import Workers
+from tests.support.store import attempts, outbox
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def registered(rt, count: int):
 
 
 def sent_count() -> int:
-    return len(outbox())
+    return len(outbox(phone=None))
 
 
 def accounts_for_run(eligible: int, blocked: int):
@@ -54,7 +56,7 @@ def accounts_for_run(eligible: int, blocked: int):
 
 
 def assert_exactly_once(eligible_phones, blocked_phones, workers) -> None:
-    per_phone = collections.Counter(message.to for message in outbox())
+    per_phone = collections.Counter(message.to for message in outbox(phone=None))
     assert set(per_phone) == set(eligible_phones), workers.logs()
     assert max(per_phone.values()) == 1, [p for p, n in per_phone.items() if n > 1]
     assert not set(per_phone) & set(blocked_phones)

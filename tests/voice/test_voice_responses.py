@@ -13,7 +13,7 @@ from lending.policy import load_policy
 from server.voice import text_zh as voice_text_zh
 from server.voice.prompts import KEYPAD_DATES
 from server.voice.text import HINTS
-from tests.voice.voice_support import DOMAIN, conditions, voice_variant
+from tests.support.voice import DOMAIN, conditions, voice_variant
 
 RESPONSES = DOMAIN["responses"]
 VOICE = {name: voice_variant(name) for name in RESPONSES if voice_variant(name)}
