@@ -107,7 +107,7 @@ def sweep(rt: Runtime, now: Optional[dt.datetime] = None, limit: int = SWEEP_BAT
                 audit_attempt(session, attempt, "attempt_in_doubt", worker=attempt.claimed_by)
                 report.in_doubt += 1
         rows = session.execute(
-            select(ContactAttempt.id, ContactAttempt.enqueues).where(
+            select(ContactAttempt.id, ContactAttempt.enqueues, ContactAttempt.not_before).where(
                 ContactAttempt.state == AttemptState.SCHEDULED,
                 ContactAttempt.not_before <= now,
                 or_(ContactAttempt.enqueued_at.is_(None), ContactAttempt.enqueued_at < cutoff),
@@ -115,9 +115,9 @@ def sweep(rt: Runtime, now: Optional[dt.datetime] = None, limit: int = SWEEP_BAT
         ).all()
     if not rows:
         return report
-    jobs = Job.fetch_many([job_id(i, n) for i, n in rows], connection=rt.redis)
-    for (attempt_id, enqueues), job in zip(rows, jobs):
-        if job is not None and _alive(job, now, lease):
+    jobs = Job.fetch_many([job_id(i, n) for i, n, _ in rows], connection=rt.redis)
+    for (attempt_id, enqueues, due), job in zip(rows, jobs):
+        if job is not None and _alive(job, now, lease, due):
             continue
         if enqueues >= MAX_ENQUEUES:
             with session_scope() as session:
@@ -135,8 +135,12 @@ def sweep(rt: Runtime, now: Optional[dt.datetime] = None, limit: int = SWEEP_BAT
     return report
 
 
-def _alive(job: Job, now: dt.datetime, lease: dt.timedelta) -> bool:
+def _alive(job: Job, now: dt.datetime, lease: dt.timedelta, due: dt.datetime) -> bool:
     status = job.get_status(refresh=False)
+    if status == JobStatus.SCHEDULED and now - due >= lease:
+        # RQ's scheduler should have queued it a lease ago: it died (a Redis restart can
+        # take it down until the worker's next maintenance), so the sweeper queues it itself.
+        return False
     if status in WAITING:
         return True
     if status == JobStatus.STARTED and job.last_heartbeat is not None:

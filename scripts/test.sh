@@ -5,9 +5,32 @@
 # each is validated and passes its own gate. The test stories run against
 # the English model: every language's dialogue policies are the same files
 # (tests/unit/test_model_configs.py compares them). Extra arguments go to pytest.
+#   --quick   only lint and the tests that need no server, no trained model and no browser
+#             (the markers tests/support/markers.py gives); said so as it starts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+
+if [[ "${1:-}" == --quick ]]; then
+  shift
+  lock_hash=$(sha256sum requirements.lock | cut -c1-16)
+  if [[ "$(cat .venv/.installed 2>/dev/null || true)" != "$lock_hash" ]]; then
+    echo "The quick lane does not set up: run ./repay setup first (requirements.lock changed)." >&2
+    exit 1
+  fi
+  quick="not e2e and not rasa and not browser and not postgres and not redis"
+  echo "== QUICK LANE: lint and pytest -m \"$quick\""
+  echo "   Not run: the model checks and the tests of those markers. ./repay test runs everything."
+  echo "== lint"
+  .venv/bin/ruff check .
+  echo "== pytest"
+  mkdir -p build/test-run
+  # Nothing listens at these addresses: a test that needs Redis or PostgreSQL but lacks its
+  # marker fails here, rather than passing on whatever servers this machine runs.
+  TEST_REDIS_URL=redis://127.0.0.1:1/0 \
+  TEST_POSTGRES_URL=postgresql://postgres:postgres@127.0.0.1:1/unreachable \
+    exec .venv/bin/python -m pytest --basetemp build/test-run/quick -m "$quick" "$@"
+fi
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres:postgres@127.0.0.1:5432/repay_test}"
 started=$SECONDS

@@ -16,7 +16,7 @@ import store.db
 from bot import domain_file
 from store.accounts import import_csv
 from tests.actions.action_support import NOW, open_conversation
-from tests.conftest import DEMO_ACCOUNTS
+from tests.support.paths import DEMO_ACCOUNTS
 
 
 @pytest.fixture(scope="session")

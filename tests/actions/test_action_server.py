@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 PORT = int(os.environ.get("REPAY_E2E_PORT_BASE", "15000")) + 77
 TOKEN = "action-server-test-token-0123456789"

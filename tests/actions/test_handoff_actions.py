@@ -19,7 +19,7 @@ from tests.actions.action_support import (
     tracker,
     verified,
 )
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 @pytest.mark.parametrize(

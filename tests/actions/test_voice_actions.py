@@ -8,7 +8,7 @@ from actions.session import ActionSessionStart
 from language.wording import numbered_choices
 from store.models import Conversation
 from tests.actions.action_support import run, slot_values, tracker, verified
-from tests.voice.voice_support import voice_variant
+from tests.support.voice import voice_variant
 
 VOICE_SENDER = "c-test-voice-call"
 

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 import redis
-from campaign_support import API_KEY, AUTH_TOKEN, PUBLIC_URL, write_campaign
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -17,12 +16,16 @@ from campaigns.runtime import Runtime, install
 from lending.policy import load_policy
 from settings.service import Settings
 from store.models import Base
-from tests.app_support import (
+from tests.support.app import (
+    API_KEY,
+    AUTH_TOKEN,
     PRODUCTION_SECRETS,
-    clear_gateway_environment,
+    build_app,
     copy_policy,
     empty_postgres,
 )
+from tests.support.campaigns import write_campaign
+from tests.support.twilio import PUBLIC_URL
 
 
 @pytest.fixture(scope="session")
@@ -56,12 +59,6 @@ def db(campaign_db_url):
         connection.execute(text(f"TRUNCATE {tables} CASCADE"))
     yield campaign_db_url
     engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    """Settings come from each test only, never from the shell."""
-    clear_gateway_environment(monkeypatch)
 
 
 @pytest.fixture
@@ -123,9 +120,11 @@ def twilio_env():
 
 @pytest.fixture
 def make_app(env):
-    from server import create_app
+    """The gateway on the campaigns' store and queue, holding only the accounts a test loads;
+    no campaign test talks to Rasa (nothing listens on port 9)."""
 
     def build(**overrides):
-        return create_app({"TESTING": True, "RASA_URL": "http://127.0.0.1:9", "RASA_URL_ZH": "http://127.0.0.1:9", **env, **overrides})
+        return build_app({"RASA_URL": "http://127.0.0.1:9", "RASA_URL_ZH": "http://127.0.0.1:9",
+                          **env, **overrides}, demo_accounts=False)
 
     return build

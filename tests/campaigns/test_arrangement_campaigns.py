@@ -11,21 +11,12 @@ import shutil
 from decimal import Decimal
 
 import pytest
-from campaign_support import (
-    API_KEY,
-    REPO,
-    account,
-    afternoon_zone,
-    attempts,
-    load_accounts,
-    local_today,
-    outbox,
-)
 from sqlalchemy import select
 
 from campaigns.attempts import deliver, utc_now
 from campaigns.payments import import_payments
 from campaigns.scheduling import schedule
+from language import local_today
 from lending.plans import instalment_plan
 from lending.relief import reduced_plan
 from server.api.campaigns import RUNTIME
@@ -38,6 +29,10 @@ from store.models import (
     OutcomeKind,
 )
 from store.outcomes import record_outcome
+from tests.support.accounts import account, afternoon_zone, load_accounts
+from tests.support.app import API_KEY
+from tests.support.paths import ROOT
+from tests.support.store import attempts, outbox
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 LINK = "https://pay.northwind.example/a"
@@ -49,7 +44,7 @@ def app_rt(make_app, make_runtime, campaigns_dir):
     """The test reminders (due_soon 3, 1, 0 days before; overdue 1-30 days past due) and the
     shipped promise and plan follow-ups."""
     for name in ("promise_follow_up.yml", "plan_follow_up.yml"):
-        shutil.copy(REPO / "lender" / "campaigns" / name, campaigns_dir)
+        shutil.copy(ROOT / "lender" / "campaigns" / name, campaigns_dir)
     app = make_app()
     rt = make_runtime()
     app.extensions[RUNTIME] = rt
@@ -203,7 +198,7 @@ def test_an_instalment_unpaid_past_its_grace_breaks_the_plan_and_the_follow_up_i
     (attempt,) = attempts()
     assert (attempt.stage, attempt.source) == ("plan_broken", "follow_up")
     assert deliver(rt, attempt.id, clock.on(broke)) == "sent to the outbox"
-    assert [message.body for message in outbox()] == [follow_up["message"]]
+    assert [message.body for message in outbox(phone=None)] == [follow_up["message"]]
 
 
 def test_a_deferral_moves_the_due_date_the_ladder_counts_from(app_rt):
@@ -338,7 +333,7 @@ def test_a_worker_cancels_what_an_agreement_or_a_payment_made_unwanted(app_rt):
     cancelled = {a.account_id: (a.state, a.rule) for a in attempts(state=AttemptState.CANCELLED)}
     assert cancelled == {"SC-1": ("cancelled", "arrangement_in_good_standing"),
                          "SC-2": ("cancelled", "due_date_moved"), "SC-3": ("cancelled", "instalment_paid")}
-    assert outbox() == []
+    assert outbox(phone=None) == []
 
 
 def test_the_per_account_preview_refuses_what_it_cannot_answer(app_rt):

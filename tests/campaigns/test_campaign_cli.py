@@ -9,13 +9,16 @@ import sys
 import time
 
 import pytest
-from campaign_support import REPO, Workers, account, load_accounts, outbox
 from rq import Worker
 from sqlalchemy import select
 
 from store.accounts import FIELDS, import_csv
 from store.db import session_scope
 from store.models import AccountTag
+from tests.support.accounts import account, load_accounts
+from tests.support.campaigns import Workers
+from tests.support.paths import ROOT
+from tests.support.store import outbox
 
 
 @pytest.fixture
@@ -61,7 +64,7 @@ def test_run_shows_progress_until_the_workers_are_done(cli, env, tmp_path, rt):
     assert first.startswith("run r-") and "6 scheduled (0 deferred), 0 blocked" in first
     assert rest[0].startswith("sending"), result.output  # click draws the bar on a terminal only
     assert rest[-1] == "sent 6"
-    assert len(outbox()) == 6
+    assert len(outbox(phone=None)) == 6
     run_id = first.split()[1].rstrip(":")
     assert cli("campaigns", "status", run_id).output.strip() == "sent 6"
     again = cli("campaigns", "run", "reminders", "--no-wait").output
@@ -103,5 +106,5 @@ def test_workers_never_import_rasa():
         "loaded = [m for m in sys.modules if m == 'rasa' or m.startswith(('rasa.', 'rasa_sdk'))]\n"
         "print(loaded)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

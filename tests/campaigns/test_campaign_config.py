@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from campaign_support import CAMPAIGN, REPO, write_campaign
 
 from campaigns.config import CampaignError, load_campaign, load_campaigns
 from campaigns.templates import (
@@ -18,12 +17,14 @@ from campaigns.templates import (
     values_for,
 )
 from lending.policy import load_policy
+from tests.support.campaigns import CAMPAIGN, write_campaign
+from tests.support.paths import ROOT
 
 POLICY = load_policy()
 
 
 def test_the_shipped_campaigns_load():
-    shipped = load_campaigns(REPO / "lender" / "campaigns", POLICY)
+    shipped = load_campaigns(ROOT / "lender" / "campaigns", POLICY)
     assert set(shipped) == {"reminders", "promise_follow_up", "plan_follow_up", "overdue_calls"}
     reminders = shipped["reminders"]
     assert reminders.channel == "sms" and list(reminders.stages) == ["due_soon", "early_overdue", "overdue"]

@@ -9,24 +9,10 @@ import shutil
 from decimal import Decimal
 
 import pytest
-from campaign_support import (
-    API_KEY,
-    PUBLIC_URL,
-    REPO,
-    FakeTwilio,
-    account,
-    afternoon_zone,
-    attempts,
-    audit_trail,
-    load_accounts,
-    local_today,
-    outbox,
-    post_status,
-    write_campaign,
-)
 from sqlalchemy import select
 
 from campaigns.jobs import run_worker
+from language import local_today
 from server.api.campaigns import RUNTIME
 from store.db import session_scope
 from store.models import (
@@ -39,6 +25,12 @@ from store.models import (
     OutcomeKind,
 )
 from store.outcomes import is_opted_out, record_outcome
+from tests.support.accounts import account, afternoon_zone, load_accounts
+from tests.support.app import API_KEY
+from tests.support.campaigns import write_campaign
+from tests.support.paths import ROOT
+from tests.support.store import attempts, audit_trail, outbox
+from tests.support.twilio import PUBLIC_URL, FakeTwilio, post_status
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
@@ -155,7 +147,7 @@ def promise(account_id: str, promised_on: dt.date, amount: str) -> None:
 
 @pytest.fixture
 def follow_up_app(make_app, make_runtime, campaigns_dir):
-    shutil.copy(REPO / "lender" / "campaigns" / "promise_follow_up.yml", campaigns_dir)
+    shutil.copy(ROOT / "lender" / "campaigns" / "promise_follow_up.yml", campaigns_dir)
     app = make_app()
     rt = make_runtime()
     app.extensions[RUNTIME] = rt
@@ -189,7 +181,7 @@ def test_promises_are_reminded_kept_or_broken_and_followed_up(follow_up_app):
     assert run["arrangements"] == {"completed": 0, "broken": 1, "missed": 1}
     assert run["scheduled"] == 2
     work(rt)
-    texts = {message.to: message.body for message in outbox()}
+    texts = {message.to: message.body for message in outbox(phone=None)}
     assert set(texts) == {phones["P-broken"], phones["P-soon"]}
     assert "we have not received the payment promised for" in texts[phones["P-broken"]]
     assert texts[phones["P-soon"]].startswith("Hi Sam, Northwind Credit here: a reminder of the payment you promised")
@@ -218,7 +210,7 @@ def test_a_review_after_the_date_schedules_the_next_step(follow_up_app):
     assert [run["campaign"] for run in result["runs"]] == ["promise_follow_up"]
     assert result["runs"][0]["scheduled"] == 1
     work(rt)
-    assert len(outbox()) == 1
+    assert len(outbox(phone=None)) == 1
 
 
 def test_payments_load_from_csv_and_a_paid_account_gets_no_more_reminders(follow_up_app, tmp_path):

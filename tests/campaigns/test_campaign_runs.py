@@ -10,18 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from campaign_support import (
-    API_KEY,
-    FakeTwilio,
-    account,
-    afternoon_zone,
-    attempts,
-    audit_trail,
-    load_accounts,
-    local_today,
-    outbox,
-    sign,
-)
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -31,6 +19,7 @@ from campaigns.jobs import run_worker, sweep
 from campaigns.outbound import check_now, queue_sms, record_call
 from campaigns.preview import preview
 from campaigns.scheduling import schedule
+from language import local_today
 from store.db import session_scope
 from store.models import (
     Account,
@@ -41,6 +30,10 @@ from store.models import (
     OutcomeKind,
 )
 from store.outcomes import is_opted_out, record_outcome, set_opt_out
+from tests.support.accounts import account, afternoon_zone, load_accounts
+from tests.support.app import API_KEY
+from tests.support.store import attempts, audit_trail, outbox
+from tests.support.twilio import FakeTwilio, sign
 
 
 def work(rt) -> None:
@@ -100,7 +93,7 @@ def test_preview_counts_each_segment_and_rule_and_shows_samples(rt):
     assert texts["overdue"].startswith("Northwind Credit: Hi Test, your repayment due ")
     assert texts["overdue"].endswith("is 3 days late. Pay at https://pay.northwind.example/a/A-1 Reply STOP to opt out.")
     assert "is due" in texts["due_soon"]
-    assert outbox() == [] and attempts() == []  # a preview sends and schedules nothing
+    assert outbox(phone=None) == [] and attempts() == []  # a preview sends and schedules nothing
 
 
 def test_a_run_schedules_once_and_the_worker_sends_each_eligible_account_one_sms(rt):
@@ -118,9 +111,9 @@ def test_a_run_schedules_once_and_the_worker_sends_each_eligible_account_one_sms
     assert (again.scheduled, again.already_scheduled, again.queued) == (0, 10, 0)
 
     work(rt)
-    sent = {message.to for message in outbox()}
+    sent = {message.to for message in outbox(phone=None)}
     assert sent == {phones[f"A-{n}"] for n in (1, 2, 3, 4)}
-    assert len(outbox()) == 4
+    assert len(outbox(phone=None)) == 4
     for attempt in attempts(state=AttemptState.SENT):
         assert attempt.delivery == "outbox" and attempt.body.startswith("Northwind Credit: ")
     later = ScheduledJobRegistry(queue=rt.queue)
@@ -150,7 +143,7 @@ def test_an_opt_out_arriving_while_the_sms_is_queued_blocks_it(rt, make_app):
     (a2,) = attempts(account_id="A-2")
     assert (a1.state, a1.rule) == (AttemptState.BLOCKED, "opted_out")
     assert (a2.state, a2.rule) == (AttemptState.BLOCKED, "account_disputed")
-    assert {m.to for m in outbox()} == {phones["A-3"], phones["A-4"]}
+    assert {m.to for m in outbox(phone=None)} == {phones["A-3"], phones["A-4"]}
     assert [e.details["rule"] for e in audit_trail("attempt_blocked")] == ["opted_out", "account_disputed"]
 
 
@@ -169,7 +162,7 @@ def test_the_gate_at_send_time_defers_to_the_first_allowed_minute(rt):
     local = attempt.not_before.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(zone))
     assert local.time() == dt.time(hour + 2)
     assert ScheduledJobRegistry(queue=rt.queue).get_job_ids() == [f"repay-attempt-{attempt.id}-2"]
-    assert outbox() == []
+    assert outbox(phone=None) == []
 
 
 def test_sends_keep_to_the_rate_per_sending_number(make_runtime):
@@ -198,7 +191,7 @@ def test_two_workers_racing_for_the_same_attempts_send_each_once(rt):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(outbox()) == 20
+    assert len(outbox(phone=None)) == 20
     assert results.count("sent to the outbox") == 20
     assert all(r in ("sent to the outbox", "claimed by another worker") or r.startswith("nothing to do")
                for r in results)
@@ -303,14 +296,14 @@ def test_an_agents_sms_passes_the_same_gate(rt):
     queue_sms(rt, account_id="A-1", text="Hi, it's Sam from Northwind. Call me back?", requested_by="agent:sam", key="k1")
     queue_sms(rt, account_id="A-2", text="Hello again", requested_by="agent:sam", key="k2")
     work(rt)
-    (message,) = outbox()
+    (message,) = outbox(phone=None)
     assert message.to == rows[0]["phone"]
     assert message.body == "Northwind Credit: Hi, it's Sam from Northwind. Call me back? Reply STOP to opt out."
     assert [a.state for a in attempts()] == [AttemptState.SENT, AttemptState.BLOCKED]
 
 
 def test_calls_an_agent_placed_count_against_the_caps(make_runtime, tmp_path):
-    from campaign_support import write_campaign
+    from tests.support.campaigns import write_campaign
 
     directory = tmp_path / "voice"
     write_campaign(directory, "calls", lambda d: (
@@ -342,7 +335,7 @@ def test_the_api_and_the_preview_agree(rt, make_app):
 
 
 def test_at_send_time_the_7th_call_goes_and_the_8th_waits(make_runtime, tmp_path):
-    from campaign_support import write_campaign
+    from tests.support.campaigns import write_campaign
 
     directory = tmp_path / "voice"
     voice = "This is {assistant} from {lender} for {first_name}. Call {support_phone}."

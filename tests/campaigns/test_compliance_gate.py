@@ -10,8 +10,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from campaign_support import account, audit_trail, load_accounts, local_today
 
+from language import local_today
 from lending.compliance import (
     AGENT,
     AUTOMATED,
@@ -28,6 +28,8 @@ from lending.compliance import (
 )
 from lending.compliance import check as gate_check
 from lending.policy import load_policy
+from tests.support.accounts import account, load_accounts
+from tests.support.store import audit_trail
 
 UTC = dt.timezone.utc
 US = load_policy().profile

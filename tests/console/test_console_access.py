@@ -10,9 +10,11 @@ from sqlalchemy import select
 from store.agents import save_agent
 from store.db import session_scope
 from store.models import Agent, AuditEvent, Conversation
-from tests.app_support import PRODUCTION_SECRETS
-from tests.console.console_support import PASSWORD, Browser, audit_actions, hand_over
-from tests.gateway.gateway_support import BORROWER
+from tests.support.accounts import BORROWER
+from tests.support.app import PRODUCTION_SECRETS
+from tests.support.console import PASSWORD, Browser
+from tests.support.fake_rasa import hand_over
+from tests.support.store import audit_actions
 
 
 @pytest.fixture

@@ -21,8 +21,10 @@ from store.agents import save_agent
 from store.db import session_scope
 from store.models import Account, Arrangement, AuditEvent, Conversation, OutcomeKind
 from store.outcomes import record_outcome
-from tests.app_support import copy_policy
-from tests.console.console_support import PASSWORD, audit_actions, hand_over, outbox_bodies
+from tests.support.app import copy_policy
+from tests.support.console import PASSWORD
+from tests.support.fake_rasa import hand_over
+from tests.support.store import audit_actions, outbox_bodies
 
 # DEMO-1001: Dana Rivers, New York, $453.50 ($420 + $18.50 + $15 fees).
 

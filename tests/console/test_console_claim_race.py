@@ -15,8 +15,9 @@ from store.agents import save_agent
 from store.db import session_scope
 from store.handoffs import claim, enqueue
 from store.models import Account, AuditEvent, Conversation, Handoff
-from tests.app_support import empty_postgres
-from tests.console.console_support import PASSWORD, Browser, hand_over
+from tests.support.app import empty_postgres
+from tests.support.console import PASSWORD, Browser
+from tests.support.fake_rasa import hand_over
 
 CLAIMERS = 8
 

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from store.consents import latest
 from store.db import session_scope
 from store.models import Account, AuditEvent, Conversation, Message
-from tests.app_support import afternoon_zone
-from tests.console.console_support import HANDOFF_TEXT, outbox_bodies, without_opt_out
-from tests.gateway.gateway_support import BORROWER
+from tests.support.accounts import BORROWER, afternoon_zone
+from tests.support.fake_rasa import HANDOFF_TEXT
+from tests.support.store import outbox_bodies, without_opt_out
 
 ACCOUNT = "DEMO-1001"  # BORROWER, us profile
 

@@ -20,8 +20,9 @@ from store.models import (
     Message,
     Outcome,
 )
-from tests.console.console_support import audit_actions, hand_over
-from tests.gateway.gateway_support import BORROWER
+from tests.support.accounts import BORROWER
+from tests.support.fake_rasa import hand_over
+from tests.support.store import audit_actions
 
 # DEMO-1001: Dana Rivers, born 1988-03-14, ID ending 4821, $453.50 ($420 + $18.50 + $15).
 DEBT_FIELDS = {"balance", "principal", "interest", "fees", "due_date", "days_overdue"}

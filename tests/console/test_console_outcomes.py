@@ -12,8 +12,9 @@ from lending.plans import instalment_plan
 from lending.policy import load_policy
 from store.db import session_scope
 from store.models import Account, ApprovalRequest, Outcome
-from tests.console.console_support import audit_actions, hand_over
-from tests.gateway.gateway_support import BORROWER
+from tests.support.accounts import BORROWER
+from tests.support.fake_rasa import hand_over
+from tests.support.store import audit_actions
 
 
 @pytest.fixture

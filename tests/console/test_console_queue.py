@@ -11,7 +11,8 @@ from store.db import session_scope
 from store.handoffs import enqueue
 from store.models import Account, Conversation, Outcome
 from store.outcomes import record_outcome
-from tests.console.console_support import PASSWORD, hand_over
+from tests.support.console import PASSWORD
+from tests.support.fake_rasa import hand_over
 
 
 def conversation_for(account_id: str, channel: str = "sms") -> str:

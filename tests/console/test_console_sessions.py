@@ -12,7 +12,7 @@ from settings.service import ConfigError, Settings
 from store.agents import save_agent
 from store.db import session_scope
 from store.models import Agent, ConsoleSession, utcnow
-from tests.console.console_support import Browser
+from tests.support.console import Browser
 
 COOKIE = "repay_session"
 

@@ -9,43 +9,14 @@ from sqlalchemy import select, update
 from language.wording import month_day, short_date
 from store.db import session_scope
 from store.models import Account, Conversation, OutboxMessage, Outcome
-from tests.app_support import afternoon_zone, in_contact_hours
-from tests.console.console_support import (
-    HANDOFF_TEXT,
-    audit_actions,
-    hand_over,
-    handoff_row,
-    outbox_bodies,
-    without_opt_out,
-)
-from tests.gateway.gateway_support import BORROWER, STRANGER
+from tests.support.accounts import BORROWER, STRANGER, afternoon_zone, in_contact_hours
+from tests.support.console import ask_for_a_person
+from tests.support.fake_rasa import HANDOFF_TEXT, hand_over
+from tests.support.store import audit_actions, handoff_row, outbox_bodies, without_opt_out
 
 
 def said(reply):
     return without_opt_out(reply.texts)
-
-
-def ask_for_a_person(sms, fake_rasa, phone=BORROWER) -> int:
-    fake_rasa.hand_over_on = "person"
-    assert said(sms("hello", phone=phone)) == ["Bot heard: hello"]
-    assert said(sms("I want to talk to a person", phone=phone)) == [HANDOFF_TEXT]
-    with session_scope() as session:
-        conversation = session.execute(
-            select(Conversation).where(Conversation.phone == phone)
-        ).scalars().one()
-        assert conversation.handled_by == "human"
-    return queue_ids(phone)[-1]
-
-
-def queue_ids(phone=BORROWER):
-    from store.models import Handoff
-
-    with session_scope() as session:
-        rows = session.execute(
-            select(Handoff).join(Conversation, Conversation.id == Handoff.conversation_id)
-            .where(Conversation.phone == phone).order_by(Handoff.id)
-        ).scalars().all()
-    return [row.id for row in rows]
 
 
 def test_the_bot_stays_silent_while_a_person_holds_the_conversation(sms, fake_rasa, browser):

@@ -7,7 +7,7 @@ import pytest
 from lending.policy import load_policy
 from server.console.outcomes import describe, handback_notice, pause_note
 from store.models import Outcome, OutcomeKind
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 ZH_OPENING = "您好，接下来由Northwind Credit的智能客服机器人Nora为您服务。"
 ZH_CLOSING = "如有需要，请随时回复本短信。"

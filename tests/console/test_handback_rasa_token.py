@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_support import PRODUCTION_SECRETS, NeedsRasaToken
-from tests.console.console_support import FakeRasa
-from tests.console.test_console_workflow import ask_for_a_person
-
-
-class TokenRasa(NeedsRasaToken, FakeRasa):
-    pass
+from tests.support.app import PRODUCTION_SECRETS
+from tests.support.console import ask_for_a_person
 
 
 @pytest.fixture
-def fake_rasa():
-    rasa = TokenRasa()
-    rasa.up()
-    yield rasa
-    rasa.down()
+def fake_rasa(fake_rasa):
+    fake_rasa.token = PRODUCTION_SECRETS["RASA_TOKEN"]
+    return fake_rasa
 
 
 def hand_back(sms, fake_rasa, browser) -> str:

@@ -11,8 +11,8 @@ from server.console.results import safe_cell
 from store.agents import save_agent
 from store.db import session_scope
 from store.models import ContactAttempt
-from tests.console.console_support import PASSWORD
-from tests.store import results_history as history
+from tests.support import results_history as history
+from tests.support.console import PASSWORD
 
 PERIOD = "from=2026-11-02&to=2026-11-04"
 

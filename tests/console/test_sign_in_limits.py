@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console.console_support import PASSWORD, Browser
+from tests.support.console import PASSWORD, Browser
 
 AGENT_OFFICE = "198.51.100.20"
 

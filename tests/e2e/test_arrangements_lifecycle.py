@@ -10,14 +10,11 @@ import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
 import requests
 
-from tests.e2e import test_chinese_conversations as chinese
-from tests.e2e.conftest import E2E_API_KEY, load_borrower, wait_for_outbox
-from tests.e2e.test_sms_conversations import say, verify
-
-pytestmark = pytest.mark.e2e
+from tests.support import conversation_zh as chinese
+from tests.support.conversation_en import say, verify
+from tests.support.stack import E2E_API_KEY, load_borrower, wait_for_outbox
 
 AUTH = {"Authorization": f"Bearer {E2E_API_KEY}"}
 ZONE = "America/New_York"

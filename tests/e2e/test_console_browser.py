@@ -6,43 +6,18 @@ refuses, as the agent and a supervisor see it."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 import store.db
 from store.agents import save_agent
 from store.models import Account, AuditEvent, Conversation, Handoff, Message
-from tests.conftest import ROOT
-from tests.e2e.conftest import outbox_for
+from tests.support.stack import SCREENSHOTS, outbox_for
 
-pytestmark = pytest.mark.e2e
-
-SCREENSHOTS = ROOT / "build" / "screenshots"
 AGENT, PASSWORD = "e2e-agent", "browser test password"
-
-
-def chromium_path() -> str:
-    """Debian's Chromium (scripts/services.sh installs it), or CHROMIUM_PATH."""
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    if not path or not Path(path).exists():
-        pytest.fail("Chromium not found: run scripts/services.sh (apt-get install chromium) "
-                    "or set CHROMIUM_PATH")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True)
-        yield chromium
-        chromium.close()
 
 
 def handoff_of(phone: str) -> Handoff:
@@ -63,7 +38,7 @@ def wait_for(predicate, timeout: float = 15):
     return predicate()
 
 
-def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrower, browser):
+def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrower, chromium):
     phone = borrower["phone"]
     with store.db.session_scope() as session:
         save_agent(session, AGENT, "agent", PASSWORD)
@@ -75,7 +50,7 @@ def test_an_agent_takes_over_and_hands_back_in_the_browser(stack, twilio, borrow
     handoff = handoff_of(phone)
     assert handoff is not None and handoff.status == "queued"
 
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = chromium.new_page(viewport={"width": 1400, "height": 900})
     console = f"{stack.config.gateway_url}/console/"
     page.goto(console)
     expect(page).to_have_url(f"{console}login?next=/console/")
@@ -179,7 +154,7 @@ def zone_at(hour: int) -> str:
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
-def test_the_console_shows_what_the_gate_refuses_and_a_supervisor_overrides(stack, twilio, borrower, browser):
+def test_the_console_shows_what_the_gate_refuses_and_a_supervisor_overrides(stack, twilio, borrower, chromium):
     """A disputed account, an attorney on record and 23:00 in the borrower's zone: the agent
     sees the rule and when it would be allowed, nothing reaches the outbox. A supervisor
     sends to the disputed account with a reason, and the override is in the audit trail."""
@@ -193,7 +168,7 @@ def test_the_console_shows_what_the_gate_refuses_and_a_supervisor_overrides(stac
     handoff = handoff_of(phone)
     console = f"{stack.config.gateway_url}/console/"
 
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = chromium.new_page(viewport={"width": 1400, "height": 900})
     sign_in(page, console, AGENT)
     page.get_by_test_id(f"claim-{handoff.id}").click()
     expect(page).to_have_url(f"{console}handoffs/{handoff.id}")
@@ -231,7 +206,7 @@ def test_the_console_shows_what_the_gate_refuses_and_a_supervisor_overrides(stac
 
     # The supervisor claims it and overrides the dispute rule, with a reason.
     set_account(account_id, status="disputed", timezone=zone_at(13))
-    lead = browser.new_page(viewport={"width": 1400, "height": 900})
+    lead = chromium.new_page(viewport={"width": 1400, "height": 900})
     sign_in(lead, console, LEAD)
     lead.get_by_test_id(f"claim-{handoff.id}").click()
     expect(lead).to_have_url(f"{console}handoffs/{handoff.id}")

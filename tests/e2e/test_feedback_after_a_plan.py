@@ -18,11 +18,9 @@ from devtools.twilio_sim import SimulatedTwilio
 from server.sms.feedback import QUESTION, THANKS
 from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.models import FeedbackRequest
-from tests.app_support import copy_policy
-from tests.e2e.conftest import E2E_API_KEY, PORT_BASE, load_borrower, outbox_for, outcomes
-from tests.e2e.test_sms_conversations import say, verify
-
-pytestmark = pytest.mark.e2e
+from tests.support.app import copy_policy
+from tests.support.conversation_en import say, verify
+from tests.support.stack import E2E_API_KEY, PORT_BASE, load_borrower, outbox_for, outcomes
 
 
 @pytest.fixture(scope="module")

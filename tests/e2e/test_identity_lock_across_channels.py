@@ -17,9 +17,7 @@ from store.models import (
     Message,
     ReviewItem,
 )
-from tests.e2e.conftest import outcomes
-
-pytestmark = pytest.mark.e2e
+from tests.support.stack import outcomes
 
 SUPPORT = "+18005550100"
 SPOKEN_SUPPORT = "1, 8 0 0, 5 5 5, 0 1 0 0"

@@ -3,10 +3,7 @@ them (`rasa run --auth-token`, actions/server.py); the conversation itself still
 sends the action server its secret and the gateway sends Rasa its token."""
 from __future__ import annotations
 
-import pytest
 import requests
-
-pytestmark = pytest.mark.e2e
 
 
 def test_rasas_http_api_needs_the_token(stack):

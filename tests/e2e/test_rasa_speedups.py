@@ -20,9 +20,7 @@ from language import local_today
 from server.conversation.rasa_client import RasaPool, applied_turn
 from store.accounts import import_records
 from store.models import Conversation
-from tests.e2e.conftest import PORT_BASE
-
-pytestmark = pytest.mark.e2e
+from tests.support.stack import PORT_BASE
 
 CONVERSATIONS = {
     "plan": ["hi", "03/14/1988", "4821", "how much do i owe", "can i pay it over 3 months",

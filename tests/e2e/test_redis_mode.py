@@ -17,9 +17,7 @@ from language import local_today
 from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.accounts import import_records
 from store.models import Message
-from tests.e2e.conftest import PORT_BASE
-
-pytestmark = pytest.mark.e2e
+from tests.support.stack import PORT_BASE
 
 
 @pytest.fixture(scope="module")

@@ -8,25 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import requests
 from playwright.sync_api import expect
 
 import store.db
 from store.agents import save_agent
-from tests.e2e.conftest import E2E_API_KEY, _phones, load_borrower, outcomes
-from tests.e2e.test_console_browser import SCREENSHOTS, browser  # noqa: F401  (the fixture)
-
-pytestmark = pytest.mark.e2e
+from tests.support.conversation_zh import new_phone
+from tests.support.stack import E2E_API_KEY, SCREENSHOTS, load_borrower, outcomes
 
 ANALYST, PASSWORD = "e2e-analyst", "results test password"
 FIGURES = ("conversations", "right_party_contacts", "promises", "opt_outs")
 
 
 def new_borrower(stack) -> dict:
-    # Its own numbers: pytest loads conftest.py apart from `tests.e2e.conftest`, so the counter
-    # imported from there starts again at the numbers the `borrower` fixture hands out.
-    phone = f"+1555021{next(_phones):04d}"
+    phone = new_phone("+1555021")
     return load_borrower(stack.config.database_url, f"RES-{phone[-4:]}", phone)
 
 
@@ -48,7 +43,7 @@ def api_totals(stack) -> dict:
     return response.json()
 
 
-def test_results_count_the_conversations_in_the_api_and_the_page(stack, twilio, browser):  # noqa: F811
+def test_results_count_the_conversations_in_the_api_and_the_page(stack, twilio, chromium):
     before = api_totals(stack)["totals"]
 
     promiser, opting_out, only_verified = (new_borrower(stack) for _ in range(3))
@@ -70,7 +65,7 @@ def test_results_count_the_conversations_in_the_api_and_the_page(stack, twilio, 
 
     with store.db.session_scope() as session:
         save_agent(session, ANALYST, "analyst", PASSWORD)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     results_url = f"{stack.config.gateway_url}/console/results"
     page.goto(f"{results_url}?{period()}&by=channel")
     page.fill("input[name=username]", ANALYST)

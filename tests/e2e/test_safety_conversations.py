@@ -2,14 +2,10 @@
 honoured (the NLU's safety layer lists them, the actions act on each: actions/safety.py)."""
 from __future__ import annotations
 
-import pytest
-
 import store.db
 from store.outcomes import is_opted_out
-from tests.e2e.conftest import account_status, outcomes
-from tests.e2e.test_sms_conversations import DISCLOSURE, say, verify
-
-pytestmark = pytest.mark.e2e
+from tests.support.conversation_en import DISCLOSURE, say, verify
+from tests.support.stack import account_status, outcomes
 
 
 def opted_out(phone: str, channel: str = "sms") -> bool:

@@ -4,33 +4,13 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
-from tests.e2e.conftest import account_status, outcomes, wait_for_outbox
-from tests.stack_support import replace_the_gateway_worker
-
-pytestmark = pytest.mark.e2e
-
-AMOUNT = re.compile(r"\$\s?\d")
-# What a third party must never read: the debt, its amount, the collection purpose.
-DISCLOSURE = re.compile(r"\$\s?\d|\bdebt\b|\bcollect|\boverdue\b|\bowe\b|\bbalance\b|\bpayment\b", re.I)
-
-
-def say(twilio, borrower, text):
-    replies = twilio.sms(borrower["phone"], text)
-    return " ".join(replies)
-
-
-def verify(twilio, borrower):
-    """Greets, answers both identity questions; returns the explanation."""
-    first = say(twilio, borrower, "hi")
-    assert not DISCLOSURE.search(first), first
-    assert "Northwind" in first and "automated" in first.lower()
-    assert "birth" in first.lower()
-    second = say(twilio, borrower, "03/14/1988")
-    assert not DISCLOSURE.search(second), second
-    assert "4" in second  # asks for the last 4 digits
-    return say(twilio, borrower, "4821")
+from tests.support.conversation_en import AMOUNT, DISCLOSURE, say, verify
+from tests.support.stack import (
+    account_status,
+    outcomes,
+    replace_the_gateway_worker,
+    wait_for_outbox,
+)
 
 
 def test_verify_explain_and_agree_a_three_month_plan(twilio, borrower):

@@ -30,6 +30,7 @@ import requests
 import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from tests.app_support import afternoon_zone, empty_postgres
 
 import store.db
 from campaigns.attempts import progress, utc_now
@@ -51,9 +52,8 @@ from store.models import (
     MessageStatus,
     OutboxMessage,
 )
-from tests.app_support import afternoon_zone, empty_postgres
 from tests.e2e.conftest import PORT_BASE
-from tests.stack_support import RedisServer
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 import store.db
@@ -19,13 +19,9 @@ from devtools.twilio_sim import SimulatedTwilio
 from settings.service import DEV_TWILIO_AUTH_TOKEN
 from store.agents import save_agent
 from store.models import ReviewItem
-from tests.conftest import ROOT
-from tests.e2e.conftest import PORT_BASE
-from tests.e2e.test_console_browser import chromium_path
+from tests.support.paths import ROOT
+from tests.support.stack import PORT_BASE, SCREENSHOTS
 
-pytestmark = pytest.mark.e2e
-
-SCREENSHOTS = ROOT / "build" / "screenshots"
 TRAINER, PASSWORD = "e2e-trainer", "browser test password"
 SENTENCE = "the bailiff took my car"
 
@@ -53,14 +49,6 @@ def trainer_gateway(stack, tmp_path_factory):
         gateway.stop_all()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True)
-        yield chromium
-        chromium.close()
-
-
 def inbox_item(contains: str, timeout: float = 20) -> ReviewItem:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,7 +67,7 @@ def examples_of(path: Path, intent: str) -> list:
     return [line[2:] for line in block["examples"].splitlines()]
 
 
-def test_a_trainer_corrects_an_inbox_item_and_sees_it_written(trainer_gateway, borrower, browser):
+def test_a_trainer_corrects_an_inbox_item_and_sees_it_written(trainer_gateway, borrower, chromium):
     gateway, nlu_dir = trainer_gateway
     real_hardship = (ROOT / "data" / "nlu" / "en" / "hardship.yml").read_text()
     with store.db.session_scope() as session:
@@ -94,7 +82,7 @@ def test_a_trainer_corrects_an_inbox_item_and_sees_it_written(trainer_gateway, b
     assert item.text == f"[NAME] here, {SENTENCE}" and item.intent
     action = "Confirm hardship" if item.intent == "hardship" else "Correct to hardship"
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     console = f"{gateway.config.gateway_url}/console/"
     page.goto(console)
     page.fill("input[name=username]", TRAINER)

@@ -15,9 +15,8 @@ import store.db
 from actions.handoff import agents_available
 from lending.policy import load_policy
 from store.models import AuditEvent, Conversation, Handoff, Message, Outcome, VoiceCall
-from tests.e2e.conftest import AGENT_PHONE, E2E_API_KEY, load_borrower, outbox_for
-
-pytestmark = pytest.mark.e2e
+from tests.support.app import AGENT_PHONE
+from tests.support.stack import E2E_API_KEY, load_borrower, outbox_for
 
 _phones = itertools.count(500)
 # What a third party must never hear: the debt, its amount, the collection purpose.

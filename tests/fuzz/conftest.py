@@ -18,12 +18,11 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from server import create_app
-from store.accounts import import_csv
-from store.db import session_scope
-from tests.app_support import clear_gateway_environment, copy_policy, fresh_database
-from tests.gateway.gateway_support import API_KEY, AUTH_TOKEN, RASA_TIMEOUT, REPO
-from tests.voice.voice_support import VoiceRasa
+from tests.support.app import (
+    AGENT_PHONE,
+    API_KEY,
+    fresh_database,
+)
 
 _COMMON = dict(
     deadline=None,
@@ -37,39 +36,17 @@ settings.register_profile("deep", max_examples=int(os.environ.get("FUZZ_EXAMPLES
                           print_blob=True, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-AGENT_PHONE = "+18005550142"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    clear_gateway_environment(monkeypatch)
+@pytest.fixture
+def rasa(fake_rasa):
+    return fake_rasa
 
 
 @pytest.fixture
-def rasa():
-    fake = VoiceRasa()
-    fake.up()
-    yield fake
-    fake.down()
+def app_settings() -> dict:
+    return {"API_KEY": API_KEY, "AGENT_PHONE": AGENT_PHONE}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def app(request, tmp_path, postgres_url, rasa):
+def app(request, tmp_path, postgres_url, make_app):
     """The gateway with the demo accounts, on a fresh store of each kind."""
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": fresh_database(request.param, tmp_path, postgres_url),
-        "RASA_URL": rasa.url, "RASA_URL_ZH": rasa.url,
-        "POLICY_FILE": str(copy_policy(tmp_path, rasa_timeout_seconds=RASA_TIMEOUT)),
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "API_KEY": API_KEY, "AGENT_PHONE": AGENT_PHONE,
-        "REDELIVERY_INTERVAL_SECONDS": 0,
-    })
-    with open(REPO / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
-        with session_scope() as session:
-            assert not import_csv(session, stream).errors
-    return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+    return make_app(DATABASE_URL=fresh_database(request.param, tmp_path, postgres_url))

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from store.models import TWILIO_FIELD_LENGTH
-from tests.gateway.gateway_support import API_KEY, AUTH_TOKEN
+from tests.support.app import API_KEY, AUTH_TOKEN
 
 GATEWAY = "http://localhost"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

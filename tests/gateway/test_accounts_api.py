@@ -1,10 +1,10 @@
 """POST /api/accounts (operations load accounts) and GET /healthz."""
 import pytest
-from gateway_support import API_KEY
 from sqlalchemy import select
 
 from store.db import session_scope
 from store.models import Account, AuditEvent
+from tests.support.app import API_KEY
 
 GOOD = {
     "account_id": "API-1", "name": "Ana Example", "phone": "+15550109001",

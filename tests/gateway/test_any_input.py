@@ -4,10 +4,12 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from gateway_support import BORROWER, new_sid, post_sms, sign, stored_messages
 
 from store.db import session_scope
 from store.models import TWILIO_FIELD_LENGTH, Account
+from tests.support.accounts import BORROWER
+from tests.support.store import stored_messages
+from tests.support.twilio import new_sid, post_sms, sign
 
 # Characters XML 1.0 cannot carry: NUL and other C0 controls, U+FFFE, U+FFFF, a lone surrogate.
 NOT_XML = "\x00\x01\x08\x0b\x0c\x1b\x1f\ufffe\uffff\ud800"
@@ -83,11 +85,12 @@ def test_a_step_no_question_named_is_a_step_of_its_own(store_client):
 
 
 def test_an_account_name_json_can_carry_and_no_database_can_is_stored_replaced(make_app, database_url):
-    from tests.gateway.test_accounts_api import AUTH, GOOD
+    from tests.support.accounts import API_ACCOUNT
+    from tests.support.app import API_AUTH
 
     client = make_app(DATABASE_URL=database_url).test_client()
-    body = json.dumps([{**GOOD, "name": "Dana \ud800\x00 Ñúñez"}]).encode()  # a lone surrogate, escaped
-    response = client.post("/api/accounts", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    body = json.dumps([{**API_ACCOUNT, "name": "Dana \ud800\x00 Ñúñez"}]).encode()  # a lone surrogate, escaped
+    response = client.post("/api/accounts", data=body, headers={**API_AUTH, "Content-Type": "application/json"})
     assert response.status_code == 200 and response.get_json()["errors"] == []
     with session_scope() as session:
-        assert session.get(Account, GOOD["account_id"]).name == "Dana \ufffd\ufffd Ñúñez"
+        assert session.get(Account, API_ACCOUNT["account_id"]).name == "Dana \ufffd\ufffd Ñúñez"

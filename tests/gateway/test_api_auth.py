@@ -3,7 +3,8 @@ open without it: read off the app's own routes, so a route added later is checke
 import re
 
 import pytest
-from gateway_support import API_KEY
+
+from tests.support.app import API_KEY
 
 
 def api_routes(app):

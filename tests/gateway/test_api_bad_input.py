@@ -1,7 +1,8 @@
 """Bad input to the operations API gets a 400 that says what is wrong, never a 500
 (issue 11, finding 8)."""
 import pytest
-from gateway_support import API_KEY
+
+from tests.support.app import API_KEY
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 DEEP = b"[" * 100_000 + b"]" * 100_000

@@ -8,15 +8,6 @@ import time
 
 import pytest
 import yaml
-from gateway_support import (
-    BORROWER,
-    RASA_TIMEOUT,
-    agreed,
-    fake_bot_records,
-    outbound,
-    outbox,
-    post_sms,
-)
 from sqlalchemy import select
 
 from server.conversation.redelivery import redeliver_once
@@ -24,7 +15,11 @@ from server.sms.arrangement_notice import send_confirmation
 from store.db import session_scope
 from store.models import Arrangement, AuditEvent, OutcomeKind
 from store.outcomes import record_outcome, set_opt_out
-from tests.app_support import in_contact_hours
+from tests.support.accounts import BORROWER, in_contact_hours
+from tests.support.app import RASA_TIMEOUT
+from tests.support.fake_rasa import agreed, fake_bot_records
+from tests.support.store import outbound, outbox
+from tests.support.twilio import post_sms
 
 CHINESE = "+8613800000001"  # DEMO-1005: zh-CN, CNY, the cn profile (amounts allowed in SMS)
 LINK = "https://pay.northwind.example/a/DEMO-1001"

@@ -6,7 +6,6 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from gateway_support import RASA_TIMEOUT, REPO, STRANGER, inbound, outbound, outbox, post_sms
 from sqlalchemy import update
 
 from messaging.sms_text import gateway_reply, with_opt_out
@@ -14,7 +13,11 @@ from server import REDELIVERY
 from server.conversation.redelivery import MAX_EMPTY_ANSWERS, redeliver_once
 from store.db import session_scope
 from store.models import Conversation, Message, MessageStatus
-from tests.app_support import in_contact_hours
+from tests.support.accounts import STRANGER, in_contact_hours
+from tests.support.app import RASA_TIMEOUT
+from tests.support.paths import ROOT
+from tests.support.store import inbound, outbound, outbox
+from tests.support.twilio import post_sms
 
 CHINESE_BORROWER = "+8613800000001"  # DEMO-1005
 
@@ -177,7 +180,7 @@ def test_a_new_serving_process_redelivers_without_a_request(make_app, fake_rasa)
 
     fresh = make_app(REDELIVERY_INTERVAL_SECONDS=0.1)  # the replacement: no request reaches it
     fake_rasa.up()
-    hooks = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     hooks["post_worker_init"](SimpleNamespace(wsgi=fresh))
     try:
         deadline = time.monotonic() + 5

@@ -4,11 +4,12 @@ and redelivery answers through the same Rasa. English accounts are unchanged."""
 from __future__ import annotations
 
 import pytest
-from gateway_support import BORROWER, FakeRasa, outbound, outbox
 
 from messaging.sms_text import gateway_reply, with_opt_out
 from server.conversation.redelivery import redeliver_once
-from tests.app_support import in_contact_hours
+from tests.support.accounts import BORROWER, in_contact_hours
+from tests.support.fake_rasa import FakeRasa
+from tests.support.store import outbound, outbox
 
 CHINESE = "+8613800000001"  # DEMO-1005, zh-CN
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-from gateway_support import BORROWER, outbox
-
 from devtools.chat import OutboxWatcher, hints, thread_state
 from devtools.stack import ConsoleSignIn
 from server import services
@@ -13,7 +11,8 @@ from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.models import Conversation, OutcomeKind
 from store.outcomes import record_outcome
-from tests.app_support import in_contact_hours
+from tests.support.accounts import BORROWER, in_contact_hours
+from tests.support.store import outbox
 
 CONSOLE = ConsoleSignIn("http://127.0.0.1:5000/console/", "s3cret-pw")
 CHINESE_BORROWER = "+8613800000001"  # DEMO-1005, 王芳

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from gateway_support import RASA_TIMEOUT, inbound, outbox
 from sqlalchemy import select
 
 from messaging.sms_text import gateway_reply, with_opt_out
@@ -13,6 +12,8 @@ from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.identity import pending_question
 from store.models import Conversation, MessageStatus
+from tests.support.app import RASA_TIMEOUT
+from tests.support.store import inbound, outbox
 
 HOLDING = [with_opt_out(gateway_reply("holding"))]
 

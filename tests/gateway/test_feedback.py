@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 import yaml
-from gateway_support import AUTH_TOKEN, BORROWER, agreed, new_sid, outbox, parse_twiml, sign
 from sqlalchemy import select
 
 from server.sms.feedback import QUESTION, THANKS, parse_rating
@@ -15,7 +14,11 @@ from store.db import session_scope
 from store.models import ContactAttempt, FeedbackRequest, Handoff, OutcomeKind
 from store.outcomes import record_outcome, set_opt_out
 from store.results import results
-from tests.app_support import copy_policy
+from tests.support.accounts import BORROWER
+from tests.support.app import AUTH_TOKEN, copy_policy
+from tests.support.fake_rasa import agreed
+from tests.support.store import outbox
+from tests.support.twilio import new_sid, parse_twiml, sign
 
 
 def around_today():

@@ -4,12 +4,12 @@ import subprocess
 import sys
 
 import pytest
-from gateway_support import REPO
 
 from lending.policy import PolicyError
 from server import create_app, services
 from server.conversation.state import MemoryGatewayState
 from settings.service import DEV_TWILIO_AUTH_TOKEN, ConfigError, Settings
+from tests.support.paths import ROOT
 
 
 def test_defaults_when_nothing_is_set():
@@ -65,11 +65,11 @@ def test_the_gateway_never_imports_rasa(tmp_path):
         "import server.cli.commands, server.conversation.redelivery, server.sms.webhook, server.api.accounts; "
         "assert not [m for m in sys.modules if m == 'rasa' or m.startswith('rasa.')], 'rasa imported'"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
 def test_importing_the_package_does_no_work(tmp_path):
     code = "import server, store.db; assert store.db._factory is None"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

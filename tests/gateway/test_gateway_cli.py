@@ -2,11 +2,12 @@
 import datetime as dt
 
 import pytest
-from gateway_support import BORROWER, REPO
 
 from server.sms.sender import send_sms
 from store.db import session_scope
 from store.models import Account
+from tests.support.accounts import BORROWER
+from tests.support.paths import ROOT
 
 HEADER = "account_id,name,phone,timezone,language,currency,principal,interest,fees,due_date,birth_date,id_last4\n"
 GOOD_ROW = "CLI-1,Ana Example,+15550109001,America/Denver,en,USD,500.00,12.00,0.00,2026-12-01,1990-02-03,1234\n"
@@ -23,7 +24,7 @@ def test_loading_a_clean_file(app, tmp_path):
 
 
 def test_reloading_the_demo_accounts_updates_them(app):
-    demo = REPO / "lender" / "demo_accounts.csv"
+    demo = ROOT / "lender" / "demo_accounts.csv"
     rows = len(demo.read_text(encoding="utf-8").strip().splitlines()) - 1  # less the header
     result = app.test_cli_runner().invoke(args=["accounts", "load", str(demo)])
     assert result.exit_code == 0

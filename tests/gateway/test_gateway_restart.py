@@ -7,14 +7,16 @@ from __future__ import annotations
 import os
 import time
 
-from gateway_support import AUTH_TOKEN, BORROWER, REPO, outbox
-
 import store.db
 from devtools.stack import OFFLINE_TWILIO, Stack, StackConfig
 from devtools.twilio_sim import SimulatedTwilio
 from messaging.sms_text import gateway_reply, with_opt_out
 from store.accounts import import_csv
-from tests.stack_support import replace_the_gateway_worker
+from tests.support.accounts import BORROWER
+from tests.support.app import AUTH_TOKEN
+from tests.support.paths import ROOT
+from tests.support.stack import replace_the_gateway_worker
+from tests.support.store import outbox
 
 PORT = int(os.environ.get("REPAY_E2E_PORT_BASE", "15000")) + 300
 
@@ -29,7 +31,7 @@ def test_a_replaced_gateway_worker_answers_what_waits_without_a_request(
                    "POLICY_FILE": str(policy_file)},
     )
     store.db.connect(config.database_url)
-    with open(REPO / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
+    with open(ROOT / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
         with store.db.session_scope() as session:
             assert not import_csv(session, stream).errors
     stack = Stack(config)

@@ -9,7 +9,6 @@ import time
 
 import requests
 import yaml
-from gateway_support import AUTH_TOKEN, BORROWER, REPO, agreed, outbox
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -21,7 +20,12 @@ from server.sms.feedback import QUESTION, THANKS
 from store.accounts import import_csv
 from store.models import FeedbackRequest, OutcomeKind
 from store.outcomes import record_outcome
-from tests.stack_support import replace_the_gateway_worker
+from tests.support.accounts import BORROWER
+from tests.support.app import AUTH_TOKEN
+from tests.support.fake_rasa import agreed
+from tests.support.paths import ROOT
+from tests.support.stack import replace_the_gateway_worker
+from tests.support.store import outbox
 
 PORT = int(os.environ.get("REPAY_E2E_PORT_BASE", "15000")) + 310
 TOKEN = "metrics-token-0123456789"
@@ -36,7 +40,7 @@ def start(tmp_path, fake_rasa, policy_file) -> Stack:
                    "POLICY_FILE": str(policy_file), "METRICS_TOKEN": TOKEN},
     )
     store.db.connect(config.database_url)
-    with open(REPO / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
+    with open(ROOT / "lender" / "demo_accounts.csv", encoding="utf-8", newline="") as stream:
         with store.db.session_scope() as session:
             assert not import_csv(session, stream).errors
     stack = Stack(config)

@@ -19,7 +19,7 @@ from store.models import (
     IdentityLock,
     MessageStatus,
 )
-from tests.gateway.gateway_support import inbound, outbox
+from tests.support.store import inbound, outbox
 
 ASK_BIRTH_DATE = [{"text": "What is your date of birth? (for example 03/14/1988)"},
                   {"custom": {"identity_question": "birth_date"}}]

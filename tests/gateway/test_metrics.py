@@ -3,11 +3,13 @@ counters have moved and the gauges say what the store holds."""
 from __future__ import annotations
 
 import pytest
-from gateway_support import API_KEY, BORROWER, post_sms
 from prometheus_client.parser import text_string_to_metric_families
 
 from store.db import session_scope
 from store.models import Conversation, Handoff
+from tests.support.accounts import BORROWER
+from tests.support.app import API_KEY
+from tests.support.twilio import post_sms
 
 METRICS_TOKEN = "metrics-token-0123456789"
 

@@ -6,7 +6,6 @@ import json
 import logging
 from urllib.parse import urlparse
 
-from gateway_support import AUTH_TOKEN, BORROWER, outbound, outbox
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
@@ -14,6 +13,9 @@ from server import services
 from server.sms.sender import SmsSender, send_sms
 from store.db import session_scope
 from store.outcomes import set_opt_out
+from tests.support.accounts import BORROWER
+from tests.support.app import AUTH_TOKEN
+from tests.support.store import outbound, outbox
 
 ACCOUNT_SID = "ACtest0000000000000000000000000000"
 IN_HOURS = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.timezone.utc)  # 10:00 in New York

@@ -7,11 +7,12 @@ import subprocess
 import sys
 
 import pytest
-from gateway_support import AUTH_TOKEN, REPO, post_sms
 
 import campaigns.runtime
 from settings.deployment import DEV_TWILIO_AUTH_TOKEN, ConfigError
-from tests.app_support import PRODUCTION_SECRETS
+from tests.support.app import AUTH_TOKEN, PRODUCTION_SECRETS
+from tests.support.paths import ROOT
+from tests.support.twilio import post_sms
 
 SIGNALS = {
     "PUBLIC_URL": {"PUBLIC_URL": "https://sms.lender.example"},
@@ -91,14 +92,14 @@ def test_the_cli_and_gunicorn_say_what_to_set(tmp_path):
     env = {**_without_gateway_variables(), **FORGOT_THE_TOKEN,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
     bin_dir = os.path.dirname(sys.executable)
-    cli = subprocess.run([f"{bin_dir}/flask", "--app", "server", "outbox"], cwd=REPO, env=env,
+    cli = subprocess.run([f"{bin_dir}/flask", "--app", "server", "outbox"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert cli.returncode != 0 and "set TWILIO_AUTH_TOKEN" in cli.stderr
     gunicorn = subprocess.run([f"{bin_dir}/gunicorn", "--check-config", "server:create_app()"],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert gunicorn.returncode != 0 and "set TWILIO_AUTH_TOKEN" in gunicorn.stdout + gunicorn.stderr
     env["TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
-    assert subprocess.run([f"{bin_dir}/flask", "--app", "server", "outbox"], cwd=REPO, env=env,
+    assert subprocess.run([f"{bin_dir}/flask", "--app", "server", "outbox"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120).returncode == 0
 
 

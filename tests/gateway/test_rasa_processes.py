@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from gateway_support import FakeRasa, inbound, outbox, post_sms
 
 from messaging.sms_text import gateway_reply, with_opt_out
 from server import services
 from server.conversation.redelivery import redeliver_once
 from store.models import MessageStatus
+from tests.support.fake_rasa import FakeRasa
+from tests.support.store import inbound, outbox
+from tests.support.twilio import post_sms
 
 STRANGERS = [f"+155501990{n:02d}" for n in range(16)]  # reach no account: English
 

@@ -3,12 +3,11 @@ history (tests/store/results_history.py) on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from gateway_support import API_KEY
 
 from store.db import session_scope
 from store.results import variant_column
-from tests.app_support import fresh_database
-from tests.store import results_history as history
+from tests.support import results_history as history
+from tests.support.app import API_KEY, fresh_database
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 

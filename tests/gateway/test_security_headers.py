@@ -3,9 +3,10 @@ URL is https (server/http_security.py)."""
 from __future__ import annotations
 
 import pytest
-from gateway_support import API_KEY, BORROWER, sign
 
-from tests.app_support import PRODUCTION_SECRETS
+from tests.support.accounts import BORROWER
+from tests.support.app import API_KEY, PRODUCTION_SECRETS
+from tests.support.twilio import sign
 
 SMS = {"MessageSid": "SM" + "1" * 32, "AccountSid": "ACtest", "From": BORROWER,
        "To": "+18005550199", "Body": "hello", "NumMedia": "0"}

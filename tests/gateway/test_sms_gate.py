@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gateway_support import inbound, outbox
 from sqlalchemy import select, update
 
 from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.models import Account, AccountStatus, Handoff, Message, MessageStatus
-from tests.app_support import afternoon_zone
+from tests.support.accounts import afternoon_zone
+from tests.support.store import inbound, outbox
 
 CHINESE = "+8613800000001"  # DEMO-1005, under the cn profile
 

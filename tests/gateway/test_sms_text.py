@@ -1,6 +1,5 @@
 """Replies fit SMS and Twilio limits; segment counts match what carriers bill."""
 import pytest
-from gateway_support import parse_twiml
 
 from messaging.sms_text import (
     GSM7_BASIC,
@@ -15,6 +14,7 @@ from messaging.sms_text import (
     utf16_units,
     with_opt_out,
 )
+from tests.support.twilio import parse_twiml
 
 
 def test_gsm7_tables_have_the_standard_sizes():

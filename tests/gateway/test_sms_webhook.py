@@ -3,15 +3,6 @@ import logging
 import threading
 
 import pytest
-from gateway_support import (
-    BORROWER,
-    STRANGER,
-    inbound,
-    outbound,
-    post_sms,
-    sign,
-    stored_messages,
-)
 from sqlalchemy import select
 
 from messaging.sms_text import gateway_reply, with_opt_out
@@ -20,6 +11,9 @@ from store.accounts import import_records
 from store.db import session_scope
 from store.models import Conversation, MessageStatus, Outcome, OutcomeKind
 from store.outcomes import is_opted_out
+from tests.support.accounts import BORROWER, STRANGER
+from tests.support.store import inbound, outbound, stored_messages
+from tests.support.twilio import post_sms, sign
 
 UNSUBSCRIBED = (
     "You're unsubscribed from Northwind Credit messages. "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from gateway_support import BORROWER, inbound, post_sms
 from sqlalchemy import select
 
 from messaging.sms_text import gateway_reply, with_opt_out
@@ -14,7 +13,9 @@ from store.db import session_scope
 from store.handoffs import URGENT, claim, finish
 from store.models import Account, Conversation, Handoff, HandoffResolution, MessageStatus
 from store.outcomes import is_opted_out
-from tests.app_support import afternoon_zone, in_contact_hours
+from tests.support.accounts import BORROWER, afternoon_zone, in_contact_hours
+from tests.support.store import inbound
+from tests.support.twilio import post_sms
 
 CHINESE = "+8613800000001"  # DEMO-1005, zh-CN
 PERSON_WILL_REPLY = "Thanks for your message. A person from Northwind Credit will reply here.\nReply STOP to opt out."

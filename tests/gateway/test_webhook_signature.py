@@ -1,9 +1,9 @@
 """Only Twilio may post to the webhook: X-Twilio-Signature is checked on every request."""
-from gateway_support import BORROWER, post_sms, sign
-
 from messaging.sms_text import with_opt_out
 from server.signature import is_valid_signature
-from tests.app_support import PRODUCTION_SECRETS
+from tests.support.accounts import BORROWER
+from tests.support.app import PRODUCTION_SECRETS
+from tests.support.twilio import post_sms, sign
 
 # twilio-python's published test vector (tests/unit/test_request_validator.py).
 # Its caller is +14158675309; with any other number the signature differs.

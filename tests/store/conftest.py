@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 import store.db
-from tests.app_support import empty_postgres
+from tests.support.app import empty_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from store.accounts import FIELDS, find_by_phone, get_account, import_csv, import_records
-from tests.conftest import DEMO_ACCOUNTS
+from tests.support.paths import DEMO_ACCOUNTS
 
 HEADER = ",".join(FIELDS)
 GOOD = "A-1,Ada Lane,+15550100099,America/Denver,en,USD,100.10,0.20,0.03,2026-11-01,1990-01-02,0042"

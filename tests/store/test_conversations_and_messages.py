@@ -8,7 +8,7 @@ from store.conversations import current_conversation
 from store.messages import claim_deferred, deferred_messages, record_inbound, set_status
 from store.models import MessageStatus
 from store.outcomes import is_opted_out, outcomes_for, record_outcome, set_opt_out
-from tests.conftest import DEMO_ACCOUNTS
+from tests.support.paths import DEMO_ACCOUNTS
 
 HOUR = dt.timedelta(hours=1)
 

@@ -28,7 +28,7 @@ from store.models import (
     IdentityCheck,
     MessageStatus,
 )
-from tests.conftest import DEMO_ACCOUNTS
+from tests.support.paths import DEMO_ACCOUNTS
 
 RULES = Identity(max_attempts=3, window_minutes=60, lockout_minutes=24 * 60)
 T0 = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.timezone.utc)

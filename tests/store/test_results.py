@@ -1,13 +1,13 @@
-"""Results over a hand-built history (results_history.py), on SQLite and PostgreSQL:
+"""Results over a hand-built history (tests/support/results_history.py), on SQLite and PostgreSQL:
 every figure below was worked out by hand from that history."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-import results_history as history
 
 from store.results import ResultsError, check_dimension, parse_period, results
+from tests.support import results_history as history
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Fixtures for the trainers' tests: the gateway on a temporary SQLite store with the
-demo accounts and the console's people (tom is the trainer), a fake Rasa that serves
+"""Fixtures for the trainers' tests: make_app (tests/conftest.py) with the console's people
+(tom is the trainer), a fake Rasa (`rasa`) that returns each message's parse and serves
 trackers, and a temporary copy of data/nlu for approved examples to land in."""
 from __future__ import annotations
 
@@ -8,24 +8,32 @@ from pathlib import Path
 
 import pytest
 
-from server import create_app
-from store.accounts import import_csv
-from store.db import session_scope
-from tests.app_support import clear_gateway_environment, copy_policy
-from tests.conftest import DEMO_ACCOUNTS, ROOT
-from tests.console.console_support import Browser, create_agents
-from tests.gateway.gateway_support import AUTH_TOKEN, post_sms
-from tests.trainers.trainer_support import TrackerRasa
+from tests.support.app import copy_policy
+from tests.support.console import Browser
+from tests.support.fake_rasa import FakeRasa, rasa_parse
+from tests.support.paths import ROOT
+from tests.support.twilio import post_sms
+
+
+def as_trainers_rasa(fake: FakeRasa) -> FakeRasa:
+    """Rasa as the inbox meets it: each message's parse (a confident greet unless a test
+    says otherwise) returned with the answer and kept as the tracker's latest_message; the
+    tracker answers (no slots) as Rasa 3.6 does."""
+    fake.keeps_turns = False
+    fake.parse = lambda text: rasa_parse(text, "greet", 0.98)
+    fake.answers_parse = True
+    fake.slots = {}
+    return fake
 
 
 @pytest.fixture
-def rasa():
-    fake = TrackerRasa()
-    fake.up()
-    yield fake
-    if fake.hold_trackers is not None:
-        fake.hold_trackers.set()
-    fake.down()
+def fake_rasa(fake_rasa):
+    return as_trainers_rasa(fake_rasa)
+
+
+@pytest.fixture
+def rasa(fake_rasa):
+    return fake_rasa
 
 
 @pytest.fixture
@@ -42,44 +50,15 @@ def policy_file(tmp_path) -> Path:
     return copy_policy(tmp_path, rasa_timeout_seconds=2)
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    clear_gateway_environment(monkeypatch)
+@pytest.fixture
+def app_settings(nlu_dir) -> dict:
+    return {"SECRET_KEY": "trainers-test-secret", "NLU_DATA_DIR": str(nlu_dir.parent),
+            "NLU_REVIEW_SAMPLE_RATE": 0}
 
 
 @pytest.fixture
-def make_app(tmp_path, rasa, nlu_dir, policy_file):
-    apps = []
-
-    def build(**overrides):
-        config = {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'trainers.db'}",
-            "RASA_URL": rasa.url,
-            "RASA_URL_ZH": rasa.url,  # both languages: the one fake
-            "POLICY_FILE": str(policy_file),
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "REDELIVERY_INTERVAL_SECONDS": 0,
-            "SECRET_KEY": "trainers-test-secret",
-            "NLU_DATA_DIR": str(nlu_dir.parent),
-            "NLU_REVIEW_SAMPLE_RATE": 0,
-            **overrides,
-        }
-        app = create_app(config)
-        with session_scope() as session, open(DEMO_ACCOUNTS, encoding="utf-8", newline="") as stream:
-            assert not import_csv(session, stream).errors
-        create_agents()
-        apps.append(app)
-        return app
-
-    yield build
-    for app in apps:  # no capture may outlive its test's database
-        app.extensions["repay.nlu_review"].wait_idle()
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
+def console_people() -> bool:
+    return True
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from bot.annotation import (
     taxonomy,
 )
 from bot.nlu_eval import multi_path
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def examples_of(path: Path, intent: str) -> list:

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from server.conversation.nlu_review import judge, sampled
 from store.db import session_scope
 from store.models import Message, ReviewItem
-from tests.app_support import in_contact_hours
-from tests.gateway.gateway_support import BORROWER, STRANGER
-from tests.trainers.trainer_support import rasa_parse
+from tests.support.accounts import BORROWER, STRANGER, in_contact_hours
+from tests.support.fake_rasa import rasa_parse
 
 
 def items() -> list:
@@ -60,7 +59,7 @@ def test_a_fallback_keeps_the_models_own_best_guess(app, rasa, sms):
 
 def test_confident_messages_stay_out_unless_sampled(make_app, rasa):
     app = make_app(NLU_REVIEW_SAMPLE_RATE=0)
-    from tests.gateway.gateway_support import post_sms
+    from tests.support.twilio import post_sms
 
     client = app.test_client()
     rasa.parse = lambda text: rasa_parse(text, "greet", 0.97)
@@ -91,7 +90,7 @@ def test_from_a_rasa_that_does_not_answer_with_the_parse_the_tracker_is_read(app
 
 def test_with_a_sample_rate_of_one_every_message_is_filed_as_a_sample(make_app, rasa):
     app = make_app(NLU_REVIEW_SAMPLE_RATE=1)
-    from tests.gateway.gateway_support import post_sms
+    from tests.support.twilio import post_sms
 
     client = app.test_client()
     rasa.parse = lambda text: rasa_parse(text, "greet", 0.97)
@@ -103,7 +102,7 @@ def test_with_a_sample_rate_of_one_every_message_is_filed_as_a_sample(make_app, 
 
 def test_the_low_confidence_threshold_is_configuration(make_app, rasa):
     app = make_app(NLU_REVIEW_CONFIDENCE=0.99)
-    from tests.gateway.gateway_support import post_sms
+    from tests.support.twilio import post_sms
 
     rasa.parse = lambda text: rasa_parse(text, "greet", 0.97)
     post_sms(app.test_client(), "hi hi")
@@ -200,7 +199,7 @@ def test_messages_the_gateway_answers_itself_never_reach_the_inbox(app, rasa, sm
 
 def test_redelivered_messages_are_captured_too(make_app, rasa):
     from server.conversation.redelivery import redeliver_once
-    from tests.gateway.gateway_support import post_sms
+    from tests.support.twilio import post_sms
 
     app = make_app()
     rasa.parse = lambda text: rasa_parse(text, "promise_to_pay", 0.55)

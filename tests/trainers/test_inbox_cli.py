@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import yaml
 
-from tests.app_support import in_contact_hours
-from tests.trainers.trainer_support import rasa_parse
+from tests.support.accounts import in_contact_hours
+from tests.support.fake_rasa import rasa_parse
 
 
 def examples_of(path, intent):

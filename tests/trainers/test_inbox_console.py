@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from store.db import session_scope
 from store.models import AuditEvent, ReviewItem
-from tests.console.console_support import audit_actions
-from tests.trainers.trainer_support import rasa_parse
+from tests.support.fake_rasa import rasa_parse
+from tests.support.store import audit_actions
 
 
 @pytest.fixture

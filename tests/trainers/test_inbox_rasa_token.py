@@ -8,22 +8,16 @@ from sqlalchemy import select
 
 from store.db import session_scope
 from store.models import ReviewItem
-from tests.app_support import PRODUCTION_SECRETS, NeedsRasaToken
-from tests.trainers.trainer_support import TrackerRasa, rasa_parse
-
-
-class TokenRasa(NeedsRasaToken, TrackerRasa):
-    pass
+from tests.support.app import PRODUCTION_SECRETS
+from tests.support.fake_rasa import rasa_parse
 
 
 @pytest.fixture
-def rasa():
-    fake = TokenRasa()
-    fake.up()
-    fake.answers_parse = False
-    fake.parse = lambda text: rasa_parse(text, "nlu_fallback", 0.3)
-    yield fake
-    fake.down()
+def fake_rasa(fake_rasa):
+    fake_rasa.token = PRODUCTION_SECRETS["RASA_TOKEN"]
+    fake_rasa.answers_parse = False
+    fake_rasa.parse = lambda text: rasa_parse(text, "nlu_fallback", 0.3)
+    return fake_rasa
 
 
 @pytest.fixture

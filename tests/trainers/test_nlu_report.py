@@ -13,7 +13,7 @@ from bot import nlu_gate
 from bot.nlu_eval import Evaluation, load
 from bot.nlu_gate import SAFETY_CRITICAL, THRESHOLDS, check, load_floors
 from bot.nlu_safety import SafetyFigures
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"not really a picture"
 FLOORS = {

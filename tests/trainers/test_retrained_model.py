@@ -12,10 +12,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 import yaml
 
 from bot.annotation import NluData
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 SENTENCE = "the bailiff took my car"
 INTENT = "hardship"
@@ -34,6 +35,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.rasa  # trains two models
 def test_an_approved_example_is_learnt_by_the_retrained_model(tmp_path, nlu_dir):
     original = nlu_dir  # a copy of data/nlu, left as it is
     annotated = tmp_path / "annotated" / "nlu"

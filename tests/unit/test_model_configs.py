@@ -4,6 +4,7 @@ import re
 import tarfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.training import CONFIGS, ROOT, model_path
@@ -39,6 +40,7 @@ def _policy_files(lang):
         }
 
 
+@pytest.mark.rasa  # reads models/
 def test_the_trained_models_hold_the_very_same_dialogue_policies():
     # Same policies, domain, rules and stories: Rasa trains the dialogue once and takes it
     # from its cache for the next language. With the files identical, the test stories

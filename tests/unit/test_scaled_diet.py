@@ -28,9 +28,9 @@ def test_a_minimum_above_the_configured_epochs_never_adds_epochs():
 
 
 def test_both_languages_use_it_and_say_where_scaling_starts():
-    from tests.unit.test_model_configs import _config
+    from tests.support.paths import model_config
 
     for lang in ("en", "zh"):
-        diet = next(c for c in _config(lang)["pipeline"] if c["name"].endswith("DIETClassifier"))
+        diet = next(c for c in model_config(lang)["pipeline"] if c["name"].endswith("DIETClassifier"))
         assert diet["name"] == "bot.components.scaled_diet.ScaledEpochsDIETClassifier"
         assert diet["scale_epochs_above"] > 0

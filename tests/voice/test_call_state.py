@@ -8,9 +8,9 @@ import redis
 
 import server.conversation.state
 from server.conversation.state import MemoryGatewayState, RedisGatewayState
-from tests.gateway.gateway_support import BORROWER
-from tests.voice.test_voice_webhooks import GREETING
-from tests.voice.voice_support import simulated_twilio
+from tests.support.accounts import BORROWER
+from tests.support.twilio import simulated_twilio
+from tests.support.voice import GREETING
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -23,15 +23,14 @@ from store.models import (
     VoiceCall,
 )
 from store.outcomes import set_opt_out
-from tests.app_support import PRODUCTION_SECRETS
-from tests.gateway.gateway_support import API_KEY, AUTH_TOKEN, BORROWER
-from tests.voice.test_voice_webhooks import GREETING
-from tests.voice.voice_support import audit_events, simulated_twilio
+from tests.support.accounts import BORROWER
+from tests.support.app import API_KEY, AUTH_TOKEN, PRODUCTION_SECRETS
+from tests.support.store import audit_trail
+from tests.support.twilio import simulated_twilio
+from tests.support.voice import GREETING, IN_HOURS
 
 ACCOUNT_SID = "ACtest0000000000000000000000000000"
 LENDER_NUMBER = "+18005550199"
-# Tuesday 24 Nov 2026, 10:00 in New York: inside DEMO-1001's contact hours.
-IN_HOURS = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.timezone.utc)
 # What a third party must never hear: the debt, its amount, the collection purpose.
 DISCLOSURE = re.compile(r"\$\s?\d|dollars|\bdebt\b|\bcollect|\boverdue\b|\bowe\b|\bbalance\b|"
                         r"\bpayment\b|\bloan\b|credit", re.I)
@@ -90,7 +89,7 @@ def test_without_credentials_the_call_goes_to_the_outbox_and_counts(client):
     call = voice_call(placed["call_id"])
     assert (call.direction, call.phone, call.account_id, call.attempt_id) == (
         "outbound", BORROWER, "DEMO-1001", attempt.id)
-    assert [e.details["via"] for e in audit_events("call_placed")] == ["outbox"]
+    assert [e.details["via"] for e in audit_trail("call_placed")] == ["outbox"]
 
 
 def test_the_caps_count_calls_placed_here(client):
@@ -111,7 +110,7 @@ def test_the_gate_refuses_calls_the_rules_forbid(client, setup, rule):
         setup(session)
     refused = place(client)
     assert refused.status_code == 409 and refused.get_json()["rule"] == rule
-    assert attempts() == [] and [e.details["rule"] for e in audit_events("call_blocked")] == [rule]
+    assert attempts() == [] and [e.details["rule"] for e in audit_trail("call_blocked")] == [rule]
 
 
 def test_no_call_outside_the_borrowers_contact_hours(client, monkeypatch):
@@ -215,7 +214,7 @@ def test_a_machine_gets_a_voicemail_that_says_nothing_about_a_debt(client, rasa)
     assert message.paused and message.hangup and message.gather is None
     assert rasa.calls == []  # no conversation with a machine
     call.status("completed", answered_by="machine_end_beep")
-    [ended] = audit_events("call_ended")
+    [ended] = audit_trail("call_ended")
     assert ended.details["outcome"] == "voicemail"
     assert voice_call(placed["call_id"]).conversation_id is None
     assert attempts()[0].answered is False  # a voicemail is not a conversation
@@ -228,16 +227,16 @@ def test_calls_nobody_answered_are_recorded_with_how_they_ended(client, status, 
     placed = place(client).get_json()
     call = play(client, placed)
     call.status("ringing")
-    assert audit_events("call_ended") == []
+    assert audit_trail("call_ended") == []
     call.status(status, duration=0)
-    [ended] = audit_events("call_ended")
+    [ended] = audit_trail("call_ended")
     assert ended.details["outcome"] == outcome and ended.account_id == "DEMO-1001"
     assert ended.details["hung_up_mid_conversation"] is False
     row = voice_call(placed["call_id"])
     assert row.outcome == outcome and row.ended_at is not None
     assert attempts()[0].delivery == status and attempts()[0].answered is False
     call.status(status, duration=0)  # a repeated callback changes nothing
-    assert len(audit_events("call_ended")) == 1
+    assert len(audit_trail("call_ended")) == 1
 
 
 # -- consent and each account's own jurisdiction ---------------------------------------------

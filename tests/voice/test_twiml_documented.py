@@ -2,10 +2,10 @@
 attributes Twilio documents (tests/voice/twiml_documented.py holds Twilio's lists)."""
 import pytest
 
-from tests.gateway.gateway_support import BORROWER, STRANGER
-from tests.voice.test_voice_webhooks import ASK_ID, GREETING, VERIFIED
+from tests.support.accounts import BORROWER, STRANGER
+from tests.support.twilio import simulated_twilio
+from tests.support.voice import ASK_ID, GREETING, VERIFIED, said
 from tests.voice.twiml_documented import problems
-from tests.voice.voice_support import said, simulated_twilio
 
 LINK = "https://pay.northwind.example/a/DEMO-1001"
 

@@ -11,10 +11,11 @@ from store.db import session_scope
 from store.handoffs import URGENT
 from store.models import Account, Arrangement, Handoff, OutcomeKind
 from store.outcomes import set_opt_out
-from tests.app_support import in_contact_hours
-from tests.gateway.gateway_support import BORROWER, agreed, fake_bot_records
-from tests.voice.conftest import AGENT_PHONE
-from tests.voice.voice_support import audit_events, outbox, simulated_twilio
+from tests.support.accounts import BORROWER, in_contact_hours
+from tests.support.app import AGENT_PHONE
+from tests.support.fake_rasa import agreed, fake_bot_records
+from tests.support.store import audit_trail, outbox
+from tests.support.twilio import simulated_twilio
 
 EN = WORDS["en"]
 CONFIRMATION = ("Northwind Credit: your plan is agreed: 3 monthly payments on Dec 14, Jan 14 and Feb 14. "
@@ -41,7 +42,7 @@ def test_a_plan_agreed_on_a_call_is_confirmed_by_text_during_the_call(app, twili
     turn = call.say("no that's all")
     assert not turn.hangup  # the call goes on as the bot says
     assert [m.body for m in outbox(BORROWER)] == [CONFIRMATION]  # once
-    [sms] = audit_events("call_sms")
+    [sms] = audit_trail("call_sms")
     assert (sms.details["kind"], sms.details["sent"]) == ("confirmation", True)
     assert arrangement().details["confirmation"]["state"] == "sent"
 
@@ -57,9 +58,9 @@ def test_a_caller_who_opted_out_of_texts_gets_no_confirmation_and_the_refusal_is
     assert outbox(BORROWER) == []
     mark = arrangement().details["confirmation"]
     assert (mark["state"], mark["rule"]) == ("refused", "opted_out")
-    [refused] = audit_events("confirmation_refused")
+    [refused] = audit_trail("confirmation_refused")
     assert refused.details["rule"] == "opted_out"
-    [sms] = audit_events("call_sms")
+    [sms] = audit_trail("call_sms")
     assert (sms.details["sent"], sms.details["reason"]) == (False, "opted_out")
 
 

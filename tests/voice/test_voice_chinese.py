@@ -12,12 +12,12 @@ import server.voice.calls
 from server.voice.prompts import NOT_STORED, WORDS
 from store.db import session_scope
 from store.models import Account
-from tests.app_support import in_contact_hours
-from tests.gateway.gateway_support import API_KEY, BORROWER
-from tests.voice.conftest import AGENT_PHONE
-from tests.voice.test_outbound_calls import IN_HOURS
+from tests.support.accounts import BORROWER, in_contact_hours
+from tests.support.app import AGENT_PHONE, API_KEY
+from tests.support.store import outbox, stored_messages
+from tests.support.twilio import simulated_twilio
+from tests.support.voice import IN_HOURS
 from tests.voice.twiml_documented import problems
-from tests.voice.voice_support import messages, outbox, simulated_twilio
 
 ZH = WORDS["zh"]
 # What no caller-facing word of the gateway may say in Chinese (a third party may hear it).
@@ -90,7 +90,7 @@ def test_a_birth_date_is_keyed_in_year_first(call, rasa):
     asked = call.press("19880314")
     assert rasa.messages()[-1] == "1988-03-14"
     assert asked.gather["numDigits"] == "4" and "后四位" in asked.gather["hints"]
-    assert [m.body for m in messages(BORROWER) if m.direction == "in"] == [NOT_STORED]
+    assert [m.body for m in stored_messages(BORROWER, "voice") if m.direction == "in"] == [NOT_STORED]
 
 
 def test_money_and_dates_are_said_the_chinese_way(call, rasa):
@@ -192,7 +192,7 @@ def test_a_machine_gets_a_chinese_voicemail_that_says_nothing_about_a_debt(app, 
 
 def test_the_transcript_keeps_what_was_said_as_it_was_spoken(call, rasa):
     verified(call, rasa)
-    out = [m.body for m in messages(BORROWER) if m.direction == "out"]
+    out = [m.body for m in stored_messages(BORROWER, "voice") if m.direction == "out"]
     assert "您本期应还一千二百三十四元五角，到期日为二零二六年十一月十日。" in out
 
 

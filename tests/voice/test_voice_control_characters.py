@@ -3,7 +3,7 @@ the TwiML of a call (issue 11, finding 5)."""
 import xml.etree.ElementTree as ET
 
 from server.voice.prompts import WORDS
-from tests.gateway.gateway_support import BORROWER
+from tests.support.accounts import BORROWER
 
 NOT_XML = "\x00\x01\x08\x0b\x0c\x1b\x1f\ufffe\uffff"
 def words(text):

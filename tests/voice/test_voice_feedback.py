@@ -11,9 +11,10 @@ from server.voice.prompts import WORDS
 from store.db import session_scope
 from store.models import FeedbackRequest, OutcomeKind
 from store.outcomes import record_outcome
-from tests.app_support import copy_policy
-from tests.gateway.gateway_support import BORROWER, agreed
-from tests.voice.voice_support import said
+from tests.support.accounts import BORROWER
+from tests.support.app import copy_policy
+from tests.support.fake_rasa import agreed
+from tests.support.voice import said
 
 GOODBYE = said("utter_goodbye")
 

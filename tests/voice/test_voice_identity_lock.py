@@ -7,8 +7,9 @@ from server.voice.prompts import WORDS
 from server.voice.text import speakable
 from store.db import session_scope
 from store.identity import record_check
-from tests.gateway.gateway_support import BORROWER
-from tests.voice.voice_support import messages, said
+from tests.support.accounts import BORROWER
+from tests.support.store import stored_messages
+from tests.support.voice import said
 
 LOCKED = speakable(WORDS["en"].identity_locked.format(
     lender_name="Northwind Credit", support_phone="+18005550100"), "en")  # the number read out
@@ -30,7 +31,7 @@ def test_a_call_to_a_locked_account_hears_only_the_lenders_number(twilio, rasa):
 
     assert answered.said == [LOCKED] and answered.hangup and answered.gather is None
     assert rasa.calls == []  # no introduction, no identity question
-    assert [m.body for m in messages(BORROWER)] == [LOCKED]
+    assert [m.body for m in stored_messages(BORROWER, "voice")] == [LOCKED]
 
 
 def test_a_lock_from_another_channel_ends_a_call_in_progress(twilio, rasa):
@@ -43,4 +44,4 @@ def test_a_lock_from_another_channel_ends_a_call_in_progress(twilio, rasa):
 
     assert turn.said == [LOCKED] and turn.hangup
     assert len(rasa.calls) == 1
-    assert "01011970" not in " ".join(m.body for m in messages(BORROWER))
+    assert "01011970" not in " ".join(m.body for m in stored_messages(BORROWER, "voice"))

@@ -4,14 +4,14 @@ import pytest
 import yaml
 
 from lending.policy import PolicyError, load_policy
-from tests.voice.voice_support import REPO
+from tests.support.paths import ROOT
 
 
 def write_policy(tmp_path, change):
     import shutil
 
-    shutil.copytree(REPO / "lender" / "jurisdictions", tmp_path / "jurisdictions")
-    policy = yaml.safe_load((REPO / "lender" / "policy.yml").read_text())
+    shutil.copytree(ROOT / "lender" / "jurisdictions", tmp_path / "jurisdictions")
+    policy = yaml.safe_load((ROOT / "lender" / "policy.yml").read_text())
     change(policy)
     path = tmp_path / "policy.yml"
     path.write_text(yaml.safe_dump(policy))

@@ -14,7 +14,7 @@ from server.voice.prompts import (
     next_step,
     transcribed,
 )
-from tests.voice.voice_support import said
+from tests.support.voice import said
 
 BIRTH_DATE = Prompt.of(bot_turn(said("utter_ask_identity_form_birth_date"))[-1])
 ID_LAST4 = Prompt.of(bot_turn(said("utter_ask_identity_form_id_last4"))[-1])

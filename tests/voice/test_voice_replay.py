@@ -11,9 +11,9 @@ from devtools.twilio_sim import CallTurn
 from server.voice.prompts import WORDS
 from store.db import session_scope
 from store.models import VoiceCall
-from tests.app_support import in_contact_hours
-from tests.gateway.gateway_support import BORROWER
-from tests.voice.voice_support import audit_events, messages, outbox, said
+from tests.support.accounts import BORROWER, in_contact_hours
+from tests.support.store import audit_trail, outbox, stored_messages
+from tests.support.voice import said
 
 EN = WORDS["en"]
 GREETING = [{"text": "Hi, this is Nora. What is your date of birth?"},
@@ -33,7 +33,7 @@ def the_call(call_sid):
 
 
 def transcript():
-    return [(m.direction, m.body) for m in messages(BORROWER)]
+    return [(m.direction, m.body) for m in stored_messages(BORROWER, "voice")]
 
 
 def test_a_repeated_answer_webhook_texts_once_and_keeps_one_transcript(twilio, rasa):
@@ -48,7 +48,7 @@ def test_a_repeated_answer_webhook_texts_once_and_keeps_one_transcript(twilio, r
     assert len(outbox(BORROWER)) == 1
     assert transcript() == said_so_far
     assert len(rasa.calls) == rasa_calls
-    assert len(audit_events("call_answered")) == 1
+    assert len(audit_trail("call_answered")) == 1
 
 
 def test_a_repeated_answer_webhook_after_the_call_ended_leaves_it_ended(twilio, rasa):
@@ -62,7 +62,7 @@ def test_a_repeated_answer_webhook_after_the_call_ended_leaves_it_ended(twilio, 
     assert transcript() == said_so_far and len(rasa.calls) == 1
     ended = the_call(call.call_sid)
     assert (ended.status, ended.outcome) == ("completed", "completed")
-    assert len(audit_events("call_ended")) == 1
+    assert len(audit_trail("call_ended")) == 1
 
 
 def test_a_repeated_turn_asks_the_bot_once(twilio, rasa):
@@ -97,7 +97,7 @@ def test_a_repeated_end_of_transfer_texts_once(twilio, rasa):
     assert CallTurn.parse(first).hangup
     assert post(call, action, DialCallStatus="no-answer") == first
     assert len(outbox(BORROWER)) == 1
-    assert len(audit_events("transfer_failed")) == 1
+    assert len(audit_trail("transfer_failed")) == 1
 
 
 def test_status_callbacks_never_move_a_call_backwards(twilio, rasa):
@@ -110,7 +110,7 @@ def test_status_callbacks_never_move_a_call_backwards(twilio, rasa):
     post(call, "/twilio/voice/status", status=204, CallStatus="in-progress")
     ended = the_call(call.call_sid)
     assert (ended.status, ended.outcome) == ("completed", "completed")
-    assert len(audit_events("call_ended")) == 1
+    assert len(audit_trail("call_ended")) == 1
 
 
 def test_a_failed_turn_is_worked_on_again_when_twilio_retries(twilio, rasa, monkeypatch):

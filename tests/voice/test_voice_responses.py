@@ -14,7 +14,7 @@ from lending.policy import load_policy
 from server.voice import text_zh as voice_text_zh
 from server.voice.prompts import KEYPAD_DATES
 from server.voice.text import HINTS
-from tests.voice.voice_support import RESPONSES, conditions, voice_variant
+from tests.support.voice import RESPONSES, conditions, voice_variant
 
 VOICE = {name: voice_variant(name) for name in RESPONSES if voice_variant(name)}
 VOICE_ZH = {name: voice_variant(name, "zh") for name in RESPONSES if voice_variant(name, "zh")}

@@ -9,28 +9,16 @@ from sqlalchemy import select
 from server.voice.prompts import NOT_STORED, PERSON, START, WORDS
 from store.db import session_scope
 from store.models import Conversation, VoiceCall
-from tests.app_support import PRODUCTION_SECRETS, in_contact_hours
-from tests.gateway.gateway_support import BORROWER, STRANGER, sign
-from tests.voice.conftest import AGENT_PHONE
-from tests.voice.voice_support import audit_events, messages, outbox, said
+from tests.support.accounts import BORROWER, STRANGER, in_contact_hours
+from tests.support.app import AGENT_PHONE, PRODUCTION_SECRETS
+from tests.support.store import audit_trail, outbox, stored_messages
+from tests.support.twilio import sign
+from tests.support.voice import ASK_ID, GREETING, INTRO, VERIFIED, said
 
 # What the gateway says itself on an English call.
 EN = WORDS["en"]
 ANYTHING_ELSE, GOODBYE, NO_INPUT, SENT = EN.anything_else, EN.goodbye, EN.no_input, EN.sent
 SILENT_CLOSE, TEXT_PROMISE, TROUBLE, UNSURE = EN.silent_close, EN.text_promise, EN.trouble, EN.unsure
-
-INTRO = "Hi, this is Nora, an automated assistant for Northwind Credit."
-GREETING = [INTRO, *said("utter_explain_identity_check"), *said("utter_ask_identity_form_birth_date")]
-ASK_ID = said("utter_ask_identity_form_id_last4")
-VERIFIED = [
-    *said("utter_identity_confirmed", borrower_first_name="Dana"),
-    *said("utter_required_statement", statement="This is an attempt to collect a debt, and any "
-          "information obtained will be used for that purpose."),
-    *said("utter_explain_debt", total="$453.50", due_date="Nov 10, 2026", days_overdue="14 days",
-          principal="$420.00", interest="$18.50", fees="$15.00"),
-    *said("utter_offer_options"),
-]
-
 
 def conversation_of(call_sid):
     with session_scope() as session:
@@ -85,7 +73,7 @@ def test_identity_answers_by_keypad_reach_the_bot_and_not_the_transcript(call, r
     assert asked.gather["numDigits"] == "4"
     call.press("4821")
     assert rasa.messages()[-1] == "4821"
-    heard = [m.body for m in messages(BORROWER) if m.direction == "in"]
+    heard = [m.body for m in stored_messages(BORROWER, "voice") if m.direction == "in"]
     assert heard == [NOT_STORED, NOT_STORED]
 
 
@@ -158,7 +146,7 @@ def test_an_answer_resets_the_count_of_re_prompts(call, rasa):
 
 def test_speech_heard_without_confidence_is_confirmed_before_the_bot_acts(make_app, rasa):
     client = make_app().test_client()
-    from tests.voice.voice_support import simulated_twilio
+    from tests.support.twilio import simulated_twilio
 
     twilio = simulated_twilio(client)
     rasa.script(GREETING, ASK_ID, VERIFIED, said("utter_ask_promise_form_promise_date"))
@@ -245,8 +233,8 @@ def test_a_transfer_rings_the_agents_line_and_the_agent_hears_why(call, rasa):
     assert agent.said == ["A call from a borrower, put through by Nora. Reason: they asked for a "
                           "person. Identity not verified."]
     assert call.dial_ended("completed").hangup
-    assert [e.details["handoff_id"] for e in audit_events("call_transfer")] == [handoff_id]
-    assert len(audit_events("transfer_connected")) == 1
+    assert [e.details["handoff_id"] for e in audit_trail("call_transfer")] == [handoff_id]
+    assert len(audit_trail("transfer_connected")) == 1
 
 
 def test_nobody_at_the_agents_line_gets_a_polite_message_and_a_text(call, rasa):
@@ -259,7 +247,7 @@ def test_nobody_at_the_agents_line_gets_a_polite_message_and_a_text(call, rasa):
 
 
 def test_without_an_agent_line_the_caller_hears_when_a_person_will_get_back(make_app, rasa):
-    from tests.voice.voice_support import simulated_twilio
+    from tests.support.twilio import simulated_twilio
 
     twilio = simulated_twilio(make_app(AGENT_PHONE="").test_client())
     rasa.script(GREETING, said("utter_handoff_in_hours", lender_name="Northwind Credit"))
@@ -303,10 +291,10 @@ def test_a_caller_the_lender_does_not_know_gets_no_text(twilio, rasa):
 def test_the_transcript_keeps_what_was_said(call, rasa):
     rasa.script(ASK_ID)
     call.press("03141988")
-    out = [m.body for m in messages(BORROWER) if m.direction == "out"]
+    out = [m.body for m in stored_messages(BORROWER, "voice") if m.direction == "out"]
     assert out[:3] == call.first.said
     assert out[-1] == ASK_ID[0]["text"]
-    assert all(m.conversation_id == conversation_of(call.call_sid).id for m in messages(BORROWER))
+    assert all(m.conversation_id == conversation_of(call.call_sid).id for m in stored_messages(BORROWER, "voice"))
 
 
 def test_a_hang_up_mid_conversation_closes_it_and_is_recorded(call, rasa):
@@ -314,7 +302,7 @@ def test_a_hang_up_mid_conversation_closes_it_and_is_recorded(call, rasa):
     call.press("03141988")
     assert call.hang_up() == 204
     assert conversation_of(call.call_sid).closed_at is not None
-    [ended] = audit_events("call_ended")
+    [ended] = audit_trail("call_ended")
     assert ended.details["outcome"] == "completed"
     assert ended.details["hung_up_mid_conversation"] is True
     assert ended.conversation_id == conversation_of(call.call_sid).id
@@ -326,7 +314,7 @@ def test_a_call_the_bot_ended_is_not_a_hang_up(call, rasa):
     rasa.script(said("utter_goodbye"))
     call.say("goodbye")
     call.hang_up()
-    [ended] = audit_events("call_ended")
+    [ended] = audit_trail("call_ended")
     assert ended.details["hung_up_mid_conversation"] is False
 
 

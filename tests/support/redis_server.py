@@ -1,7 +1,7 @@
-"""What tests of whole processes share (devtools/stack.py's Stack)."""
+"""A redis-server of a test's own, on its own port and directory, that the test may kill and
+start again (the shared Redis on 6379 is never restarted: other tests use it)."""
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -13,17 +13,6 @@ from typing import Optional
 import redis
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def replace_the_gateway_worker(stack, name: str = "gateway", timeout: float = 30) -> None:
-    """SIGKILLs the gateway's gunicorn worker and waits for gunicorn to start another;
-    nothing is sent to the gateway meanwhile."""
-    [dead] = stack.children(name)
-    os.kill(dead, signal.SIGKILL)
-    deadline = time.monotonic() + timeout
-    while stack.children(name) in ([], [dead]):
-        assert time.monotonic() < deadline, "gunicorn did not replace its worker"
-        time.sleep(0.2)
 
 
 def free_port() -> int:

@@ -1,21 +1,24 @@
-"""What every suite that builds the gateway needs: a private copy of the lender's policy
-(tests may change it) and an environment free of the developer's own settings (a real
-Twilio credential in the shell must never reach a test)."""
+"""Building the gateway for a test: the one app builder, a private copy of the lender's
+policy (tests may change it), a fresh store, and an environment free of the developer's
+own settings (a real Twilio credential in the shell must never reach a test)."""
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Optional
 
 import yaml
 from sqlalchemy import text
-from werkzeug.wrappers import Request, Response
 
 import store.db
 from settings.service import ENV_VARS
+from tests.support.paths import DEMO_ACCOUNTS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+AUTH_TOKEN = "test-auth-token"  # the gateway's TWILIO_AUTH_TOKEN: webhooks are signed with it
+API_KEY = "test-api-key"
+API_AUTH = {"Authorization": f"Bearer {API_KEY}"}
+AGENT_PHONE = "+18005550142"  # the agents' line calls are put through to
+RASA_TIMEOUT = 1  # seconds, written into the gateway suite's policy
 
 
 def copy_policy(directory: Path, rasa_timeout_seconds: Optional[float] = None) -> Path:
@@ -31,28 +34,27 @@ def copy_policy(directory: Path, rasa_timeout_seconds: Optional[float] = None) -
     return path
 
 
-def afternoon_zone(hour: int = 13, now: Optional[dt.datetime] = None) -> str:
-    """A fixed-offset zone where it is about `hour` o'clock `now` (default: now), so tests
-    that send for real stay inside contact hours whenever they run. (Etc/GMT signs are
-    inverted.)"""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    offset = hour - now.hour
-    if offset > 14:
-        offset -= 24
-    if offset < -12:
-        offset += 24
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+def build_app(config: dict, *, demo_accounts: bool = True, people: bool = False):
+    """The gateway (server.create_app) for a test: `config` over the settings every test
+    shares; the demo accounts (lender/demo_accounts.csv) loaded unless `demo_accounts` is
+    False; the console's people (tests/support/console.py AGENTS) with `people`."""
+    from server import create_app
+    from store.accounts import import_csv
+    from tests.support.console import create_agents
 
-
-def in_contact_hours(account_id: str) -> None:
-    """Moves an account to a zone where it is early afternoon now, for a test about something
-    other than contact hours (the gate holds texts in the borrower's night: China allows
-    no answer 22:00-08:00)."""
-    from store.db import session_scope
-    from store.models import Account
-
-    with session_scope() as session:
-        session.get(Account, account_id).timezone = afternoon_zone()
+    app = create_app({
+        "TESTING": True,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "REDELIVERY_INTERVAL_SECONDS": 0,
+        **config,
+    })
+    if demo_accounts:
+        with store.db.session_scope() as session, \
+                open(DEMO_ACCOUNTS, encoding="utf-8", newline="") as stream:
+            assert not import_csv(session, stream).errors
+    if people:
+        create_agents()
+    return app
 
 
 def clear_gateway_environment(monkeypatch) -> None:
@@ -63,21 +65,6 @@ def clear_gateway_environment(monkeypatch) -> None:
 # What a gateway that looks like production (PUBLIC_URL, Twilio REST credentials) must also be
 # given to start (settings/deployment.py); tests pass them with such settings.
 PRODUCTION_SECRETS = {"SECRET_KEY": "s" * 32, "RASA_TOKEN": "test-rasa-token-0123"}
-
-
-class NeedsRasaToken:
-    """Mixed into a fake Rasa: its HTTP API (/conversations/...) answers 401 without
-    `?token=<token>`, as `rasa run --auth-token` does; the REST webhook needs none."""
-
-    token = PRODUCTION_SECRETS["RASA_TOKEN"]
-    refused = 0
-
-    def _app(self, environ, start_response):
-        request = Request(environ)
-        if request.path.startswith("/conversations/") and request.args.get("token") != self.token:
-            self.refused += 1
-            return Response("User is not authenticated.", status=401)(environ, start_response)
-        return super()._app(environ, start_response)
 
 
 def empty_postgres(engine) -> None:
