@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from typing import List, Optional
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import select
 
 from campaigns.gate import decide
@@ -338,3 +338,7 @@ def _apply_keyword(session, keyword: Keyword, inbound: Inbound, conversation) ->
         account_id=conversation.account_id, conversation_id=conversation.id,
         phone=inbound.phone, details={"channel": CHANNEL, "keyword": normalise(inbound.body)},
     )
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

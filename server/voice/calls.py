@@ -1,5 +1,5 @@
 """Placing an outbound call to an account: `POST /api/calls` (bearer API_KEY) and
-`flask --app server calls place ACCOUNT_ID`.
+`flask --app server calls place ACCOUNT_ID` (server/cli/calls.py).
 
 Every call passes the compliance gate first (campaigns.gate.decide over lending/compliance.py:
 the account's state and jurisdiction, opt-outs, consent to automated or AI-voice calls in
@@ -20,9 +20,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-import click
 from flask import Blueprint, Flask, jsonify
-from flask.cli import AppGroup
 from twilio.http import HttpClient
 
 from campaigns.attempts import utc_now
@@ -199,30 +197,5 @@ def api_place_call():
     return response
 
 
-# -- flask --app server calls ... --------------------------------------------------------------
-
-calls_cli = AppGroup("calls", help="Outbound voice calls.")
-
-
-@calls_cli.command("place")
-@click.argument("account_id")
-def place(account_id: str) -> None:
-    """Call an account's phone (through Twilio, or into the outbox without credentials)."""
-    try:
-        placed = place_call(account_id, placed_by="cli")
-    except LookupError:
-        raise click.ClickException(f"no account {account_id}") from None
-    except CallRefused as exc:
-        decision = exc.decision
-        retry = f"; allowed again from {decision.retry_at:%Y-%m-%d %H:%M} UTC" if decision.retry_at else ""
-        raise click.ClickException(f"not allowed: {decision.rule}: {decision.reason}{retry}") from None
-    except CallFailed as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"call {placed.call_id} placed via {placed.via} ({placed.call_sid})")
-    if placed.via == "outbox":
-        click.echo(f"play it: python -m devtools.chat --call {account_id}")
-
-
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.cli.add_command(calls_cli)

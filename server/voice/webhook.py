@@ -27,7 +27,7 @@ import logging
 from dataclasses import dataclass
 from typing import List, Optional
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 
 from campaigns.attempts import record_status
 from lending.languages import parser_language
@@ -588,3 +588,7 @@ def call_status() -> Response:
         if outcome is not None:
             services().state.forget_call(call_sid)
     return Response(status=204)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
