@@ -28,7 +28,8 @@ from sqlalchemy import select
 
 from campaigns.gate import decide
 from lending.compliance import REPLY
-from messaging.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
+from messaging.gateway_words import gateway_reply
+from messaging.sms_text import reply_bodies, twiml, with_opt_out
 from server import services
 from server.conversation.nlu_review import after_bot_answer
 from server.conversation.rasa_client import BotReply, RasaUnavailable

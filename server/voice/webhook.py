@@ -31,6 +31,7 @@ from flask import Blueprint, Flask, Response, request
 
 from campaigns.attempts import record_status
 from lending.languages import parser_language
+from messaging.gateway_words import gateway_reply
 from server import services
 from server.api.input import row_id
 from server.conversation.rasa_client import RasaUnavailable
@@ -81,7 +82,7 @@ CHANNEL = "voice"
 ACTOR = "gateway"
 CALL_STATE_SECONDS = 4 * 3600  # longer than any call
 
-# What the gateway says to the caller itself is in server/voice_prompts.WORDS, in the
+# What the gateway says to the caller itself is in messaging/gateway_words.py (WORDS), in the
 # account's language (the bot's words are in domain.yml). The whisper below is for the
 # agent, not the borrower: it is said in the agents' language, English (the console and
 # the agents' desk are English), whatever the borrower speaks.
@@ -420,7 +421,7 @@ def _feedback_answer(live: Live, heard: Heard) -> str:
     keyed = heard.digits or heard.speech
     _transcript_in(live, keyed or None)
     rated = feedback.take_keyed_answer(live.conversation_id, keyed) if keyed else False
-    thanks = [feedback.words(feedback.THANKS, live.state.language)] if rated else []
+    thanks = [gateway_reply("feedback_thanks", live.state.language)] if rated else []
     return _close(live, thanks + [live.words.bye])  # the goodbye was said before the question
 
 
