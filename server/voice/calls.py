@@ -183,13 +183,9 @@ def api_place_call():
         return json_error(404, f"no account {account_id!r}")
     except CallRefused as exc:
         decision = exc.decision
-        response = jsonify({
-            "error": "the compliance gate refused the call", "rule": decision.rule,
-            "reason": decision.reason,
-            "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
-        })
-        response.status_code = 409
-        return response
+        return json_error(409, "the compliance gate refused the call", rule=decision.rule,
+                          reason=decision.reason,
+                          retry_at=decision.retry_at.isoformat() if decision.retry_at else None)
     except CallFailed as exc:
         return json_error(502, str(exc))
     response = jsonify(asdict(placed))
