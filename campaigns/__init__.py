@@ -11,7 +11,7 @@
     scheduling.py  a run: attempts written once (idempotency key) and queued
     queueing.py    attempts onto the RQ queue (now, or RQ's scheduled registry)
     runtime.py     settings, policy, campaigns, Redis, queue, limiter, Twilio for a worker
-    delivery.py    Twilio's REST API or the outbox; transient vs permanent errors
+    delivery.py    a message or a call handed to Twilio (messaging/twilio_adapter.py)
     ratelimit.py   sends per sending number, shared by every worker through Redis
     attempts.py    an attempt's life: claim, send, block, reschedule, status callbacks
     jobs.py        the RQ jobs, the sweeper that re-queues stranded attempts, the worker

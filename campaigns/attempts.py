@@ -26,7 +26,6 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.config import Campaign
-from campaigns.delivery import CARRIER_OPT_OUT, PermanentError, TransientError, UnknownOutcome
 from campaigns.experiments import variant_for
 from campaigns.facts import AccountFacts, account_facts
 from campaigns.gate import GateInputs, decide
@@ -38,6 +37,13 @@ from campaigns.stages import Subject, still_due
 from lending.arrangements import standing
 from lending.compliance import AGENT, AUTOMATED, UTC, Decision, Request, zone
 from lending.policy import Policy
+from messaging.twilio_adapter import (
+    CARRIER_OPT_OUT,
+    PermanentError,
+    TransientError,
+    UnknownOutcome,
+    to_outbox,
+)
 from store.arrangements import facts as arrangement_facts
 from store.db import session_scope
 from store.messages import record_outbound
@@ -45,7 +51,6 @@ from store.models import (
     AttemptState,
     ContactAttempt,
     Message,
-    OutboxMessage,
     OutcomeKind,
 )
 from store.outcomes import audit, record_outcome, set_opt_out
@@ -167,7 +172,7 @@ def _decide(
     )
     attempt.body, attempt.tries = body, attempt.tries + 1
     if rt.provider is None:
-        session.add(OutboxMessage(channel=attempt.channel, to=attempt.phone, body=body))
+        to_outbox(session, attempt.channel, attempt.phone, body)
         record_outbound(session, phone=attempt.phone, channel=attempt.channel, body=body,
                         conversation_id=None)
         attempt.state, attempt.sent_at, attempt.delivery = AttemptState.SENT, now, "outbox"

@@ -1,4 +1,4 @@
-"""SMS length rules and TwiML.
+"""SMS length rules, the opt-out wording and TwiML.
 
 A carrier sends GSM-7 text (the GSM 03.38 default alphabet) as 160 septets in
 one segment, or 153 per segment once concatenated; extension-table characters
@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable, List, Optional
+from typing import Iterable, List
 
 from twilio.twiml.messaging_response import MessagingResponse
 
 from lending.languages import parser_language
+from messaging.gateway_words import gateway_reply, phrase  # noqa: F401  (gateway_reply: also read from here)
 from messaging.twiml_render import render
 
 # GSM 03.38 default alphabet, in table order (0x1B, the escape to the
@@ -41,16 +42,10 @@ GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
 TWILIO_BODY_LIMIT = 1600
 
-# DOMAIN.md: every outbound SMS carries the opt-out wording, in the borrower's
-# language. A body that already names the keywords (the STOP/START/HELP answers, a
-# campaign text) says it in its own words.
-# Chinese: "回复TD退订" is the wording Chinese carriers and senders have taught for years
-# (TD for 退订, tuìdìng), so it is what a borrower recognises and answers; the gateway
-# honours TD, T, R, 退订 and STOP alike (server/sms/keywords.py).
-OPT_OUT_WORDING = {
-    "en": "Reply STOP to opt out.",
-    "zh": "回复TD退订",
-}
+# DOMAIN.md: every outbound SMS carries the opt-out wording, in the borrower's language
+# (messaging/gateway_words.py). A body that already names the keywords (the STOP/START/HELP
+# answers, a campaign text) says it in its own words.
+OPT_OUT_WORDING = phrase("opt_out_wording")
 # How to opt out: "Reply STOP", "回复TD退订", "退订回T", "拒收请回复R", "回复退订".
 _OPT_OUT_INSTRUCTION = re.compile(
     r"(?<![A-Za-z])STOP(?![A-Za-z])|回复?\s*[“\"「『]?\s*(?:TD|T|R|退订)(?![A-Za-z])"
@@ -186,33 +181,6 @@ def split_message(text: str, limit: int = TWILIO_BODY_LIMIT) -> List[str]:
 
 def opt_out_wording(language: str = "en") -> str:
     return OPT_OUT_WORDING.get(parser_language(language), OPT_OUT_WORDING["en"])
-
-
-# What the gateway answers by itself, by language (the bot's own words are in domain.yml).
-GATEWAY_REPLIES = {
-    "holding": {"en": "Thanks, we've got your message and will reply shortly.",
-                "zh": "您的消息已收到，我们会尽快回复。"},
-    "empty": {"en": "We received an empty message. Please reply in words.",
-              "zh": "我们收到了一条空白短信，请用文字回复。"},
-    "media": {"en": "We can't read pictures or files here. Please reply in words.",
-              "zh": "这里无法查看图片或文件，请用文字回复。"},
-    # An account locked after too many wrong identity answers: the lender's number, nothing
-    # more (no identity question, nothing about any account). {lender_name} {support_phone}
-    "identity_locked": {"en": "Please call {lender_name} on {support_phone}.",
-                        "zh": "请致电{lender_name}：{support_phone}。"},
-    # A vulnerable borrower's message, handed to a person: who answers, nothing about any
-    # account (the writer is not verified). {lender_name}
-    "person_will_reply": {"en": "Thanks for your message. A person from {lender_name} will reply here.",
-                          "zh": "您的消息已收到，{lender_name}的工作人员会在此回复您。"},
-}
-
-
-def gateway_reply(name: str, language: Optional[str] = None, **values: str) -> str:
-    """One of GATEWAY_REPLIES in the account's language (English when unknown), filled
-    with `values`."""
-    texts = GATEWAY_REPLIES[name]
-    text = texts.get(parser_language(language), texts["en"])
-    return text.format(**values) if values else text
 
 
 def tells_how_to_opt_out(text: str) -> bool:

@@ -49,19 +49,8 @@ def services(app: Optional[Flask] = None) -> Services:
 def create_app(config: Optional[dict] = None) -> Flask:
     """Builds the gateway. `config` overrides environment variables by the same
     names (see settings/service.py); other keys (TESTING, ...) go to app.config."""
-    # These modules use services(), defined above: imported here, as in Flask's tutorial.
-    from server import console, http_security
-    from server.api import accounts as api
-    from server.api import campaigns as campaigns_api
-    from server.api import metrics as metrics_endpoint
-    from server.api import results as results_api
-    from server.cli import commands as cli
-    from server.conversation import nlu_review
     from server.conversation.redelivery import RedeliveryWorker
-    from server.sms import webhook as twilio_sms
     from server.sms.sender import SmsSender
-    from server.voice import calls
-    from server.voice import webhook as twilio_voice
 
     config = dict(config or {})
     overrides = {name: config.pop(name) for name in ENV_VARS if name in config}
@@ -79,7 +68,6 @@ def create_app(config: Optional[dict] = None) -> Flask:
             "TWILIO_AUTH_TOKEN is not set: webhooks must be signed with the development "
             "token (local use only: anything that looks like production refuses to start)"
         )
-    http_security.init_app(app, settings)  # trusted proxies; headers on every response
 
     store.db.connect(settings.database_url)
     app.extensions["repay"] = Services(
@@ -91,20 +79,39 @@ def create_app(config: Optional[dict] = None) -> Flask:
         sender=SmsSender(settings, policy=policy),
     )
 
-    app.register_blueprint(twilio_sms.bp)
-    app.register_blueprint(twilio_voice.bp)  # calls: webhooks and status callbacks
-    app.register_blueprint(api.bp)
-    app.register_blueprint(campaigns_api.bp)  # campaigns, payments, SMS status callbacks
-    app.register_blueprint(results_api.bp)  # what the contacts achieved
-    calls.register(app)  # placing calls (API, CLI)
-    console.init_app(app, settings)  # agents and trainers
-    cli.register(app)
-    metrics_endpoint.init_app(app)  # GET /metrics, and each request's time
-    nlu_review.init_app(app, settings, services(app).rasa)  # the trainers' inbox, off the reply's path
+    for feature in _features():
+        feature.init_app(app)
 
     if settings.redelivery_interval_seconds > 0:
         app.extensions[REDELIVERY] = RedeliveryWorker(app, settings.redelivery_interval_seconds)
     return app
+
+
+def _features() -> tuple:
+    """What the gateway is made of, in the order it is wired: each module's
+    `init_app(app)` registers its routes, commands and hooks."""
+    # These modules use services(), defined above: imported here, as in Flask's tutorial.
+    from server import console, http_security
+    from server.api import accounts, campaigns, metrics, results
+    from server.cli import commands
+    from server.conversation import nlu_review
+    from server.sms import webhook as sms_webhook
+    from server.voice import calls
+    from server.voice import webhook as voice_webhook
+
+    return (
+        http_security,  # trusted proxies; security headers on every response
+        sms_webhook,  # Twilio's inbound SMS
+        voice_webhook,  # calls: webhooks and status callbacks
+        accounts,  # the operations API: accounts, consents
+        campaigns,  # campaigns, payments, SMS status callbacks
+        results,  # what the contacts achieved
+        calls,  # placing calls (API)
+        console,  # agents, trainers and analysts
+        commands,  # every `flask --app server` command
+        metrics,  # GET /metrics, and each request's time
+        nlu_review,  # the trainers' inbox, off the reply's path
+    )
 
 
 def start_background_work(app: Flask) -> None:

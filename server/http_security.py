@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from settings.service import Settings
+from server import services
 
 HEADERS = {
     # The console's pages load only their own scripts and styles and are never framed.
@@ -27,7 +27,8 @@ HEADERS = {
 HSTS = "max-age=31536000"  # a year; not includeSubDomains: the lender's other hosts are theirs
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask) -> None:
+    settings = services(app).settings
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)

@@ -216,6 +216,14 @@ def get_account(session: Session, account_id: str) -> Optional[Account]:
     return session.get(Account, account_id)
 
 
+def account_language(session: Session, account_id: Optional[str]) -> Optional[str]:
+    """The account's language tag (None: no such account). A conversation's:
+    store.conversations.conversation_language."""
+    if not account_id:
+        return None
+    return session.execute(select(Account.language).where(Account.account_id == account_id)).scalar_one_or_none()
+
+
 def find_by_phone(session: Session, phone: str) -> Optional[Account]:
     """The account a phone reaches; the earliest due when one phone has several."""
     query = select(Account).where(Account.phone == phone).order_by(Account.due_date)

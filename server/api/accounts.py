@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Flask, jsonify
 
 from lending import arrangements as lending_arrangements
 from server import services
@@ -158,3 +158,7 @@ def account_view(account_id: str):
 def health():
     """The gateway answers; "rasa" says, per language, whether its dialogue model does."""
     return jsonify({"status": "ok", "rasa": services().rasa.status(timeout=1.0)})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

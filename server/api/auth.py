@@ -16,9 +16,10 @@ from flask import jsonify, request
 from server import services
 
 
-def json_error(status: int, message: str, challenge: Optional[str] = None):
-    """{"error": message} with `status`; `challenge`: the WWW-Authenticate scheme of a 401."""
-    response = jsonify({"error": message})
+def json_error(status: int, message: str, challenge: Optional[str] = None, **details):
+    """{"error": message, **details} with `status`; `challenge`: the WWW-Authenticate
+    scheme of a 401; `details`: what the caller needs to act on it (a gate's rule...)."""
+    response = jsonify({"error": message, **details})
     response.status_code = status
     if challenge:
         response.headers["WWW-Authenticate"] = challenge

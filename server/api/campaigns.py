@@ -251,3 +251,7 @@ def put_inconvenient_times(account_id: str):
     return jsonify({"account_id": account_id, "inconvenient_times": [
         {"weekdays": w.weekdays, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"} for w in windows
     ]})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

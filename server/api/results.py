@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Flask, jsonify, request
 
 from server.api.auth import json_error, requires_api_key
 from store.db import session_scope
@@ -36,3 +36,7 @@ def results_api():
         return jsonify(report_for(request.args))
     except ResultsError as error:
         return json_error(400, str(error))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

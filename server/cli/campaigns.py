@@ -232,8 +232,3 @@ def load_payments(path: str) -> None:
         click.echo(f"  {error}")
     if report.errors:
         raise SystemExit(1)
-
-
-def register(app) -> None:
-    app.cli.add_command(group)
-    app.cli.add_command(payments)

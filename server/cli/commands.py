@@ -90,13 +90,16 @@ def outbox(phone: str) -> None:
         click.echo(f"#{row.id} {row.created_at:%Y-%m-%d %H:%M:%S} to {row.to}\n  {row.body}")
 
 
-def register(app: Flask) -> None:
-    from server.cli import agents, nlu
+def init_app(app: Flask) -> None:
+    """Every command group of the gateway, whichever module holds it."""
+    from server.cli import agents, calls, nlu
     from server.cli import campaigns as campaigns_cli
 
-    campaigns_cli.register(app)  # campaigns ..., payments load
-    app.cli.add_command(agents.agents)  # who may sign in to the console
-    app.cli.add_command(nlu.nlu)  # the trainers' inbox from a terminal
-    app.cli.add_command(accounts)
-    app.cli.add_command(redeliver)
-    app.cli.add_command(outbox)
+    for command in (
+        accounts, redeliver, outbox,
+        calls.calls,  # outbound voice calls
+        campaigns_cli.group, campaigns_cli.payments,  # campaigns ..., payments load
+        agents.agents,  # who may sign in to the console
+        nlu.nlu,  # the trainers' inbox from a terminal
+    ):
+        app.cli.add_command(command)

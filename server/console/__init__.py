@@ -26,8 +26,6 @@ import secrets
 
 from flask import Blueprint, Flask
 
-from settings.service import Settings
-
 log = logging.getLogger(__name__)
 
 bp = Blueprint(
@@ -38,9 +36,12 @@ bp = Blueprint(
 SESSION_HOURS = 12  # one working day; then the agent signs in again
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask) -> None:
     """Wires the console into the gateway: sessions, sign-in, CSRF, rate limits."""
+    from server import services
     from server.console import auth, nlu, results, views  # noqa: F401  (routes register on import)
+
+    settings = services(app).settings
 
     secret = settings.secret_key
     if not secret:
@@ -62,4 +63,4 @@ def init_app(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.register_blueprint(bp)
-    auth.init_app(app, settings)
+    auth.init_sign_in(app, settings)

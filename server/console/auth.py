@@ -248,7 +248,8 @@ def _too_many_attempts(_error):
     return render_template("console/login.html"), 429
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_sign_in(app: Flask, settings: Settings) -> None:
+    """Sessions, CSRF and the sign-in rate limits (server/console/__init__.py calls it)."""
     manager = LoginManager()
     manager.session_protection = "strong"
     manager.user_loader(_load_user)

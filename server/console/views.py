@@ -31,6 +31,7 @@ from sqlalchemy import select
 from campaigns.gate import Override
 from language.wording import addressed_name
 from server import services
+from server.api.auth import json_error
 from server.api.input import request_json, row_id
 from server.console import bp
 from server.console.arrangements import (
@@ -106,9 +107,7 @@ class Refused(Exception):
 @bp.errorhandler(Refused)
 def _refused(error: Refused):
     if wants_json():
-        response = jsonify({"error": error.message, **({"gate": error.gate} if error.gate else {})})
-        response.status_code = error.status
-        return response
+        return json_error(error.status, error.message, **({"gate": error.gate} if error.gate else {}))
     return render_template("console/refused.html", message=error.message), error.status
 
 
@@ -528,9 +527,8 @@ def verify_borrower(handoff_id: int):
         view = identity_view(db, handoff, policy, now)
     if result.matched:
         return jsonify({"identity": view})
-    response = jsonify({"error": "the answers do not match the account", "identity": view})
-    response.status_code = 423 if view["locked"] else 422
-    return response
+    return json_error(423 if view["locked"] else 422, "the answers do not match the account",
+                      identity=view)
 
 
 def _agent_outcomes(db, handoff: Handoff) -> list:

@@ -39,8 +39,8 @@ from sqlalchemy import update
 from bot.annotation import Entity, NluData, Written, display_path, normalise
 from language.redaction import redact
 from lending.languages import parser_language
+from server import services
 from server.conversation.rasa_client import RasaRefusedToken, RasaServers, RasaUnavailable
-from settings.service import Settings
 from store import reviews
 from store.db import session_scope
 from store.identity import is_identity_answer
@@ -220,9 +220,10 @@ class ReviewCapture:
         return parse
 
 
-def init_app(app: Flask, settings: Settings, rasa: RasaServers) -> None:
+def init_app(app: Flask) -> None:
+    settings = services(app).settings
     app.extensions[EXTENSION] = ReviewCapture(
-        rasa, settings.nlu_review_confidence, settings.nlu_review_sample_rate,
+        services(app).rasa, settings.nlu_review_confidence, settings.nlu_review_sample_rate,
     )
 
 

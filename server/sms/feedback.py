@@ -23,7 +23,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from language.redaction import redact
-from lending.languages import parser_language
+from messaging.gateway_words import gateway_reply, phrase
 from server import services
 from server.conversation.rasa_client import RasaUnavailable
 from store import feedback as feedback_store
@@ -34,28 +34,16 @@ from store.reviews import borrower_facts
 
 log = logging.getLogger(__name__)
 
-QUESTION = {
-    "en": "How did we do? Reply 1 (poor) to 5 (great), with a few words if you like.",
-    "zh": "您对本次服务满意吗？请回复1（很差）到5（很好），也欢迎留言。",
-}
-VOICE_QUESTION = {
-    "en": "Before you go: how did we do? Press 1 for poor, up to 5 for great.",
-    "zh": "挂机前请您评价本次服务：很差请按1，很好请按5。",
-}
-THANKS = {
-    "en": "Thank you for your feedback.",
-    "zh": "感谢您的评价。",
-}
+# The phrases, in every language (tests read them here).
+QUESTION = phrase("feedback_question")
+VOICE_QUESTION = phrase("feedback_question_call")
+THANKS = phrase("feedback_thanks")
 COMMENT_LENGTH = 500
 # "4", "4/5", "5 stars", "4 - quick and easy", "5分", "3，还可以"; never "15" or "3rd".
 _RATING = re.compile(
     r"^\s*([1-5])(?![0-9a-z])\s*(?:/\s*5|out of 5|stars?|分|星)?\s*[-–—:,.;!，。：！、)]*\s*(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
-
-
-def words(table: dict, language: Optional[str]) -> str:
-    return table.get(parser_language(language or "en"), table["en"])
 
 
 def parse_rating(text: str) -> Optional[Tuple[int, str]]:
@@ -82,7 +70,7 @@ def take_answer(session, conversation: Conversation, body: str, now: dt.datetime
     names, language = borrower_facts(session, conversation.id)
     feedback_store.answer(request, score, redact(comment, names)[:COMMENT_LENGTH] if comment else None)
     log.info("conversation %s: feedback %d", conversation.id, score)
-    return [words(THANKS, language)]
+    return [gateway_reply("feedback_thanks", language)]
 
 
 def _earned(svc, conversation_id: str) -> Optional[str]:
@@ -114,7 +102,7 @@ def voice_question(conversation_id: str, language: Optional[str]) -> Optional[st
     outcome = _earned(services(), conversation_id)
     if outcome is None or _claim(conversation_id, outcome) is None:
         return None
-    return words(VOICE_QUESTION, language)
+    return gateway_reply("feedback_question_call", language)
 
 
 def take_keyed_answer(conversation_id: str, keyed: str) -> bool:
@@ -146,7 +134,7 @@ def ask_after_turn(app: Flask, conversation_id: str, phone: str) -> Optional[str
             return None
         with session_scope() as session:
             language = conversation_language(session, conversation_id)
-        result = svc.sender.send_sms(phone, words(QUESTION, language), conversation_id,
+        result = svc.sender.send_sms(phone, gateway_reply("feedback_question", language), conversation_id,
                                      actor="gateway", path="feedback_question")
         if not result.sent:
             with session_scope() as session:

@@ -20,9 +20,12 @@ from typing import Optional
 
 from lending.languages import parser_language
 from lending.policy import Policy
+from messaging.gateway_words import gateway_reply
 
 
 class Keyword(enum.Enum):
+    """Each value names the keyword's answer in messaging/gateway_words.py."""
+
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
@@ -72,43 +75,9 @@ def reply_language(body: Optional[str], account_language: Optional[str] = None) 
     return "zh" if word in _CHINESE_LETTERS else "en"
 
 
-def opt_out_reply(policy: Policy, language: str = "en") -> str:
-    if language == "zh":
-        return f"您已退订{policy.lender.name}的短信，我们不会再给您发短信。如需恢复，请回复“订阅”。"
-    return (
-        f"You're unsubscribed from {policy.lender.name} messages. "
-        "No more texts will be sent. Reply START to resubscribe."
-    )
-
-
-def opt_in_reply(policy: Policy, language: str = "en") -> str:
-    if language == "zh":
-        return f"您已重新订阅{policy.lender.name}的短信。回复“帮助”获取帮助，回复TD退订。"
-    return (
-        f"You're resubscribed to {policy.lender.name} messages. "
-        "Reply HELP for help, STOP to opt out."
-    )
-
-
-def help_reply(policy: Policy, language: str = "en") -> str:
-    # Whoever holds this phone may not be the borrower: say who we are and how
-    # to reach a person, nothing about any account, amount or its purpose.
-    lender = policy.lender
-    if language == "zh":
-        return (
-            f"{lender.name}：我是自动助手{lender.assistant_name}。"
-            f"如需帮助，请致电{lender.support_phone}。回复TD退订。"
-        )
-    return (
-        f"{lender.name}: this is {lender.assistant_name}, an automated assistant. "
-        f"For help call {lender.support_phone}. Reply STOP to opt out."
-    )
-
-
 def reply_for(keyword: Keyword, policy: Policy, language: str = "en") -> str:
-    """The gateway's answer to a keyword, in `language` ("en" or "zh")."""
-    return {
-        Keyword.OPT_OUT: opt_out_reply,
-        Keyword.OPT_IN: opt_in_reply,
-        Keyword.HELP: help_reply,
-    }[keyword](policy, language)
+    """The gateway's answer to a keyword, in `language` ("en" or "zh"): the phrases
+    opt_out, opt_in and help of messaging/gateway_words.py."""
+    lender = policy.lender
+    return gateway_reply(keyword.value, language, lender_name=lender.name,
+                         assistant_name=lender.assistant_name, support_phone=lender.support_phone)

@@ -6,8 +6,10 @@ state and jurisdiction, contact hours with the profile's reply window, consent f
 automated texts), which writes its decision to the audit trail; a refused text is not
 sent and the result says why. With Twilio credentials configured, messages go through
 Twilio's REST API; without them they are written to the outbox table (`flask --app
-server outbox` shows it), so development and tests never send a real SMS. Either way
-each one is recorded as an outbound Message.
+server outbox` shows it), so development and tests never send a real SMS
+(messaging/twilio_adapter.py). Either way each one is recorded as an outbound Message.
+A text Twilio does not take raises the adapter's error (TransientError, PermanentError,
+UnknownOutcome) and nothing is recorded as sent.
 """
 from __future__ import annotations
 
@@ -17,24 +19,23 @@ from dataclasses import dataclass
 from typing import Optional
 
 from twilio.http import HttpClient
-from twilio.rest import Client
 
 from campaigns.gate import Override, Verdict, decide, refusal_json
 from lending.compliance import REPLY
 from lending.policy import Policy
 from messaging.sms_text import with_opt_out
+from messaging.twilio_adapter import STATUS_CALLBACK_PATH, TwilioAdapter, to_outbox
 from server import services
 from settings.service import Settings
 from store.accounts import find_by_phone
 from store.conversations import conversation_language
 from store.db import session_scope
 from store.messages import record_outbound
-from store.models import Conversation, OutboxMessage
+from store.models import Conversation
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "sms"
-STATUS_CALLBACK_PATH = "/twilio/status"
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,11 @@ class SmsSender:
                  policy: Optional[Policy] = None):
         self.settings = settings
         self._policy = policy  # None: the app's
-        self._http_client = http_client  # tests replace Twilio's HTTP layer here
-        self._client: Optional[Client] = None
+        self.twilio = TwilioAdapter(settings, http_client)  # tests replace Twilio's HTTP layer here
 
     @property
     def via(self) -> str:
-        return "twilio" if self.settings.twilio_rest_configured else "outbox"
-
-    def _twilio(self) -> Client:
-        if self._client is None:
-            self._client = Client(
-                self.settings.twilio_account_sid,
-                self.settings.twilio_auth_token,
-                http_client=self._http_client,
-                environment={},  # credentials come from Settings only
-            )
-        return self._client
+        return self.twilio.via
 
     def send_sms(
         self, to: str, body: str, conversation_id: Optional[str], *, actor: str, path: str,
@@ -96,10 +86,13 @@ class SmsSender:
                 return SendResult(sent=False, reason=verdict.decision.rule, refusal=refusal_json(verdict))
             language = conversation_language(session, conversation_id) if conversation_id else None
         body = with_opt_out(body, language or "en")
-        provider_sid = self._send_with_twilio(to, body) if self.via == "twilio" else None
+        provider_sid = None
+        if self.twilio.configured:
+            callback = self.twilio.callback_url(STATUS_CALLBACK_PATH)
+            provider_sid = self.twilio.send_sms(to, body, callback).sid
         with session_scope() as session:
             if provider_sid is None:
-                session.add(OutboxMessage(channel=CHANNEL, to=to, body=body))
+                to_outbox(session, CHANNEL, to, body)
             message = record_outbound(
                 session, phone=to, channel=CHANNEL, body=body,
                 conversation_id=conversation_id, provider_sid=provider_sid,
@@ -108,17 +101,6 @@ class SmsSender:
             message_id = message.id
         log.info("sent SMS via %s (conversation %s, sid %s)", self.via, conversation_id, provider_sid)
         return SendResult(sent=True, via=self.via, message_id=message_id, provider_sid=provider_sid)
-
-    def _send_with_twilio(self, to: str, body: str) -> str:
-        settings = self.settings
-        options = {"to": to, "body": body}
-        if settings.twilio_messaging_service_sid:
-            options["messaging_service_sid"] = settings.twilio_messaging_service_sid
-        else:
-            options["from_"] = settings.twilio_from_number
-        if settings.public_url:
-            options["status_callback"] = settings.public_url + STATUS_CALLBACK_PATH
-        return self._twilio().messages.create(**options).sid
 
 
 def send_sms(to: str, body: str, conversation_id: Optional[str], **options) -> SendResult:

@@ -23,12 +23,13 @@ import logging
 from dataclasses import dataclass
 from typing import List, Optional
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import select
 
 from campaigns.gate import decide
 from lending.compliance import REPLY
-from messaging.sms_text import gateway_reply, reply_bodies, twiml, with_opt_out
+from messaging.gateway_words import gateway_reply
+from messaging.sms_text import reply_bodies, twiml, with_opt_out
 from server import services
 from server.conversation.nlu_review import after_bot_answer
 from server.conversation.rasa_client import BotReply, RasaUnavailable
@@ -354,3 +355,7 @@ def _apply_keyword(session, keyword: Keyword, inbound: Inbound, conversation) ->
         account_id=conversation.account_id, conversation_id=conversation.id,
         phone=inbound.phone, details={"channel": CHANNEL, "keyword": normalise(inbound.body)},
     )
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

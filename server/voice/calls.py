@@ -1,5 +1,5 @@
 """Placing an outbound call to an account: `POST /api/calls` (bearer API_KEY) and
-`flask --app server calls place ACCOUNT_ID`.
+`flask --app server calls place ACCOUNT_ID` (server/cli/calls.py).
 
 Every call passes the compliance gate first (campaigns.gate.decide over lending/compliance.py:
 the account's state and jurisdiction, opt-outs, consent to automated or AI-voice calls in
@@ -20,19 +20,14 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-import click
-import requests
 from flask import Blueprint, Flask, jsonify
-from flask.cli import AppGroup
-from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
 from campaigns.attempts import utc_now
 from campaigns.gate import decide
 from campaigns.outbound import record_call
 from lending.compliance import AUTOMATED, Blocked
+from messaging.twilio_adapter import TwilioAdapter, TwilioFailure, to_outbox
 from server import services
 from server.api.auth import json_error, requires_api_key
 from server.api.input import request_json
@@ -43,7 +38,6 @@ from store.models import (
     AttemptState,
     CallOutcome,
     ContactAttempt,
-    OutboxMessage,
     VoiceCall,
     utcnow,
 )
@@ -55,11 +49,9 @@ bp = Blueprint("calls", __name__)
 
 VOICE_PATH = "/twilio/voice"
 STATUS_PATH = "/twilio/voice/status"
-STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 MACHINE_DETECTION = "DetectMessageEnd"
 RING_SECONDS = 30
 CALL_HELP = 'expected {"account_id": "..."}'
-HTTP_TIMEOUT_SECONDS = 15
 
 
 class CallRefused(Exception):
@@ -88,10 +80,10 @@ def place_call(account_id: str, placed_by: str, http_client: Optional[HttpClient
     """Places a call to the account's phone (inside an app context). Raises LookupError
     for an unknown account, CallRefused when the gate says no, CallFailed when Twilio does."""
     svc = services()
-    settings = svc.settings
-    via = "twilio" if settings.twilio_rest_configured else "outbox"
+    twilio = TwilioAdapter(svc.settings, http_client)
+    via = twilio.via
     if via == "twilio":
-        _check_twilio_settings(settings)
+        _check_twilio_settings(svc.settings)
     now = now or utc_now()
     with session_scope() as session:
         account = session.get(Account, account_id)
@@ -116,10 +108,10 @@ def place_call(account_id: str, placed_by: str, http_client: Optional[HttpClient
         if via == "outbox":
             # Waits in the outbox for the simulator, which then plays Twilio's callbacks.
             call.call_sid = attempt.provider_sid = f"CA{uuid.uuid4().hex}"
-            session.add(OutboxMessage(channel="voice", to=account.phone, body=(
+            to_outbox(session, "voice", account.phone, (
                 f"call {call.call_sid} for account {account_id}: "
                 f"play it with python -m devtools.chat --call {account_id}"
-            )))
+            ))
         audit(session, placed_by, "call_placed", account_id=account_id,
               details={"call_id": call.id, "attempt_id": attempt.id, "via": via})
         placed = PlacedCall(call.id, call.call_sid, account_id, via, call.status)
@@ -128,7 +120,7 @@ def place_call(account_id: str, placed_by: str, http_client: Optional[HttpClient
         log.info("call %s: written to the outbox", placed.call_id)
         return placed
     try:
-        sid, status = _dial(settings, phone, placed.call_id, http_client)
+        sid, status = _dial(twilio, phone, placed.call_id)
     except CallFailed as exc:
         _failed(placed.call_id, attempt_id, str(exc))
         raise
@@ -150,25 +142,19 @@ def _check_twilio_settings(settings: Settings) -> None:
         raise CallFailed("calls need PUBLIC_URL: Twilio fetches the call's TwiML from the gateway")
 
 
-def _dial(settings: Settings, phone: str, call_id: int, http_client: Optional[HttpClient]):
-    client = Client(
-        settings.twilio_account_sid, settings.twilio_auth_token,
-        http_client=http_client or TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS), environment={},
-    )
-    base = settings.public_url
+def _dial(twilio: TwilioAdapter, phone: str, call_id: int):
+    """Twilio fetches the call's TwiML from the gateway and reports on it, both naming the call."""
     try:
-        call = client.calls.create(
-            to=phone, from_=settings.twilio_from_number,
-            url=f"{base}{VOICE_PATH}?call={call_id}", method="POST",
-            status_callback=f"{base}{STATUS_PATH}?call={call_id}", status_callback_method="POST",
-            status_callback_event=STATUS_EVENTS, machine_detection=MACHINE_DETECTION,
-            timeout=RING_SECONDS,
+        handed = twilio.place_call(
+            phone, url=twilio.callback_url(VOICE_PATH, call=call_id),
+            status_callback=twilio.callback_url(STATUS_PATH, call=call_id),
+            machine_detection=MACHINE_DETECTION, ring_seconds=RING_SECONDS,
         )
-    except TwilioRestException as exc:
-        raise CallFailed(f"Twilio refused the call ({exc.status}, code {exc.code})") from None
-    except requests.RequestException as exc:
-        raise CallFailed(f"Twilio not reachable: {type(exc).__name__}") from None
-    return call.sid, call.status or "queued"
+    except TwilioFailure as exc:
+        if exc.status is not None:
+            raise CallFailed(f"Twilio refused the call ({exc.status}, code {exc.code})") from None
+        raise CallFailed(str(exc)) from None  # no answer from Twilio: not placed, or in doubt
+    return handed.sid, handed.status
 
 
 def _failed(call_id: int, attempt_id: int, reason: str) -> None:
@@ -197,13 +183,9 @@ def api_place_call():
         return json_error(404, f"no account {account_id!r}")
     except CallRefused as exc:
         decision = exc.decision
-        response = jsonify({
-            "error": "the compliance gate refused the call", "rule": decision.rule,
-            "reason": decision.reason,
-            "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
-        })
-        response.status_code = 409
-        return response
+        return json_error(409, "the compliance gate refused the call", rule=decision.rule,
+                          reason=decision.reason,
+                          retry_at=decision.retry_at.isoformat() if decision.retry_at else None)
     except CallFailed as exc:
         return json_error(502, str(exc))
     response = jsonify(asdict(placed))
@@ -211,30 +193,5 @@ def api_place_call():
     return response
 
 
-# -- flask --app server calls ... --------------------------------------------------------------
-
-calls_cli = AppGroup("calls", help="Outbound voice calls.")
-
-
-@calls_cli.command("place")
-@click.argument("account_id")
-def place(account_id: str) -> None:
-    """Call an account's phone (through Twilio, or into the outbox without credentials)."""
-    try:
-        placed = place_call(account_id, placed_by="cli")
-    except LookupError:
-        raise click.ClickException(f"no account {account_id}") from None
-    except CallRefused as exc:
-        decision = exc.decision
-        retry = f"; allowed again from {decision.retry_at:%Y-%m-%d %H:%M} UTC" if decision.retry_at else ""
-        raise click.ClickException(f"not allowed: {decision.rule}: {decision.reason}{retry}") from None
-    except CallFailed as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"call {placed.call_id} placed via {placed.via} ({placed.call_sid})")
-    if placed.via == "outbox":
-        click.echo(f"play it: python -m devtools.chat --call {account_id}")
-
-
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.cli.add_command(calls_cli)

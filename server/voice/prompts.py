@@ -8,7 +8,7 @@ means, how many keys make an answer. The gateway keeps that for the call (gatewa
 keyed by CallSid) and reads the next webhook with it: keys become the text the bot
 understands, speech heard without confidence is confirmed first, silence is asked again.
 What the gateway says itself (re-prompts, "did you say ...?", the close, the voicemail, the
-follow-up text message) is here too, in each language the calls speak (WORDS).
+follow-up text message) is read here (WORDS) from messaging/gateway_words.py.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Mapping, Optional
 
-from lending.languages import parser_language
+from lending.languages import LANGUAGES, parser_language
+from messaging.gateway_words import phrase
 from server.voice.text import yes_or_no
 
 # Keys that mean the same on every question.
@@ -111,91 +112,37 @@ FEEDBACK_KEYS = Prompt(expect="open", digits=1)  # "how did we do?": one key, 1 
 
 @dataclass(frozen=True)
 class Words:
-    """What the gateway says itself on a call, in one language (the bot's words are in
-    domain.yml). Every field is required, so a language cannot miss one. Anything said
-    before the caller is verified, and the voicemail above all, names no debt: a third
-    party may be listening."""
+    """What the gateway says itself on a call, in one language: the phrases "call.<field>"
+    of messaging/gateway_words.py, where each is described (the bot's words are in
+    domain.yml). Every field is required, so a language cannot miss one."""
 
-    no_input: str  # a re-prompt after silence
-    unrecognised: str  # ... after keys or words that mean nothing here
-    unsure: str  # ... after an identity answer heard without confidence
-    not_that: str  # a "no" to "did you say ...?"
-    confirm: str  # "did you say {said}?", answered with 1 or 2
-    sent: str  # the payment link went out by SMS
-    not_sent: str  # the caller declined it
-    sms_refused: str  # it could not be sent
-    anything_else: str  # answered with 1 or 2
-    go_ahead: str  # a yes to "anything else?"
+    no_input: str
+    unrecognised: str
+    unsure: str
+    not_that: str
+    confirm: str
+    sent: str
+    not_sent: str
+    sms_refused: str
+    anything_else: str
+    go_ahead: str
     goodbye: str
-    bye: str  # the last word after a close with a follow-up
-    text_promise: str  # a follow-up text message is on its way
-    call_us: str  # {lender_name} {support_phone}: when no text can be sent
-    identity_locked: str  # {lender_name} {support_phone}: an account under an identity lock
-    silent_close: str  # too many re-prompts
-    trouble: str  # the bot is down
-    no_agent: str  # {lender_name}: nobody at the agents' line
-    introduction: str  # {assistant_name} {lender_name}: a call that goes straight to a person
-    putting_through: str  # ... and is put through to the agents' line
-    voicemail: str  # {caller_name} {business_name} {callback_phone}: limited content
-    follow_up_sms: str  # {assistant_name} {lender_name} {support_phone}
+    bye: str
+    text_promise: str
+    call_us: str
+    identity_locked: str
+    silent_close: str
+    trouble: str
+    no_agent: str
+    introduction: str
+    putting_through: str
+    voicemail: str
+    follow_up_sms: str
 
 
 WORDS: Dict[str, Words] = {
-    "en": Words(
-        no_input="Sorry, I didn't hear anything.",
-        unrecognised="Sorry, I didn't catch that.",
-        unsure="Sorry, I'm not sure I heard that right. You can key it in instead.",
-        not_that="Sorry about that.",
-        confirm='I heard: "{said}". Is that right? Press 1 for yes, or 2 for no.',
-        sent="Done. I've sent it to this phone by text message.",
-        not_sent="No problem.",
-        sms_refused="I'm sorry, I can't send text messages to this phone.",
-        anything_else="Is there anything else I can help you with? Press 1 for yes, or 2 for no.",
-        go_ahead="Sure. What can I help you with? You can also press 0 to talk to a person.",
-        goodbye="Thanks for your time. Goodbye.",
-        bye="Goodbye.",
-        text_promise="I'll send you a text message, so you can reply whenever suits you.",
-        call_us="You can call {lender_name} on {support_phone} at any time.",
-        identity_locked="Please call {lender_name} on {support_phone}. Goodbye.",
-        silent_close="I'm sorry, I still can't hear you, so I'll end the call here.",
-        trouble="I'm sorry, I'm having trouble on this line right now.",
-        no_agent="I'm sorry, no one can take your call right now. A person from {lender_name} "
-                 "will get back to you.",
-        introduction="Hello, this is {assistant_name}, the automated assistant for {lender_name}.",
-        putting_through="I'm putting you through to a person now. Please hold.",
-        voicemail="Hello, this is {caller_name} calling from {business_name}. "
-                  "Please call us back on {callback_phone}. Thank you.",
-        follow_up_sms="This is {assistant_name}, the automated assistant for {lender_name}. We "
-                      "couldn't finish our call. Reply to this message whenever suits you, or call "
-                      "us on {support_phone}.",
-    ),
-    # Mandarin, as a courteous Chinese lender speaks on the phone: 您, short sentences, keys
-    # said as "是请按1，不是请按2". No 欠款/逾期/催收/还款 anywhere (tests/voice check it).
-    "zh": Words(
-        no_input="抱歉，我没有听到您的声音。",
-        unrecognised="抱歉，我没有听清楚。",
-        unsure="抱歉，我不确定是否听清楚了。您也可以用按键输入。",
-        not_that="抱歉，是我听错了。",
-        confirm="您说的是“{said}”吗？是请按1，不是请按2。",
-        sent="好的，已经通过短信发送到这部手机。",
-        not_sent="好的，没问题。",
-        sms_refused="抱歉，我无法向这部手机发送短信。",
-        anything_else="请问还有其他可以帮您的吗？有请按1，没有请按2。",
-        go_ahead="好的，请问有什么可以帮您？您也可以按0转人工。",
-        goodbye="感谢您的接听，再见。",
-        bye="再见。",
-        text_promise="我会给您发一条短信，您方便的时候回复即可。",
-        call_us="您可以随时拨打{support_phone}联系{lender_name}。",
-        identity_locked="请致电{lender_name}，电话{support_phone}。再见。",
-        silent_close="抱歉，我还是听不到您的声音，本次通话先到这里。",
-        trouble="抱歉，当前线路出现了问题。",
-        no_agent="抱歉，目前没有工作人员可以接听。{lender_name}的工作人员会尽快与您联系。",
-        introduction="您好，我是{lender_name}的智能客服机器人{assistant_name}。",
-        putting_through="现在为您转接工作人员，请稍候。",
-        voicemail="您好，我是{business_name}的{caller_name}。请您回电{callback_phone}。谢谢。",
-        follow_up_sms="您好，我是{lender_name}的智能客服机器人{assistant_name}。刚才的通话未能完成，"
-                      "您方便时可直接回复本短信，或拨打{support_phone}联系我们。",
-    ),
+    language: Words(**{f.name: phrase(f"call.{f.name}")[language] for f in dataclasses.fields(Words)})
+    for language in LANGUAGES
 }
 
 

@@ -27,10 +27,11 @@ import logging
 from dataclasses import dataclass
 from typing import List, Optional
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 
 from campaigns.attempts import record_status
 from lending.languages import parser_language
+from messaging.gateway_words import gateway_reply
 from server import services
 from server.api.input import row_id
 from server.conversation.rasa_client import RasaUnavailable
@@ -57,6 +58,7 @@ from server.voice.replay import action_step, answer_step, call_lock, replayable,
 from server.voice.text import speakable
 from server.voice.twiml import Voice, ask, close, hangup, transfer, voicemail, whisper
 from server.webhook_input import twilio_field
+from store.accounts import account_language
 from store.calls import (
     advance_status,
     call_conversation,
@@ -66,6 +68,7 @@ from store.calls import (
     is_machine,
     note_answered_by,
 )
+from store.conversations import conversation_language
 from store.db import session_scope
 from store.handoffs import enqueue, is_vulnerable, open_handoff
 from store.identity import active_lock
@@ -81,7 +84,7 @@ CHANNEL = "voice"
 ACTOR = "gateway"
 CALL_STATE_SECONDS = 4 * 3600  # longer than any call
 
-# What the gateway says to the caller itself is in server/voice_prompts.WORDS, in the
+# What the gateway says to the caller itself is in messaging/gateway_words.py (WORDS), in the
 # account's language (the bot's words are in domain.yml). The whisper below is for the
 # agent, not the borrower: it is said in the agents' language, English (the console and
 # the agents' desk are English), whatever the borrower speaks.
@@ -166,12 +169,12 @@ def call_answered(step: int) -> str:
         if is_machine(call.answered_by):
             return _machine(session, call)
         conversation = call_conversation(session, call)
-        account = session.get(Account, call.account_id) if call.account_id else None
         audit(session, ACTOR, "call_answered", account_id=call.account_id,
               conversation_id=conversation.id,
               details={"call_id": call.id, "direction": call.direction})
         live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
-            conversation_id=conversation.id, language=account.language if account else "en",
+            conversation_id=conversation.id,
+            language=conversation_language(session, conversation.id) or "en",
         ), step)
         # An account under an identity lock hears the lender's number first (_ask_bot).
         to_a_person = (
@@ -205,8 +208,7 @@ def _machine(session, call: VoiceCall) -> str:
         return hangup()
     policy = services().policy
     mail = policy.voice.voicemail
-    account = session.get(Account, call.account_id) if call.account_id else None
-    language = account.language if account else "en"
+    language = account_language(session, call.account_id) or "en"  # no conversation yet
     # In the account's language, but still only the neutral name, a person, a number.
     text = words_for(language).voicemail.format(
         caller_name=mail.caller_name or policy.lender.assistant_name,
@@ -246,9 +248,9 @@ def _live(call_sid: str, step: int) -> Optional[Live]:
         call = find_call(session, call_sid)
         if call is None or call.ended_at is not None or not call.conversation_id:
             return None
-        account = session.get(Account, call.account_id) if call.account_id else None
         live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
-            conversation_id=call.conversation_id, language=account.language if account else "en",
+            conversation_id=call.conversation_id,
+            language=conversation_language(session, call.conversation_id) or "en",
         ), step)
     saved = services().state.load_call(call_sid)
     if saved:
@@ -420,7 +422,7 @@ def _feedback_answer(live: Live, heard: Heard) -> str:
     keyed = heard.digits or heard.speech
     _transcript_in(live, keyed or None)
     rated = feedback.take_keyed_answer(live.conversation_id, keyed) if keyed else False
-    thanks = [feedback.words(feedback.THANKS, live.state.language)] if rated else []
+    thanks = [gateway_reply("feedback_thanks", live.state.language)] if rated else []
     return _close(live, thanks + [live.words.bye])  # the goodbye was said before the question
 
 
@@ -588,3 +590,7 @@ def call_status() -> Response:
         if outcome is not None:
             services().state.forget_call(call_sid)
     return Response(status=204)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -28,6 +28,8 @@ ALSO_ALLOWED = {
     ("store", "lending"), ("lending", "store"),
     # Settings name the lender's policy file and the store's default database.
     ("settings", "lending"), ("settings", "store"),
+    # The one Twilio adapter (messaging/twilio_adapter.py) reads the credentials from Settings.
+    ("messaging", "settings"),
     # The gateway runs the campaigns' API and the console's trainers' inbox
     # (bot/annotation.py edits the training data; it does not import Rasa).
     ("server", "campaigns"), ("server", "bot"),
