@@ -30,7 +30,6 @@ import requests
 import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from tests.app_support import afternoon_zone, empty_postgres
 
 import store.db
 from campaigns.attempts import progress, utc_now
@@ -52,8 +51,10 @@ from store.models import (
     MessageStatus,
     OutboxMessage,
 )
-from tests.e2e.conftest import PORT_BASE
+from tests.support.accounts import afternoon_zone
+from tests.support.app import empty_postgres
 from tests.support.redis_server import RedisServer
+from tests.support.stack import PORT_BASE
 
 pytestmark = pytest.mark.e2e
 

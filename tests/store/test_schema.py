@@ -122,7 +122,7 @@ def test_instants_are_read_back_in_utc_and_a_naive_one_is_refused(session):
 
 
 def test_two_processes_upgrading_one_postgresql_store_at_once(postgres_url):
-    from tests.app_support import empty_postgres
+    from tests.support.app import empty_postgres
 
     engines = [store.db.make_engine(postgres_url) for _ in range(2)]
     empty_postgres(engines[0])
