@@ -26,8 +26,18 @@ def _values(condition: str) -> set:
     return set(re.findall(r"'([a-z0-9_]+)'", condition))
 
 
-def test_the_migrated_schema_is_the_models(store_url):
+def test_a_new_store_is_made_at_the_newest_revision(store_url):
     engine = store.db.connect(store_url)
+    assert store.schema.current_revision(engine) == HEAD
+    engine.dispose()
+
+
+def test_the_migrated_schema_is_the_models(store_url):
+    """Every migration in turn, from the first: what an upgraded store ends with is what a
+    new store is made with at once (the models)."""
+    engine = store.db.make_engine(store_url)
+    store.schema.upgrade(engine, "0001")
+    store.schema.upgrade(engine)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
