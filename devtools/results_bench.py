@@ -65,7 +65,7 @@ def _copy(raw, table: str, columns: list, rows) -> int:
 
 def populate(engine, accounts: int, attempts: int, first_day: dt.date, seed: int = 11) -> dict:
     rng = random.Random(seed)
-    now = dt.datetime(first_day.year, first_day.month, first_day.day)
+    now = dt.datetime(first_day.year, first_day.month, first_day.day, tzinfo=dt.timezone.utc)
     counts = {}
     raw = engine.raw_connection()
     try:

@@ -192,7 +192,7 @@ def test_the_console_shows_what_the_gate_refuses_and_a_supervisor_overrides(stac
     set_account(account_id, status="active", timezone=zone_at(23))
     with store.db.session_scope() as session:
         session.execute(update(Message).where(Message.phone == phone, Message.direction == "in").values(
-            created_at=dt.datetime.utcnow() - dt.timedelta(hours=1)))
+            created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)))
     reply("Hi Dana, a person here.")
     expect(refused).to_contain_text("rule: contact_hours", timeout=10_000)
     expect(refused).to_contain_text("Allowed from")

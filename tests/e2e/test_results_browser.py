@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 
 import store.db
 from store.agents import save_agent
-from tests.support.conversation_zh import new_phone
-from tests.support.stack import E2E_API_KEY, SCREENSHOTS, load_borrower, outcomes
+from tests.support.stack import E2E_API_KEY, SCREENSHOTS, load_borrower, new_phone, outcomes
 
 ANALYST, PASSWORD = "e2e-analyst", "results test password"
 FIGURES = ("conversations", "right_party_contacts", "promises", "opt_outs")
