@@ -136,3 +136,12 @@ def with_policy(monkeypatch, **sections: Dict[str, Any]) -> Policy:
     })
     monkeypatch.setattr(actions.account_context, "current_policy", lambda: changed)
     return changed
+
+
+# What the bot offers after an answer: every option, or a running plan's (domain.yml:
+# utter_offer_options, utter_offer_options_with_plan).
+OPTIONS = (
+    "You can pay now, tell me a date you can pay, set up a monthly plan, ask for more time, "
+    "or talk to a person. What would you like to do?"
+)
+PLAN_OPTIONS = "You can pay now, move a payment date, or talk to a person. What would you like to do?"

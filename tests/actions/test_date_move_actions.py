@@ -26,6 +26,7 @@ from store import arrangements
 from store.models import Arrangement, AuditEvent, OutcomeKind
 from store.outcomes import record_outcome
 from tests.actions.action_support import (
+    PLAN_OPTIONS,
     form_tracker,
     open_conversation,
     outcomes,
@@ -39,7 +40,6 @@ from tests.actions.action_support import (
 
 TODAY = dt.date(2026, 11, 24)
 POLICY = load_policy()
-PLAN_OPTIONS = "You can pay now, move a payment date, or talk to a person. What would you like to do?"
 
 
 def plan(months: int = 3, account_id: str = "DEMO-1001", balance: str = "453.50", currency: str = "USD") -> None:

@@ -27,6 +27,7 @@ from store import arrangements
 from store.models import Arrangement, OutcomeKind
 from store.outcomes import record_outcome
 from tests.actions.action_support import (
+    OPTIONS,
     account,
     conversation_row,
     form_tracker,
@@ -47,8 +48,6 @@ OFFER = (
     "number you'd like, or NO if none suits you."
 )
 HANDOFF = "I'm passing you to a person at Northwind Credit, who will reply here within the hour."
-OPTIONS = ("You can pay now, tell me a date you can pay, set up a monthly plan, ask for more time, "
-           "or talk to a person. What would you like to do?")
 
 
 def start(dispatcher, domain, sender=None, **parse):

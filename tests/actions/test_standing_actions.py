@@ -23,6 +23,8 @@ from store import arrangements
 from store.models import Arrangement, ArrangementInstalment, OutcomeKind
 from store.outcomes import record_outcome
 from tests.actions.action_support import (
+    OPTIONS,
+    PLAN_OPTIONS,
     form_tracker,
     open_conversation,
     outcomes,
@@ -36,8 +38,6 @@ from tests.actions.action_support import (
 
 TODAY = dt.date(2026, 11, 24)
 POLICY = load_policy()
-OPTIONS = "You can pay now, tell me a date you can pay, set up a monthly plan, ask for more time, or talk to a person. What would you like to do?"
-PLAN_OPTIONS = "You can pay now, move a payment date, or talk to a person. What would you like to do?"
 
 
 def agree(kind: str, details: dict, account_id: str = "DEMO-1001", currency: str = "USD") -> None:
