@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from bot.annotation import _scan
 from bot.nlu_eval import HELDOUT_DIR, heldout_path
 from bot.training import ROOT, rasa_env
 from language import safety
+from settings.runtimes import dialogue_python
 
 SAFETY_CRITICAL = safety.SEVERITY
 CHECK_INTENT = "check_safety"
@@ -67,7 +67,7 @@ def parse_all(model: Path, texts: Sequence[str]) -> List[dict]:
         listing = Path(f.name)
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "bot.nlu_parse", "--json", "--model", str(model), "--file", str(listing)],
+            [dialogue_python(), "-m", "bot.nlu_parse", "--json", "--model", str(model), "--file", str(listing)],
             cwd=ROOT, env={"LOG_LEVEL": "WARNING", **rasa_env()}, capture_output=True, text=True,
         )
     finally:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional
 
 from bot.domain_file import DOMAIN_PATH
+from settings.runtimes import dialogue_python
 
 ROOT = Path(__file__).resolve().parent.parent
 SPACY_DIR = ROOT / "build" / "spacy" / "en"
@@ -110,9 +111,9 @@ STOCK_RASA_SWITCH = "REPAY_STOCK_RASA"
 
 
 def rasa_command() -> List[str]:
-    """Rasa's command line in the running venv, without its dependencies' deprecation
-    notices (bot/rasa_cli.py says why)."""
-    return [sys.executable, "-m", "bot.rasa_cli"]
+    """Rasa's command line in the dialogue runtime (settings/runtimes.py), without its
+    dependencies' deprecation notices (bot/rasa_cli.py says why)."""
+    return [dialogue_python(), "-m", "bot.rasa_cli"]
 
 
 def training_data_args(lang: str, nlu: Optional[Path] = None) -> List[str]:
@@ -128,7 +129,7 @@ def ensure_spacy_pipeline(force: bool = False) -> None:
     if stamp.exists() and stamp.read_text() == wanted and not force:
         return
     print("training: building the spaCy pipeline", flush=True)
-    subprocess.run([sys.executable, "-m", "bot.spacy_pipeline", str(SPACY_DIR)], check=True, cwd=ROOT)
+    subprocess.run([dialogue_python(), "-m", "bot.spacy_pipeline", str(SPACY_DIR)], check=True, cwd=ROOT)
     stamp.write_text(wanted)
 
 

@@ -17,11 +17,19 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import yaml
-from pydantic import BaseModel, Extra, ValidationError, conint, constr, root_validator, validator
 
 from campaigns.experiments import Experiment
 from campaigns.templates import base_language, template_problems
 from lending.policy import WEEKDAYS, Hours, Policy
+from lending.pydantic_v1 import (
+    BaseModel,
+    Extra,
+    ValidationError,
+    conint,
+    constr,
+    root_validator,
+    validator,
+)
 from messaging.sms_text import tells_how_to_opt_out
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

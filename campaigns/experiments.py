@@ -21,11 +21,11 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from pydantic import BaseModel, Extra, confloat, conint, constr, validator
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lending.pydantic_v1 import BaseModel, Extra, confloat, conint, constr, validator
 from store.models import ExperimentAssignment, utcnow
 
 if TYPE_CHECKING:

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Iterable, List, Mapping, Optional
 
-from pydantic import BaseModel, Extra, ValidationError, condecimal, constr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lending.policy import Policy
+from lending.pydantic_v1 import BaseModel, Extra, ValidationError, condecimal, constr
 from store.accounts import RowError
 from store.arrangements import allocate_payment
 from store.models import Account, AccountStatus, Arrangement, ArrangementKind, Payment

@@ -47,6 +47,7 @@ from bot.training import (
 from devtools import terminal
 from lending.languages import ENGLISH
 from settings.deployment import GATEWAY_SECRETS, ConfigError, require_secrets
+from settings.runtimes import dialogue_python
 
 VAR = ROOT / "var"
 PROGRESS_EVERY = 30  # seconds between "still waiting" lines while the stack starts
@@ -394,7 +395,7 @@ class Stack:
 
     @staticmethod
     def training_command(lang: str) -> List[str]:
-        return [sys.executable, "-m", "bot.training", lang]
+        return [dialogue_python(), "-m", "bot.training", lang]
 
     def _train_then_start(self, lang: str) -> None:
         """Trains `lang`'s model in the background, then starts its Rasa processes."""

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Dict, List, Literal, Optional
 
 import yaml
-from pydantic import (
+
+from lending.languages import parser_language
+from lending.pydantic_v1 import (
     BaseModel,
     Extra,
     ValidationError,
@@ -22,8 +24,6 @@ from pydantic import (
     root_validator,
     validator,
 )
-
-from lending.languages import parser_language
 
 LENDER_DIR = Path(__file__).resolve().parent.parent / "lender"
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -1,27 +1,54 @@
-# Sourced by setup.sh and lock: finds a Python 3.10 that actually runs.
+# Sourced by setup.sh and lock: finds the interpreters of the two runtimes (docs/dependencies.md).
+#   find_python service    Python 3.12 (3.13 too): the gateway, workers, action server, tests
+#   find_python dialogue   Python 3.10: Rasa 3.6, which runs on nothing newer
+# SERVICE_PYTHON or RASA_PYTHON names one outright; otherwise PATH, then pyenv's versions.
 # A pyenv shim can be on PATH and still refuse to run, so each candidate is tried.
 
-is_python310() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; }
+runs_version() {  # runs_version PYTHON 3.12
+  "$1" -c "import sys; sys.exit('%d.%d' % sys.version_info[:2] != '$2')" >/dev/null 2>&1
+}
+
+versions_of() {
+  case "$1" in
+    service) echo "3.12 3.13" ;;
+    dialogue) echo "3.10" ;;
+  esac
+}
 
 find_python() {
-  local candidates=()
-  [[ -n "${PYTHON:-}" ]] && candidates+=("$PYTHON")
-  command -v python3.10 >/dev/null 2>&1 && candidates+=("$(command -v python3.10)")
-  if command -v pyenv >/dev/null 2>&1; then
-    candidates+=($(ls -d "$(pyenv root)"/versions/3.10.*/bin/python3.10 2>/dev/null | sort -rV))
-  fi
-  candidates+=("$HOME"/.pyenv/versions/3.10.*/bin/python3.10 /usr/bin/python3.10 /usr/local/bin/python3.10)
-  for candidate in "${candidates[@]}"; do
-    if is_python310 "$candidate"; then echo "$candidate"; return; fi
+  local runtime=$1 named version candidate
+  named=$([[ $runtime == service ]] && echo "${SERVICE_PYTHON:-}" || echo "${RASA_PYTHON:-}")
+  for version in $(versions_of "$runtime"); do
+    local candidates=()
+    [[ -n "$named" ]] && candidates+=("$named")
+    command -v "python$version" >/dev/null 2>&1 && candidates+=("$(command -v "python$version")")
+    if command -v pyenv >/dev/null 2>&1; then
+      candidates+=($(ls -d "$(pyenv root)"/versions/"$version".*/bin/python"$version" 2>/dev/null | sort -rV))
+    fi
+    candidates+=("$HOME"/.pyenv/versions/"$version".*/bin/python"$version"
+                 "/usr/bin/python$version" "/usr/local/bin/python$version")
+    for candidate in "${candidates[@]}"; do
+      if runs_version "$candidate" "$version"; then echo "$candidate"; return; fi
+    done
   done
   return 1
 }
 
 python_missing_help() {
-  cat >&2 <<'MSG'
-Python 3.10 was not found. Rasa 3.6 runs on Python 3.8-3.10 only. Install one of:
-  pyenv install 3.10           (then run this again; pyenv's 3.10 is found automatically)
-  apt-get install python3.10 python3.10-venv      (Debian/Ubuntu with 3.10 packages)
-or point PYTHON=/path/to/python3.10 at an existing interpreter.
+  if [[ $1 == service ]]; then
+    cat >&2 <<'MSG'
+Python 3.12 was not found. The service (gateway, console, API, workers, action server) runs
+on a Python that still gets security fixes. Install one of:
+  pyenv install 3.12           (then run this again; pyenv's versions are found automatically)
+  apt-get install python3.12 python3.12-venv      (where the distribution packages 3.12)
+or point SERVICE_PYTHON=/path/to/python3.12 at an existing interpreter.
 MSG
+  else
+    cat >&2 <<'MSG'
+Python 3.10 was not found. The dialogue engine, Rasa 3.6, runs on Python 3.8-3.10 only. Install one of:
+  pyenv install 3.10           (then run this again; pyenv's versions are found automatically)
+  apt-get install python3.10 python3.10-venv      (Debian/Ubuntu with 3.10 packages)
+or point RASA_PYTHON=/path/to/python3.10 at an existing interpreter.
+MSG
+  fi
 }

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import IO, Collection, Iterable, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Extra, ValidationError, condecimal, constr, validator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lending.pydantic_v1 import BaseModel, Extra, ValidationError, condecimal, constr, validator
 from store.consents import latest, record_consent
 from store.models import Account, AccountStatus, AccountTag
 

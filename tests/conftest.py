@@ -1,5 +1,9 @@
 """Fixtures shared by every test package: real servers' addresses, the one app builder
-with its fake Rasa, and the markers each test gets from what it uses (README, "Tests")."""
+with its fake Rasa, and the markers each test gets from what it uses (docs/testing.md).
+
+Both runtimes load this file: the dialogue runtime (Python 3.10, no Flask) runs
+tests/dialogue, tests/shared and tests/store, so the gateway's pieces are imported by the
+fixtures that build it, not here."""
 from __future__ import annotations
 
 import os
@@ -20,7 +24,6 @@ from tests.support.app import (  # noqa: E402
     clear_gateway_environment,
     copy_policy,
 )
-from tests.support.fake_rasa import FakeRasa  # noqa: E402
 from tests.support.markers import mark_by_what_tests_use  # noqa: E402
 
 
@@ -50,6 +53,7 @@ def clean_environment(monkeypatch):
 
 @pytest.fixture
 def fake_rasa():
+    from tests.support.fake_rasa import FakeRasa
     rasa = FakeRasa()
     rasa.up()
     yield rasa

@@ -23,7 +23,6 @@ import logging
 from typing import Dict, Optional
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from pydantic import BaseModel, Extra, ValidationError, conlist, validator
 from sqlalchemy import delete
 
 from campaigns.attempts import progress, record_status, utc_now
@@ -34,6 +33,7 @@ from campaigns.preview import preview, preview_account
 from campaigns.runtime import Runtime
 from campaigns.scheduling import follow_up_arrangements, schedule
 from lending.policy import WEEKDAYS
+from lending.pydantic_v1 import BaseModel, Extra, ValidationError, conlist, validator
 from server import services
 from server.api.auth import json_error, requires_api_key
 from server.api.input import parse_instant, request_json, row_id

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import threading
 import uuid
 from pathlib import Path
@@ -28,7 +29,7 @@ def redis_stack(tmp_path_factory, redis_url):
     var = Path(tmp_path_factory.mktemp("e2e-redis"))
     config = StackConfig(
         rasa_port=PORT_BASE + 1005, actions_port=PORT_BASE + 1055, gateway_port=PORT_BASE + 1000,
-        gateways=2, languages=("en",),
+        gateways=2, workers=1, languages=("en",),
         database_url=f"sqlite:///{var / 'repay.db'}", tracker_db=str(var / "unused.db"),
         redis_url=redis_url, log_dir=var / "log",
         extra_env={**OFFLINE_TWILIO, "REDELIVERY_INTERVAL_SECONDS": "0"},
@@ -84,3 +85,27 @@ def test_a_retried_webhook_hitting_both_gateways_is_answered_once(redis_stack):
             select(func.count(Message.id)).where(Message.provider_sid == sid)
         ).scalar_one()
     assert stored == 1
+
+
+def _python_version(pid: int) -> str:
+    """The version of the interpreter process `pid` runs (a venv's python is a link)."""
+    interpreter = Path(f"/proc/{pid}/exe").resolve()
+    return subprocess.run([str(interpreter), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_the_service_runs_on_a_supported_python_and_only_rasa_on_3_10(redis_stack):
+    """docs/dependencies.md: the gateways (and their gunicorn workers), the campaign worker
+    and the action server on Python 3.12 or newer; the Rasa server on 3.10."""
+    stack, _client, _phone = redis_stack
+    versions = {}
+    for name, process in stack.processes.items():
+        versions[name] = _python_version(process.pid)
+        for child in stack.children(name) if name.startswith("gateway") else []:
+            versions[f"{name} worker {child}"] = _python_version(child)
+    service = {name: v for name, v in versions.items() if not name.startswith("rasa")}
+    dialogue = {name: v for name, v in versions.items() if name.startswith("rasa")}
+    assert {"gateway", "gateway2", "worker", "actions"} <= set(service)
+    assert any(" worker " in name for name in service)  # gunicorn's, not only its master
+    assert all(tuple(map(int, v.split("."))) >= (3, 12) for v in service.values()), versions
+    assert dialogue and set(dialogue.values()) == {"3.10"}, versions

@@ -20,7 +20,7 @@ NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # Where a tool's variable may be read: the source and the scripts, never the documentation.
 SOURCE_SUFFIXES = {".py", ".sh", ".yml", ".yaml"}
 SOURCE_FILES = ("repay", ".ci/run", "scripts/lock")
-SKIP_DIRS = {".venv", "build", "models", "var", ".git", "docs", "node_modules"}
+SKIP_DIRS = {".venv", ".venv-rasa", "build", "models", "var", ".git", "docs", "node_modules"}
 
 
 def _constant_names(node: ast.AST) -> list[str]:

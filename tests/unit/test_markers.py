@@ -12,7 +12,7 @@ from tests.support.paths import ROOT
 FILES = [
     "tests/store/test_accounts.py",  # each test on SQLite and on PostgreSQL
     "tests/voice/test_call_state.py",  # in memory and on Redis; make_app with Redis
-    "tests/unit/test_policy.py",  # nothing but Python
+    "tests/shared/test_policy.py",  # nothing but Python
     "tests/trainers/test_retrained_model.py",  # trains models, marked by hand
     "tests/e2e/test_internal_auth.py",  # the whole stack
     "tests/e2e/test_console_browser.py",  # the whole stack and Chromium
@@ -56,4 +56,4 @@ def test_markers_follow_what_each_test_uses():
         "test_the_console_shows_what_the_gate_refuses_and_a_supervisor_overrides")}
     assert {browser, stack} <= found["e2e"] and retrained not in found["e2e"]
     # Nothing but Python: in no marker's selection.
-    assert not any("tests/unit/test_policy.py" in test for tests in found.values() for test in tests)
+    assert not any("tests/shared/test_policy.py" in test for tests in found.values() for test in tests)

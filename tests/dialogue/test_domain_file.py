@@ -20,7 +20,7 @@ ENTRY = re.compile(r"^  (?:- )?[a-z_0-9]+\b")
 
 
 def _sources():
-    skipped = {".venv", "build", "node_modules"}
+    skipped = {".venv", ".venv-rasa", "build", "node_modules"}
     return [p for p in ROOT.rglob("*.py") if not skipped & set(p.relative_to(ROOT).parts)]
 
 
