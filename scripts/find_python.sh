@@ -1,7 +1,8 @@
 # Sourced by setup.sh and lock: finds the interpreters of the two runtimes (docs/dependencies.md).
 #   find_python service    Python 3.12 (3.13 too): the gateway, workers, action server, tests
 #   find_python dialogue   Python 3.10: Rasa 3.6, which runs on nothing newer
-# SERVICE_PYTHON or RASA_PYTHON names one outright; otherwise PATH, then pyenv's versions.
+# SERVICE_PYTHON or RASA_PYTHON names one outright; otherwise PATH (python3.12, python3.10),
+# then pyenv's versions.
 # A pyenv shim can be on PATH and still refuse to run, so each candidate is tried.
 
 runs_version() {  # runs_version PYTHON 3.12
@@ -18,15 +19,22 @@ versions_of() {
 find_python() {
   local runtime=$1 named version candidate
   named=$([[ $runtime == service ]] && echo "${SERVICE_PYTHON:-}" || echo "${RASA_PYTHON:-}")
+  if [[ -n "$named" ]]; then  # named outright: that one, or a clear refusal
+    for version in $(versions_of "$runtime"); do
+      if runs_version "$named" "$version"; then echo "$named"; return; fi
+    done
+    echo "$([[ $runtime == service ]] && echo SERVICE_PYTHON || echo RASA_PYTHON)=$named" \
+         "is not Python $(versions_of "$runtime" | sed 's/ / or /g'):" \
+         "$("$named" -V 2>&1 || echo 'it does not run')" >&2
+    return 1
+  fi
   for version in $(versions_of "$runtime"); do
     local candidates=()
-    [[ -n "$named" ]] && candidates+=("$named")
     command -v "python$version" >/dev/null 2>&1 && candidates+=("$(command -v "python$version")")
     if command -v pyenv >/dev/null 2>&1; then
       candidates+=($(ls -d "$(pyenv root)"/versions/"$version".*/bin/python"$version" 2>/dev/null | sort -rV))
     fi
-    candidates+=("$HOME"/.pyenv/versions/"$version".*/bin/python"$version"
-                 "/usr/bin/python$version" "/usr/local/bin/python$version")
+    candidates+=($(ls -d "$HOME"/.pyenv/versions/"$version".*/bin/python"$version" 2>/dev/null | sort -rV))
     for candidate in "${candidates[@]}"; do
       if runs_version "$candidate" "$version"; then echo "$candidate"; return; fi
     done

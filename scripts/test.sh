@@ -117,7 +117,7 @@ echo "== personal data in the test run's logs"
 
 if (( ! $# )); then
   echo "== done in $((SECONDS - started)) s"
-  # Both pytest processes' counts in one closing line.
+  # Every pytest run's counts (the dialogue runtime's and the service's two) in one closing line.
   .venv/bin/python - "$checks"/pytest-*.xml <<'PY'
 import sys
 import xml.etree.ElementTree as ET

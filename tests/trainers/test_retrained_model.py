@@ -1,6 +1,6 @@
 """An approved example teaches the model: annotate a copy of data/nlu, train a quick
 NLU-only model on the copy and on the original (bot/nlu_try.py, in one subprocess, about
-a minute and a half on two cores), and ask both how they classify the sentence.
+a minute and a half on two cores, in Rasa's runtime), and ask both how they classify the sentence.
 
 The sentence is one the current model gets wrong ("the bailiff took my car" reads as
 ask_consequences); a trainer files it under hardship."""
@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 
 import pytest
 import yaml
 
 from bot.annotation import NluData
+from settings.runtimes import dialogue_python
 from tests.support.paths import ROOT
 
 SENTENCE = "the bailiff took my car"
@@ -49,7 +49,7 @@ def test_an_approved_example_is_learnt_by_the_retrained_model(tmp_path, nlu_dir)
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_CACHE_DIRECTORY": str(tmp_path / "cache")}
     run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(original), str(annotated), str(tmp_path / "models"),
+        [dialogue_python(), "-c", SCRIPT, str(original), str(annotated), str(tmp_path / "models"),
          SENTENCE],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
