@@ -6,6 +6,7 @@ the one an outbound call was placed for, or the one the caller's number reaches.
 """
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 from sqlalchemy import delete, select
@@ -120,7 +121,7 @@ def end_call(session: Session, call: VoiceCall, status: str, answered_by: Option
     if outcome is None:
         return None
     now = utcnow()
-    call.outcome, call.ended_at = outcome, now
+    call.outcome, call.ended_at, call.live_state = outcome, now, None
     # Twilio retries nothing of an ended call; a repeat now only hangs up, so the
     # answers kept for retries go (the table stays the size of the calls in progress).
     session.execute(delete(CallWebhookReply).where(CallWebhookReply.call_sid == call.call_sid))
@@ -129,6 +130,21 @@ def end_call(session: Session, call: VoiceCall, status: str, answered_by: Option
         if conversation is not None and conversation.closed_at is None:
             conversation.closed_at = now
     return outcome
+
+
+def live_state(call: VoiceCall) -> Optional[dict]:
+    """What the gateway remembers of a live call between its webhooks (keep_live_state);
+    None before its first question and after its end."""
+    return json.loads(call.live_state) if call.live_state else None
+
+
+def keep_live_state(session: Session, call_sid: str, state: dict) -> None:
+    """Keeps the gateway's state of a call for its next webhook, on the call's row: any
+    gateway process, after a restart or while Redis is down, carries the call on. An
+    ended call keeps none."""
+    call = find_call(session, call_sid)
+    if call is not None and call.ended_at is None:
+        call.live_state = json.dumps(state)
 
 
 # -- replies to voice webhooks, kept for Twilio's retries --------------------------------------

@@ -584,6 +584,9 @@ class VoiceCall(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     answered_at = Column(UTCDateTime, nullable=True)
     ended_at = Column(UTCDateTime, nullable=True)
+    # The gateway's state of the live call between webhooks (server/voice/prompts.CallState,
+    # as JSON): on the row, so any gateway process carries the call, with or without Redis.
+    live_state = Column(StoredText, nullable=True)
 
     __table_args__ = (one_of("voice_calls", "outcome", CallOutcome.ALL),)
 

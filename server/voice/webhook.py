@@ -66,6 +66,8 @@ from store.calls import (
     find_call,
     inbound_call,
     is_machine,
+    keep_live_state,
+    live_state,
     note_answered_by,
 )
 from store.conversations import conversation_language
@@ -82,8 +84,6 @@ bp = Blueprint("twilio_voice", __name__, url_prefix="/twilio/voice")
 
 CHANNEL = "voice"
 ACTOR = "gateway"
-CALL_STATE_SECONDS = 4 * 3600  # longer than any call
-
 # What the gateway says to the caller itself is in messaging/gateway_words.py (WORDS), in the
 # account's language (the bot's words are in domain.yml). The whisper below is for the
 # agent, not the borrower: it is said in the agents' language, English (the console and
@@ -142,7 +142,8 @@ def _lender() -> dict:
 
 
 def _save(live: Live) -> None:
-    services().state.save_call(live.call_sid, live.state.to_dict(), CALL_STATE_SECONDS)
+    with session_scope() as session:
+        keep_live_state(session, live.call_sid, live.state.to_dict())
 
 
 # -- the call is answered ------------------------------------------------------------------
@@ -242,20 +243,17 @@ def call_turn(step: int) -> str:
 
 
 def _live(call_sid: str, step: int) -> Optional[Live]:
-    """The call and its state. The state is rebuilt from the store when the gateway lost
-    it (a restart with in-memory state): the call goes on with an open question."""
+    """The call and the state its last webhook kept (store/calls.keep_live_state); a call
+    with none kept goes on with an open question."""
     with session_scope() as session:
         call = find_call(session, call_sid)
         if call is None or call.ended_at is not None or not call.conversation_id:
             return None
-        live = Live(call_sid, call.id, call.phone, call.account_id, CallState(
+        saved = live_state(call)
+        state = CallState.from_dict(saved) if saved else CallState(
             conversation_id=call.conversation_id,
-            language=conversation_language(session, call.conversation_id) or "en",
-        ), step)
-    saved = services().state.load_call(call_sid)
-    if saved:
-        live.state = CallState.from_dict(saved)
-    return live
+            language=conversation_language(session, call.conversation_id) or "en")
+        return Live(call_sid, call.id, call.phone, call.account_id, state, step)
 
 
 def _answer(live: Live, step: Step, heard: Optional[str]) -> str:
@@ -569,12 +567,12 @@ def call_status() -> Response:
     call_sid = twilio_field("CallSid", required=True)
     status = (form.get("CallStatus") or "").lower()
     with call_lock(call_sid):
-        saved = services().state.load_call(call_sid)
         with session_scope() as session:
             call = find_call(session, call_sid, request.args.get("call", type=row_id))
             if call is None:
                 log.info("status callback for an unknown call: %s", status)
                 return Response(status=204)
+            saved = live_state(call)  # end_call drops it
             outcome = end_call(session, call, status, form.get("AnsweredBy") or None)
             if call.attempt_id is not None:
                 record_status(session, form, call.attempt_id)
@@ -587,8 +585,6 @@ def call_status() -> Response:
                                "hung_up_mid_conversation": mid_conversation})
                 log.info("call %s: ended, %s%s", call.id, outcome,
                          " (hung up mid-conversation)" if mid_conversation else "")
-        if outcome is not None:
-            services().state.forget_call(call_sid)
     return Response(status=204)
 
 

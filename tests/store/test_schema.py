@@ -19,7 +19,7 @@ import store.db
 import store.schema
 from store.models import Arrangement, Base, Outcome, utcnow
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _values(condition: str) -> set:

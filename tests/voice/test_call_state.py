@@ -1,60 +1,41 @@
-"""A live call's state (its last prompt, re-prompt count, pending question) in the gateway
-state: in memory for one process, in a real Redis when several gateways share the calls."""
-import time
-import uuid
+"""A live call's state (its last prompt, re-prompt count, pending question) is kept on the
+call's row in the store between webhooks (store/calls.keep_live_state): any gateway
+process carries the call, after a restart or while Redis is down."""
+from sqlalchemy import select
 
-import pytest
-import redis
-
-import server.conversation.state
-from server.conversation.state import MemoryGatewayState, RedisGatewayState
+from store.calls import live_state
+from store.db import session_scope
+from store.models import VoiceCall
 from tests.support.accounts import BORROWER
 from tests.support.twilio import simulated_twilio
-from tests.support.voice import GREETING
+from tests.support.voice import ASK_ID, GREETING, VERIFIED
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
 
-@pytest.fixture(params=["memory", "redis"])
-def state(request, redis_url):
-    if request.param == "memory":
-        return MemoryGatewayState()
-    return RedisGatewayState(redis_url, prefix=f"repay-test-{uuid.uuid4().hex[:8]}:")
+def kept(call_sid):
+    with session_scope() as session:
+        call = session.execute(select(VoiceCall).where(VoiceCall.call_sid == call_sid)).scalar_one()
+        return live_state(call)
 
 
-def test_a_calls_state_is_kept_until_forgotten(state):
-    sid = f"CA{uuid.uuid4().hex}"
-    assert state.load_call(sid) is None
-    state.save_call(sid, {"failures": 1, "prompt": {"keys": {"1": "/affirm"}}}, ttl=60)
-    assert state.load_call(sid) == {"failures": 1, "prompt": {"keys": {"1": "/affirm"}}}
-    state.forget_call(sid)
-    assert state.load_call(sid) is None
+def test_a_calls_state_is_kept_on_its_row_until_the_call_ends(twilio, rasa):
+    rasa.script(GREETING)
+    call = twilio.call(BORROWER)
+    call.answer()
+    state = kept(call.call_sid)
+    assert state["prompt"]["expect"] == "birth_date" and state["failures"] == 0
+    call.silence()
+    assert kept(call.call_sid)["failures"] == 1
+    call.hang_up()
+    assert kept(call.call_sid) is None
 
 
-def test_a_saved_state_is_a_copy(state):
-    sid = f"CA{uuid.uuid4().hex}"
-    data = {"failures": 0}
-    state.save_call(sid, data, ttl=60)
-    data["failures"] = 5
-    assert state.load_call(sid) == {"failures": 0}
-
-
-def test_memory_state_expires(monkeypatch):
-    state = MemoryGatewayState()
-    now = time.monotonic()
-    state.save_call("CA1", {"failures": 0}, ttl=60)
-    monkeypatch.setattr(server.conversation.state.time, "monotonic", lambda: now + 61)
-    assert state.load_call("CA1") is None
-
-
-def test_redis_state_expires_by_itself(redis_url):
-    state = RedisGatewayState(redis_url, prefix=f"repay-test-{uuid.uuid4().hex[:8]}:")
-    state.save_call("CA1", {"failures": 0}, ttl=90)
-    assert 0 < redis.Redis.from_url(redis_url).ttl(f"{state.prefix}call:CA1") <= 90
-
-
-def test_two_gateways_sharing_redis_carry_one_call(make_app, rasa, redis_url):
-    """Twilio may send a call's webhooks to any gateway process behind the balancer."""
-    first = simulated_twilio(make_app(REDIS_URL=redis_url).test_client())
-    second = simulated_twilio(make_app(REDIS_URL=redis_url).test_client())
+def test_two_gateways_sharing_the_store_carry_one_call(make_app, rasa):
+    """Twilio may send a call's webhooks to any gateway process behind the balancer: no
+    Redis is needed for that."""
+    first = simulated_twilio(make_app().test_client())
+    second = simulated_twilio(make_app().test_client())
     rasa.script(GREETING)
     call = first.call(BORROWER)
     call.answer()
@@ -64,5 +45,17 @@ def test_two_gateways_sharing_redis_carry_one_call(make_app, rasa, redis_url):
     assert call.silence().gather is not None
     call.twilio = second
     assert call.silence().hangup  # the third silence in a row, counted across both
-    call.hang_up()  # and the state is dropped
-    assert RedisGatewayState(redis_url).load_call(call.call_sid) is None
+
+
+def test_a_call_goes_on_while_redis_is_down(make_app, rasa):
+    """Redis down: each answer by keys reaches the bot, read against the question the bot
+    asked (the 8 digits of a birth date, then the 4 of the ID)."""
+    call = simulated_twilio(make_app(REDIS_URL=UNREACHABLE_REDIS).test_client()).call(BORROWER)
+    rasa.script(GREETING, ASK_ID, VERIFIED)
+    assert call.answer().said[-1].startswith("What is your date of birth?")
+    asked = call.press("03141988")
+    assert rasa.messages()[-1] == "1988-03-14"
+    assert asked.gather["numDigits"] == "4"
+    verified = call.press("4821")
+    assert rasa.messages()[-1] == "4821"
+    assert any("453 dollars and 50 cents" in line for line in verified.said)

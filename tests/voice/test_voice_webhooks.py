@@ -348,3 +348,4 @@ def test_logs_hold_no_speech_keys_or_phone_numbers(call, rasa, caplog):
     assert caplog.records
     for secret in ("March 14", "1988", "4821", "neighbour", BORROWER, "Dana"):
         assert secret not in caplog.text
+
