@@ -526,6 +526,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="Rasa servers per language (default: RASA_PROCESSES, else 1); "
                              "more than one needs REDIS_URL")
     args = parser.parse_args(argv)
+    # A service manager's stop (SIGTERM) ends the stack as Ctrl-C does: its processes run in
+    # sessions of their own and would outlive it otherwise.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         config = StackConfig.from_env()
     except argparse.ArgumentTypeError as exc:
