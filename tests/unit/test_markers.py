@@ -11,7 +11,7 @@ from tests.support.paths import ROOT
 
 FILES = [
     "tests/store/test_accounts.py",  # each test on SQLite and on PostgreSQL
-    "tests/voice/test_call_state.py",  # in memory and on Redis; make_app with Redis
+    "tests/gateway/test_gateway_state.py",  # in memory and on Redis; make_app with Redis
     "tests/shared/test_policy.py",  # nothing but Python
     "tests/trainers/test_retrained_model.py",  # trains models, marked by hand
     "tests/e2e/test_internal_auth.py",  # the whole stack
@@ -40,16 +40,16 @@ def selected() -> Dict[str, Set[str]]:
 def test_markers_follow_what_each_test_uses():
     found = selected()
     store = "tests/store/test_accounts.py::test_demo_accounts_load_with_exact_amounts"
-    calls = "tests/voice/test_call_state.py::test_a_calls_state_is_kept_until_forgotten"
-    shared = "tests/voice/test_call_state.py::test_two_gateways_sharing_redis_carry_one_call"
+    claims = "tests/gateway/test_gateway_state.py::test_a_sid_is_claimed_once"
+    shared = "tests/gateway/test_gateway_state.py::test_the_gateway_runs_on_redis"
     retrained = "tests/trainers/test_retrained_model.py::test_an_approved_example_is_learnt_by_the_retrained_model"
     browser = "tests/e2e/test_console_browser.py::test_an_agent_takes_over_and_hands_back_in_the_browser"
     stack = "tests/e2e/test_internal_auth.py::test_rasas_http_api_needs_the_token"
 
     assert f"{store}[postgresql]" in found["postgres"]
     assert f"{store}[sqlite]" not in found["postgres"]
-    assert {f"{calls}[redis]", shared} <= found["redis"]
-    assert f"{calls}[memory]" not in found["redis"]
+    assert {f"{claims}[redis]", shared} <= found["redis"]
+    assert f"{claims}[memory]" not in found["redis"]
     assert {retrained, browser, stack} <= found["rasa"]
     assert found["browser"] == {browser, browser.replace(
         "test_an_agent_takes_over_and_hands_back_in_the_browser",
