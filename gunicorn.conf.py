@@ -16,6 +16,11 @@ import os
 import shutil
 from pathlib import Path
 
+# gunicorn's control socket is one path per user by default (~/.gunicorn/gunicorn.ctl), which
+# every gateway of that user on the machine would share; the gateway is run by signals and its
+# process manager, so it opens none.
+control_socket_disable = True
+
 
 def on_starting(server) -> None:
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -37,6 +37,8 @@ def test_a_replaced_gateway_worker_answers_what_waits_without_a_request(
     stack = Stack(config)
     try:
         stack.start("gateway", timeout=60)
+        # gunicorn.conf.py: no control socket shared with other gateways on the machine
+        assert "Control socket" not in (tmp_path / "log" / "gateway.log").read_text()
         fake_rasa.down()
         twilio = SimulatedTwilio(config.gateway_url, AUTH_TOKEN)
         assert twilio.sms(BORROWER, "hello") == [with_opt_out(gateway_reply("holding"))]
