@@ -138,11 +138,11 @@ def live_state(call: VoiceCall) -> Optional[dict]:
     return json.loads(call.live_state) if call.live_state else None
 
 
-def keep_live_state(session: Session, call_sid: str, state: dict) -> None:
+def keep_live_state(session: Session, call_id: int, state: dict) -> None:
     """Keeps the gateway's state of a call for its next webhook, on the call's row: any
     gateway process, after a restart or while Redis is down, carries the call on. An
     ended call keeps none."""
-    call = find_call(session, call_sid)
+    call = session.get(VoiceCall, call_id)
     if call is not None and call.ended_at is None:
         call.live_state = json.dumps(state)
 

@@ -141,9 +141,16 @@ def _lender() -> dict:
     }
 
 
-def _save(live: Live) -> None:
+def _say_and_keep(live: Live, texts: List[str]) -> None:
+    """Writes what the gateway says into the transcript and keeps the call's state for its
+    next webhook, in one transaction."""
     with session_scope() as session:
-        keep_live_state(session, live.call_sid, live.state.to_dict())
+        for text in texts:
+            spoken = speakable(text, live.state.language)
+            if spoken:
+                record_outbound(session, phone=live.phone, channel=CHANNEL, body=spoken,
+                                conversation_id=live.conversation_id)
+        keep_live_state(session, live.call_id, live.state.to_dict())
 
 
 # -- the call is answered ------------------------------------------------------------------
@@ -386,8 +393,7 @@ def _question(live: Live, before: List[str], inside: List[str]) -> str:
     (pending) takes a yes or a no, 1 or 2; otherwise the bot's last prompt says what the
     answer may be."""
     prompt = YES_NO if live.state.pending else live.state.prompt
-    _transcript_out(live, before + inside)
-    _save(live)
+    _say_and_keep(live, before + inside)
     return ask(before, inside, prompt, _voice(live), services().policy.voice.input_timeout_seconds,
                live.step)
 
@@ -396,8 +402,7 @@ def _question(live: Live, before: List[str], inside: List[str]) -> str:
 
 def _close(live: Live, texts: List[str]) -> str:
     live.state.finished = True
-    _transcript_out(live, texts)
-    _save(live)
+    _say_and_keep(live, texts)
     return close(texts, _voice(live))
 
 
@@ -409,8 +414,7 @@ def _close_or_ask_feedback(live: Live, texts: List[str]) -> str:
     if question is None:
         return _close(live, texts)
     live.state.pending = {"kind": "feedback", "say": [question]}
-    _transcript_out(live, texts + [question])
-    _save(live)
+    _say_and_keep(live, texts + [question])
     return ask(texts, [question], FEEDBACK_KEYS, _voice(live),
                services().policy.voice.input_timeout_seconds, live.step)
 
@@ -454,8 +458,7 @@ def _put_through(live: Live, texts: List[str], no_agent: List[str]) -> str:
     if not settings.agent_phone:
         return _close_with_follow_up(live, no_agent)
     live.state.finished = True
-    _transcript_out(live, texts)
-    _save(live)
+    _say_and_keep(live, texts)
     log.info("call %s: put through to the agents' line (handoff %s)", live.call_id, handoff_id)
     return transfer(texts, _voice(live), settings.agent_phone,
                     services().policy.voice.transfer_timeout_seconds, handoff_id, live.step)
@@ -503,15 +506,6 @@ def _transcript_in(live: Live, heard: Optional[str], status: str = MessageStatus
         if message is not None:
             # Never left `received`: a call's answer is not redelivered by SMS later.
             message.status = status
-
-
-def _transcript_out(live: Live, texts: List[str]) -> None:
-    with session_scope() as session:
-        for text in texts:
-            spoken = speakable(text, live.state.language)
-            if spoken:
-                record_outbound(session, phone=live.phone, channel=CHANNEL, body=spoken,
-                                conversation_id=live.conversation_id)
 
 
 # -- transfers and the end of the call ---------------------------------------------------------
