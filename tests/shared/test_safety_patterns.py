@@ -45,6 +45,18 @@ def test_explicit_english_phrases(patterns, text, expected):
     ("我失业了，能晚点还吗", ["hardship"]),
     ("这笔贷款不是我借的", ["dispute_debt"]),
     ("我要转人工", ["request_human"]),
+    # issue 16: the phrase inside a longer message with another request, other wording,
+    # traditional characters, voice fillers
+    ("我上个月被公司辞退了，能不能分几期还", ["hardship"]),
+    ("嗯 那个 就是 我爸前阵子走了，这个月能晚点还吗", ["hardship"]),
+    ("老板拖欠工资好几个月了，还款日能改一下吗", ["hardship"]),
+    ("我失業了，可以延期嗎", ["hardship"]),
+    ("你们要找的人不是我，别再打了", ["wrong_person", "opt_out"]),
+    ("這不是我的號碼", ["wrong_person"]),
+    ("这事交给律师处理了，别再联系我", ["legal_protection", "opt_out"]),
+    ("我压根没贷过款，欠多少跟我没关系", ["dispute_debt"]),
+    ("人工呢？我想分期", ["request_human"]),
+    ("回TD了还在发", ["opt_out"]),
 ])
 def test_explicit_chinese_phrases(patterns, text, expected):
     assert patterns["zh"].matched(text) == expected
@@ -61,6 +73,12 @@ def test_explicit_chinese_phrases(patterns, text, expected):
     ("zh", "别担心，我会还的"),
     ("zh", "你是真人吗"),
     ("zh", "不要打电话，发短信就行"),
+    ("zh", "我会不会失业"),
+    ("zh", "人工费是多少"),
+    ("zh", "工作日能还吗"),
+    ("zh", "不是打错了吧"),
+    ("zh", "你们会起诉我吗"),
+    ("zh", "等发工资就还"),
 ])
 def test_what_only_looks_like_a_safety_request_matches_nothing(patterns, lang, text):
     assert patterns[lang].matched(text) == []
