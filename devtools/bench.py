@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import tempfile
 import time
@@ -102,6 +103,8 @@ class Measured:
     elapsed: float = 0.0
     rasa_cpu: float = 0.0
     gateway_cpu: float = 0.0
+    actions_cpu: float = 0.0
+    client_cpu: float = 0.0  # this process: the simulated borrowers (and Twilio)
     busy: float = 0.0
     ticks: float = 0.0
 
@@ -139,6 +142,8 @@ def _summary(name: str, measured: Measured, rasa: bool = False, gateway: bool = 
         line += f"   rasa cpu {measured.cpu_per_turn * 1000:5.1f} ms/turn"
     if gateway:
         line += f"   gateway cpu {measured.gateway_cpu / len(timings) * 1000:5.1f} ms/turn"
+    line += (f"   actions cpu {measured.actions_cpu / len(timings) * 1000:4.1f}"
+             f"   client cpu {measured.client_cpu / len(timings) * 1000:4.1f} ms/turn")
     print(line)
     return figures
 
@@ -208,6 +213,11 @@ def main(argv=None) -> int:
         urls = {"tuned": stack.config.rasa_url, "stock": stack.config.stock_rasa_url}
         both = stack.config.rasa_urls_of("en")
         pids = {"tuned": stack.processes["rasa"].pid, "stock": stack.processes[STOCK_RASA].pid}
+        actions_pid, client_pid = stack.processes["actions"].pid, os.getpid()
+        both_pids = [stack.processes[name].pid for name in stack.config.rasa_names("en")]
+
+        def rasa_cpu(variant: str) -> float:
+            return sum(map(cpu_seconds, both_pids)) if variant == "two" else cpu_seconds(pids[variant])
 
         def straight_to(variant: str, accounts: List[dict]) -> Callable[[int, str], None]:
             def say(index: int, text: str) -> None:
@@ -249,17 +259,19 @@ def main(argv=None) -> int:
             via_gateway(0, text)
         for step in VOICE_SCRIPT:
             via_voice(0, step)
-        # Each path's Rasa: the stock one for its own path, the tuned one for the others.
+        # Each path's Rasa: the stock one for its own path, both tuned ones for the path that
+        # spreads over two, the first tuned one for the others.
         paths = [(via_rasa, SCRIPT, "tuned"), (via_stock, SCRIPT, "stock"),
-                 (via_two, SCRIPT, "tuned"), (via_gateway, SCRIPT, "tuned"),
+                 (via_two, SCRIPT, "two"), (via_gateway, SCRIPT, "tuned"),
                  (via_voice, VOICE_SCRIPT, "tuned")]
         measured = {path: Measured() for path, _, _ in paths}
         gateways = stack.children("gateway")  # gunicorn's workers
         for round_ in range(args.rounds):
             first = 2 + round_ * args.borrowers
             for path, script, variant in paths:
-                before = cpu_seconds(pids[variant])
+                before = rasa_cpu(variant)
                 gateway_before = sum(cpu_seconds(pid) for pid in gateways)
+                actions_before, client_before = cpu_seconds(actions_pid), cpu_seconds(client_pid)
                 busy_before, ticks_before = machine_busy()
                 timings, elapsed = _run(
                     args.borrowers, lambda i, t, p=path, f=first: p(f + i, t), script)
@@ -268,7 +280,9 @@ def main(argv=None) -> int:
                 measured[path].ticks += ticks - ticks_before
                 measured[path].gateway_cpu += \
                     sum(cpu_seconds(pid) for pid in gateways) - gateway_before
-                measured[path].rasa_cpu += cpu_seconds(pids[variant]) - before
+                measured[path].rasa_cpu += rasa_cpu(variant) - before
+                measured[path].actions_cpu += cpu_seconds(actions_pid) - actions_before
+                measured[path].client_cpu += cpu_seconds(client_pid) - client_before
                 measured[path].timings += timings
                 measured[path].elapsed += elapsed
         long_cpu = _long_conversations(
@@ -278,7 +292,7 @@ def main(argv=None) -> int:
               f"{len(VOICE_SCRIPT)} voice webhooks each, {args.rounds} rounds per path")
         rasa_figures = _summary("Rasa REST (baseline)", measured[via_rasa], rasa=True)
         _summary("stock Rasa REST", measured[via_stock], rasa=True)
-        two_figures = _summary("Rasa REST, 2 processes", measured[via_two])
+        two_figures = _summary("Rasa REST, 2 processes", measured[via_two], rasa=True)
         gateway_figures = _summary("gateway /twilio/sms", measured[via_gateway], rasa=True,
                                    gateway=True)
         voice_figures = _summary("gateway /twilio/voice", measured[via_voice], gateway=True)
@@ -289,6 +303,13 @@ def main(argv=None) -> int:
               f"throughput x{figures['tps'] / rasa_figures['tps']:.2f}")
     print(f"{'ratio 2/1 rasa throughput':<28} x{two_figures['tps'] / rasa_figures['tps']:.2f}   "
           f"p50 x{two_figures['p50'] / rasa_figures['p50']:.2f}")
+    # What this machine allows: every core busy with the two Rasa processes, the action server
+    # and the simulated borrowers at the CPU per turn just measured (Redis not counted).
+    two = measured[via_two]
+    per_turn = (two.rasa_cpu + two.actions_cpu + two.client_cpu) / len(two.timings)
+    ceiling = os.cpu_count() / per_turn
+    print(f"  ceiling on {os.cpu_count()} cores          x{ceiling / rasa_figures['tps']:.2f}   "
+          f"({ceiling:.1f} turns/s at {per_turn * 1000:.1f} ms of CPU per turn, all processes)")
     tuned, stock = measured[via_rasa].cpu_per_turn, measured[via_stock].cpu_per_turn
     print(f"ratio tuned/stock rasa cpu per turn x{tuned / stock:.2f}   "
           f"({tuned * 1000:.1f} ms against {stock * 1000:.1f} ms)")
