@@ -34,6 +34,11 @@ from store.models import AttemptState, ContactAttempt
 log = logging.getLogger(__name__)
 
 MAX_ENQUEUES = 20  # an attempt queued this often without a worker finishing it fails
+# A failed job is queued again after FIRST_RETRY, doubling with each failure up to
+# LAST_RETRY: a Redis or database blip costs a reminder seconds, a lasting fault is not
+# hammered (20 failures take about an hour and a half).
+FIRST_RETRY = dt.timedelta(seconds=5)
+LAST_RETRY = dt.timedelta(minutes=5)
 SWEEP_BATCH = 1000
 WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -65,10 +70,16 @@ def job_failed(job: Job, connection, exc_type, exc_value, traceback) -> None:
             attempt.state, attempt.reason = AttemptState.FAILED, f"job kept failing ({exc_type.__name__})"
             audit_attempt(session, attempt, "attempt_failed", error=exc_type.__name__)
             return
+        enqueues = attempt.enqueues
     abandoned = isinstance(exc_value, AbandonedJobError) or exc_type is AbandonedJobError
-    delay = dt.timedelta(seconds=0 if abandoned else 60)
+    delay = dt.timedelta(0) if abandoned else retry_delay(enqueues)
     log.warning("attempt %s: job %s failed (%s), queued again", attempt_id, job.id, exc_type.__name__)
     requeue(rt, attempt_id, now + delay, now)
+
+
+def retry_delay(enqueues: int) -> dt.timedelta:
+    """How long after its job's failure an attempt queued `enqueues` times is tried again."""
+    return min(LAST_RETRY, FIRST_RETRY * 2 ** max(0, enqueues - 1))
 
 
 @dataclass

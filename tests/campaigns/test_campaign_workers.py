@@ -145,8 +145,8 @@ def test_a_worker_rides_out_a_redis_restart(make_runtime, workers, tmp_path):
             with session_scope() as session:
                 counts = progress(session, run_id=report.run_id)
             return counts["waiting"] == 0 and counts["scheduled_later"] == 0
-        # A job that failed on the restart is retried a minute later, by RQ's scheduler or,
-        # when the restart took that down too, by the sweeper.
+        # A job that failed on the restart is retried seconds later (campaigns/jobs.py,
+        # retry_delay), by RQ's scheduler or, when the restart took that down too, by the sweeper.
         wait_for(finished, 120, workers, "the run to finish")
         assert worker.poll() is None, workers.logs()  # still working
         assert_exactly_once(eligible, blocked, workers)
