@@ -11,6 +11,12 @@ is confident. Then:
     (or below the fallback threshold): the intent becomes `check_safety` and `safety_check`
     names the guess, so the bot asks one yes-or-no question instead of acting on a guess or
     ignoring it (data/rules/safety.yml, actions/safety.py).
+  - otherwise a safety intent in `hint_intents` that the model ranks below its best guess at
+    `hint_above` or more counts as a pattern match would, with the model's confidence in it:
+    something else the message says ("things have been rough, can I pay in a month": a
+    deferral, and a hardship beside it). Only intents whose false alarm costs a borrower
+    nothing belong there (hardship: the softer path; request_human: a person answers); a
+    wrongly heard opt-out, wrong number, attorney or dispute would stop contact or collection.
 The actions honour the safety intents beside the message's intent (actions/safety.py).
 
 The pattern file is read at training and kept in the model, so a model always runs with the
@@ -34,6 +40,8 @@ from language import safety
 
 PATTERNS_KEY = "patterns"  # the pattern file, relative to the repository
 CONFIRM_BELOW_KEY = "confirm_below"
+HINT_ABOVE_KEY = "hint_above"
+HINT_INTENTS_KEY = "hint_intents"
 FALLBACK = "nlu_fallback"
 CHECK_INTENT = "check_safety"
 SAFETY_INTENTS = "safety_intents"
@@ -49,7 +57,7 @@ def _confidence(entry: Optional[dict]) -> float:
 class SafetyPatterns(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {PATTERNS_KEY: None, CONFIRM_BELOW_KEY: 0.0}
+        return {PATTERNS_KEY: None, CONFIRM_BELOW_KEY: 0.0, HINT_ABOVE_KEY: 0.0, HINT_INTENTS_KEY: []}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -100,15 +108,26 @@ class SafetyPatterns(GraphComponent):
         model_intent = best.get(INTENT_NAME_KEY)
         confident = intent.get(INTENT_NAME_KEY) != FALLBACK
         matched = self._patterns.matched(message.get(TEXT))
-        chosen, said = safety.decide(matched, model_intent, confident)
-        if chosen is not None:
-            self._set_intent(message, chosen, 1.0, ranking)
-        elif (not matched and model_intent in safety.SEVERITY
-              and (not confident or _confidence(best) < self._config[CONFIRM_BELOW_KEY])):
-            said = [i for i in said if i != model_intent]
+        if (not matched and model_intent in safety.SEVERITY
+                and (not confident or _confidence(best) < self._config[CONFIRM_BELOW_KEY])):
             self._set_intent(message, CHECK_INTENT, _confidence(best), ranking)
             message.set(SAFETY_CHECK, model_intent, add_to_output=True)
+            message.set(SAFETY_INTENTS, [], add_to_output=True)
+            return
+        hints = {name: conf for name, conf in self._hints(ranking[1:]).items() if name not in matched}
+        chosen, said = safety.decide([*matched, *hints], model_intent, confident)
+        if chosen in matched:
+            self._set_intent(message, chosen, 1.0, ranking)
+        elif chosen in hints:
+            self._set_intent(message, chosen, hints[chosen], ranking)
         message.set(SAFETY_INTENTS, said, add_to_output=True)
+
+    def _hints(self, below_best: List[dict]) -> Dict[str, float]:
+        """The hint intents the model ranks below its best guess at `hint_above` or more."""
+        above = self._config.get(HINT_ABOVE_KEY) or 0.0
+        wanted = set(self._config.get(HINT_INTENTS_KEY) or [])
+        return {r[INTENT_NAME_KEY]: _confidence(r) for r in below_best
+                if above and r.get(INTENT_NAME_KEY) in wanted and _confidence(r) >= above}
 
     @staticmethod
     def _set_intent(message: Message, name: str, confidence: float, ranking: List[dict]) -> None:

@@ -66,3 +66,49 @@ def test_anything_else_is_left_as_the_model_said(layer):
     assert data["safety_intents"] == []
     unsure = parsed(layer, "mmm", ("greet", 0.3), fallback=True)
     assert unsure["intent"]["name"] == "nlu_fallback"
+
+
+@pytest.fixture(scope="module")
+def hinted():
+    return SafetyPatterns({"patterns": None, "confirm_below": 0.6, "hint_above": 0.25,
+                           "hint_intents": ["hardship", "request_human"]}, None, None, safety.load("en"))
+
+
+def test_hardship_the_model_ranks_second_is_honoured_beside_the_request(hinted):
+    # No pattern names it ("things have been rough"): the model's second thought does.
+    data = parsed(hinted, "things have been rough since the shop shut, can I pay in a month",
+                  ("request_deferral", 0.6), ("hardship", 0.3), ("ask_amount", 0.1))
+    assert data["intent"] == {"name": "request_deferral", "confidence": 0.6}
+    assert data["safety_intents"] == ["hardship"]
+
+
+def test_a_person_ranked_second_joins_what_a_pattern_found(hinted):
+    data = parsed(hinted, "wrong number, get someone to sort this out",
+                  ("ask_who", 0.5), ("request_human", 0.4))
+    assert data["intent"]["name"] == "wrong_person"
+    assert data["safety_intents"] == ["wrong_person", "request_human"]
+
+
+def test_a_person_ranked_second_beside_a_question_takes_the_conversation(hinted):
+    # Whoever answers then answers the question too; the question's own action would not
+    # hand over.
+    data = parsed(hinted, "how much is left, and is there anyone real I could ring",
+                  ("ask_amount", 0.55), ("request_human", 0.35))
+    assert data["intent"] == {"name": "request_human", "confidence": 0.35}
+    assert data["safety_intents"] == ["request_human"]
+
+
+@pytest.mark.parametrize("ranking", [
+    [("ask_amount", 0.8), ("hardship", 0.2)],  # below hint_above
+    [("ask_amount", 0.6), ("dispute_debt", 0.35)],  # not a hint intent: its patterns decide
+])
+def test_other_second_thoughts_change_nothing(hinted, ranking):
+    data = parsed(hinted, "what is the balance on this", *ranking)
+    assert data["intent"]["name"] == "ask_amount"
+    assert data["safety_intents"] == []
+
+
+def test_no_hint_beside_a_question_about_an_unsure_guess(hinted):
+    data = parsed(hinted, "you lot can go away now", ("opt_out", 0.5), ("request_human", 0.3))
+    assert data["intent"]["name"] == "check_safety" and data["safety_check"] == "opt_out"
+    assert data["safety_intents"] == []
