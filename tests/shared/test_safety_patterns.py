@@ -33,6 +33,14 @@ def test_both_languages_have_reviewed_patterns_for_every_safety_intent(patterns)
     ("I dispute this debt", ["dispute_debt"]),
     ("I\u2019d like to speak to a real person", ["request_human"]),
     ("ＳＴＯＰ ＴＥＸＴＩＮＧ ＭＥ", ["opt_out"]),  # full-width, as some phones send it
+    # said inside a longer message, in texting style or indirectly (2026-12-07, issue 16)
+    ("who is this? I don't know any Dana", ["wrong_person"]),
+    ("this isn't Marcus, stop texting me", ["wrong_person", "opt_out"]),
+    ("I never borrowed from you, can someone call me", ["dispute_debt", "request_human"]),
+    ("is there anyone I can actually talk to? I can't pay this month", ["request_human"]),
+    ("money's been tight since I got laid off, can I pay next week", ["hardship"]),
+    ("been off work sick, need a few more weeks", ["hardship"]),
+    ("pls put me thru to a human, i want a plan", ["request_human"]),
 ])
 def test_explicit_english_phrases(patterns, text, expected):
     assert patterns["en"].matched(text) == expected
