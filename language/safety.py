@@ -8,6 +8,9 @@ each with an example it must match (checked when the file is loaded, so a broken
 fails training and the tests, never a conversation) and optionally `unless`, a pattern that
 cancels it ("don't stop texting me" is not an opt-out). The file's `never` sentences must
 match no pattern: they keep the precision in view ("I can't stop worrying about this").
+A pattern marked `ask: true` is one whose phrase usually, not always, says the intent ("I'm not
+<name>" against "I'm not british"): it never decides, the bot asks about it in one yes-or-no
+question instead, and `never` does not bind it.
 
 Pure Python: the NLU component (bot/components/safety_patterns.py), the gate and the tests
 use it; nothing here imports rasa.
@@ -61,6 +64,7 @@ class Pattern:
     regex: "re.Pattern[str]"
     example: str
     unless: Optional["re.Pattern[str]"] = None
+    ask: bool = False  # a match is asked about, never acted on
 
     def matches(self, normalised: str) -> bool:
         if not self.regex.search(normalised):
@@ -76,8 +80,15 @@ class SafetyPatterns:
 
     def matched(self, text: str) -> List[str]:
         """The safety intents whose patterns match `text`, most severe first."""
+        return self._intents(text, ask=False)
+
+    def to_ask(self, text: str) -> List[str]:
+        """The safety intents whose `ask` patterns match `text`, most severe first."""
+        return self._intents(text, ask=True)
+
+    def _intents(self, text: str, ask: bool) -> List[str]:
         said = normalise(text)
-        found = {p.intent for p in self.patterns if p.matches(said)}
+        found = {p.intent for p in self.patterns if p.ask == ask and p.matches(said)}
         return [intent for intent in SEVERITY if intent in found]
 
     def matching(self, text: str) -> List[Pattern]:
@@ -112,14 +123,15 @@ def parse(text: str, source: str = "<patterns>") -> SafetyPatterns:
                 raise PatternError(f"{where}: needs `pattern` and `example`")
             unless = entry.get("unless")
             pattern = Pattern(intent, _compile(entry["pattern"], where), str(entry["example"]),
-                              _compile(unless, where + " unless") if unless else None)
+                              _compile(unless, where + " unless") if unless else None,
+                              bool(entry.get("ask", False)))
             if not pattern.matches(normalise(pattern.example)):
                 raise PatternError(f"{where}: does not match its example {pattern.example!r}")
             patterns.append(pattern)
     never = tuple(str(s) for s in data.get("never") or ())
     found = SafetyPatterns(language, tuple(patterns), never)
     for sentence in never:
-        hits = found.matching(sentence)
+        hits = [p for p in found.matching(sentence) if not p.ask]
         if hits:
             raise PatternError(f"{source}: {sentence!r} (listed under `never`) matches "
                                f"{hits[0].intent} pattern {hits[0].regex.pattern!r}")

@@ -16,7 +16,10 @@ is confident. Then:
     something else the message says ("things have been rough, can I pay in a month": a
     deferral, and a hardship beside it). Only intents whose false alarm costs a borrower
     nothing belong there (hardship: the softer path; request_human: a person answers); a
-    wrongly heard opt-out, wrong number, attorney or dispute would stop contact or collection.
+    wrongly heard opt-out, wrong number, attorney or dispute would stop contact or collection;
+  - a pattern marked `ask` matched and nothing safety-critical was heard otherwise:
+    `check_safety` names its intent, as for an unsure guess ("I'm not <name>" is usually a
+    third party, but "I'm not british" is not).
 The actions honour the safety intents beside the message's intent (actions/safety.py).
 
 The pattern file is read at training and kept in the model, so a model always runs with the
@@ -116,7 +119,12 @@ class SafetyPatterns(GraphComponent):
             return
         hints = {name: conf for name, conf in self._hints(ranking[1:]).items() if name not in matched}
         chosen, said = safety.decide([*matched, *hints], model_intent, confident)
-        if chosen in matched:
+        ask = [i for i in self._patterns.to_ask(message.get(TEXT)) if i not in said]
+        if chosen is None and not said and ask:
+            # An `ask` pattern and nothing else safety-critical: one question about it.
+            self._set_intent(message, CHECK_INTENT, _confidence(best), ranking)
+            message.set(SAFETY_CHECK, ask[0], add_to_output=True)
+        elif chosen in matched:
             self._set_intent(message, chosen, 1.0, ranking)
         elif chosen in hints:
             self._set_intent(message, chosen, hints[chosen], ranking)

@@ -112,3 +112,14 @@ def test_no_hint_beside_a_question_about_an_unsure_guess(hinted):
     data = parsed(hinted, "you lot can go away now", ("opt_out", 0.5), ("request_human", 0.3))
     assert data["intent"]["name"] == "check_safety" and data["safety_check"] == "opt_out"
     assert data["safety_intents"] == []
+
+
+def test_i_am_not_a_name_is_asked_about_unless_the_model_is_sure(layer):
+    asked = parsed(layer, "I'm not dana", ("ask_who", 0.7), ("wrong_person", 0.2))
+    assert asked["intent"]["name"] == "check_safety" and asked["safety_check"] == "wrong_person"
+    assert asked["safety_intents"] == []
+    sure = parsed(layer, "I'm not dana", ("wrong_person", 0.9))
+    assert sure["intent"]["name"] == "wrong_person" and sure["safety_intents"] == ["wrong_person"]
+    # Beside an explicit request to stop, the stop is acted on and nothing is asked.
+    stop = parsed(layer, "I'm not dana, stop texting me", ("opt_out", 0.7))
+    assert stop["intent"]["name"] == "opt_out" and "safety_check" not in stop

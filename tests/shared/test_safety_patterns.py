@@ -105,6 +105,23 @@ def test_a_never_sentence_that_matches_is_refused():
         safety.parse(text)
 
 
+@pytest.mark.parametrize("text", ["I'm not dana", "no, im not marcus", "it's not kim, wrong number?"])
+def test_i_am_not_a_name_is_asked_about_never_acted_on(patterns, text):
+    assert patterns["en"].matched(text) == []
+    assert patterns["en"].to_ask(text) == ["wrong_person"]
+
+
+def test_this_is_not_a_name_is_acted_on(patterns):
+    assert patterns["en"].matched("no, this isn't dana") == ["wrong_person"]
+
+
+def test_an_ask_pattern_may_match_a_never_sentence_and_only_asks():
+    text = ('language: en\nintents:\n  wrong_person:\n    - pattern: "\\\\bi\'m not [a-z]+$"\n'
+            '      example: "i\'m not dana"\n      ask: true\nnever:\n  - "I\'m not british"\n')
+    parsed = safety.parse(text)
+    assert parsed.matched("I'm not british") == [] and parsed.to_ask("I'm not british") == ["wrong_person"]
+
+
 def test_an_intent_outside_the_safety_critical_ones_is_refused():
     text = 'language: en\nintents:\n  greet:\n    - pattern: "hi"\n      example: "hi"\n'
     with pytest.raises(safety.PatternError, match="greet"):
