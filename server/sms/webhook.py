@@ -164,7 +164,8 @@ def handle_inbound(inbound: Inbound) -> List[str]:
         if route.reply is not None:
             return route.reply
         try:
-            answer = svc.rasa.for_conversation(route.conversation_id).reply(
+            # The account's language, read with the routing: no second transaction for it.
+            answer = svc.rasa.for_language(route.language).reply(
                 route.conversation_id, inbound.body, route.message_id,
             )
         except RasaUnavailable as exc:
