@@ -54,8 +54,19 @@ def require_token(app: Sanic, token: str) -> None:
 warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk might not be")
 
 
+class SelectiveDomainExecutor(ActionExecutor):
+    """Rasa sends the domain (about 90 KB of JSON) only with the calls that need it
+    (`enable_selective_domain` in endpoints.yml: the forms' validation actions, and the actions
+    marked `send_domain` in domain.yml), and Rasa 3.6 sends no `domain_digest`, without which
+    rasa-sdk refuses a call that carries no domain. Such a call gets an empty domain: an action
+    that reads it and is not marked fails loudly (tests/actions/test_action_server.py)."""
+
+    def update_and_return_domain(self, payload, action_name):
+        return payload.get("domain") or {}
+
+
 def build_app(token: str, actions_package: str = "actions") -> Sanic:
-    executor = ActionExecutor()
+    executor = SelectiveDomainExecutor()
     executor.register_package(actions_package)
     app = create_app(executor, cors_origins="")  # no browser calls it: no CORS
     require_token(app, token)

@@ -21,6 +21,13 @@ command line runs.
   events part; everything when a conversation names a new form, or when an event changes
   the latest user message after states were read from it.
 
+- `RemoteAction._action_call_format` sends the action server the conversation's every event
+  with every custom action call, so a call cost Rasa (and the action server) more the longer
+  the conversation. The actions read the events of this turn and the one before at most
+  (rasa-sdk's forms this turn's slot events; actions/handoff.py whether it answered the
+  previous message too): the call carries the events from the previous user message on, or
+  from the session's start when that is later. Everything else in the call is Rasa's own.
+
 Each patch is pinned to the exact source of the function it replaces (a hash of it):
 when Rasa changes, the function is left alone and the process says so in its log, and
 tests/unit/test_rasa_speedups.py fails. REPAY_STOCK_RASA=1 runs Rasa without them.
@@ -59,7 +66,7 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
+from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker, EventVerbosity
 
 from bot.training import STOCK_RASA_SWITCH
 
@@ -116,6 +123,41 @@ def _validate_action_result(original: Callable) -> Callable:
         raise error
 
     return validate_action_result
+
+
+def recent_events(events: Any) -> List[Event]:
+    """The events an action call carries: from the previous user message on (the latest one is
+    this turn's), or from the latest session start when that is later."""
+    events = list(events)
+    users = 0
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, SessionStarted):
+            return events[index:]
+        if isinstance(event, UserUttered):
+            users += 1
+            if users == 2:
+                return events[index:]
+    return events
+
+
+def _action_call_format(original: Callable) -> Callable:
+    def action_call_format(self: RemoteAction, tracker: DialogueStateTracker,
+                           domain: Domain) -> Dict[Text, Any]:
+        tracker_state = tracker.current_state(EventVerbosity.NONE)
+        tracker_state["events"] = [event.as_dict() for event in recent_events(tracker.events)]
+        result = {
+            "next_action": self._name,
+            "sender_id": tracker.sender_id,
+            "tracker": tracker_state,
+            "version": rasa.__version__,
+        }
+        if (not self._is_selective_domain_enabled()
+                or domain.does_custom_action_explicitly_need_domain(self.name())):
+            result["domain"] = domain.as_dict()
+        return result
+
+    return action_call_format
 
 
 def _resolve_by_type(original: Callable) -> Callable:
@@ -370,6 +412,8 @@ def _states_for_tracker_history(original: Callable) -> Callable:
 PATCHES: List[Patch] = [
     Patch(RemoteAction, "_validate_action_result",
           "f8cdb4be6812396167ced74161b2ccd65c5ea676ad86d7d359d8c322d9d8dc42", _validate_action_result),
+    Patch(RemoteAction, "_action_call_format",
+          "428795b944f22edba142d278ec47a30098975b01463ba337ec447dade52a0492", _action_call_format),
     Patch(Event, "resolve_by_type",
           "b5cf570fa7f286c7059ec73d8880528d03a78b28cf4e80285a46079c0fa65968", _resolve_by_type),
     Patch(DialogueStateTracker, "applied_events",

@@ -2,6 +2,7 @@
 (actions/server.py, endpoints.yml)."""
 from __future__ import annotations
 
+import ast
 import os
 import socket
 import subprocess
@@ -90,3 +91,50 @@ def test_without_a_usable_secret_it_does_not_start(tmp_path, token):
     said = (tmp_path / "actions.log").read_text()
     assert "The action server refuses to start" in said and "ACTION_SERVER_TOKEN" in said
     assert "Traceback" not in said
+
+
+def test_an_action_rasa_sends_no_domain_is_answered(action_server):
+    # endpoints.yml: enable_selective_domain. Rasa 3.6 sends neither the domain nor a digest
+    # of it to an action that does not need it; rasa-sdk alone would refuse the call.
+    tracker = {"sender_id": "c-1", "slots": {}, "latest_message": {
+        "text": "you lot can go away now", "intent": {"name": "check_safety", "confidence": 0.5},
+        "safety_check": "opt_out"}, "events": [], "paused": False, "latest_event_time": None,
+        "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}
+    call = {"next_action": "action_start_safety_check", "sender_id": "c-1", "tracker": tracker,
+            "version": "3.6.21"}
+    answered = requests.post(f"{URL}/webhook", json=call, headers=bearer(TOKEN), timeout=10)
+    assert answered.status_code == 200, answered.text
+    slots = {e["name"]: e["value"] for e in answered.json()["events"] if e["event"] == "slot"}
+    assert slots["safety_check"] == "opt_out"
+
+
+def _reads_the_domain(node: ast.ClassDef) -> bool:
+    """Whether a class's own code reads the domain (not merely passes it on)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name) and sub.value.id == "domain":
+            return True
+        if isinstance(sub, ast.Call) and any(isinstance(a, ast.Name) and a.id == "domain" for a in sub.args):
+            name = sub.func.attr if isinstance(sub.func, ast.Attribute) else getattr(sub.func, "id", "")
+            if name not in ("get_validation_events", "run", "super"):
+                return True
+    return False
+
+
+def test_every_action_that_reads_the_domain_is_sent_it():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    sent = {name for entry in domain["actions"] if isinstance(entry, dict)
+            for name, options in entry.items() if (options or {}).get("send_domain")}
+    readers = []
+    for path in (ROOT / "actions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef) or not _reads_the_domain(node):
+                continue
+            names = [sub.value.value for sub in ast.walk(node) if isinstance(sub, ast.Return)
+                     and isinstance(sub.value, ast.Constant) and isinstance(sub.value.value, str)
+                     and sub.value.value.startswith(("action_", "validate_"))]
+            readers += names
+    assert {"action_session_start", "action_ask_relief_form_relief_choice"} <= set(readers)
+    for name in readers:
+        assert name.startswith("validate_") or name in sent, f"{name} reads the domain: mark it send_domain"
+    for config in ("endpoints.yml", "endpoints.redis.yml"):
+        assert yaml.safe_load((ROOT / config).read_text())["action_endpoint"]["enable_selective_domain"]

@@ -103,6 +103,39 @@ def test_install_replaces_every_function_and_the_switch_leaves_rasa_stock():
 
 # -- the same answers ------------------------------------------------------------------------
 
+def _conversation(*texts: str, session_before_last: bool = False) -> DialogueStateTracker:
+    events: List[Event] = [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(),
+                           ActionExecuted(ACTION_LISTEN_NAME)]
+    for n, text in enumerate(texts):
+        if session_before_last and n == len(texts) - 1:
+            events += [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(),
+                       ActionExecuted(ACTION_LISTEN_NAME)]
+        events += [UserUttered(text, {"name": "greet", "confidence": 1.0}),
+                   ActionExecuted("action_handle_not_understood"), ActionExecuted(ACTION_LISTEN_NAME)]
+    return DialogueStateTracker.from_events("c-1", events[:-1])  # mid-turn: an action runs
+
+
+def test_an_action_call_carries_the_events_from_the_previous_message_and_the_rest_as_rasa(domain):
+    original, replacement = replaced("_action_call_format")
+    action = RemoteAction("action_handle_not_understood", None)
+    tracker = _conversation(*(f"message {n}" for n in range(30)))
+    stock, ours = original(action, tracker, domain), replacement(action, tracker, domain)
+    users = [e["text"] for e in ours["tracker"]["events"] if e["event"] == "user"]
+    assert users == ["message 28", "message 29"]
+    assert ours["tracker"]["events"] == stock["tracker"]["events"][-len(ours["tracker"]["events"]):]
+    assert {**ours, "tracker": None} == {**stock, "tracker": None}  # the domain, name, version
+    assert {**ours["tracker"], "events": None} == {**stock["tracker"], "events": None}
+
+
+def test_an_action_call_after_a_new_session_carries_that_session_only(domain):
+    _, replacement = replaced("_action_call_format")
+    action = RemoteAction("action_handle_not_understood", None)
+    tracker = _conversation("earlier", "today", session_before_last=True)
+    events = replacement(action, tracker, domain)["tracker"]["events"]
+    assert events[0]["event"] == "session_started"
+    assert [e["text"] for e in events if e["event"] == "user"] == ["today"]
+
+
 VALID = {"events": [{"event": "slot", "name": "language", "value": "en"},
                     {"event": "action", "name": "action_listen"}],
          "responses": [{"text": "hi", "custom": {"identity_question": "birth_date"}}]}
