@@ -14,6 +14,7 @@ import pytest
 import requests
 import yaml
 
+from bot import domain_file
 from tests.support.paths import ROOT
 
 PORT = int(os.environ.get("REPAY_E2E_PORT_BASE", "15000")) + 77
@@ -121,7 +122,7 @@ def _reads_the_domain(node: ast.ClassDef) -> bool:
 
 
 def test_every_action_that_reads_the_domain_is_sent_it():
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    domain = domain_file.data()
     sent = {name for entry in domain["actions"] if isinstance(entry, dict)
             for name, options in entry.items() if (options or {}).get("send_domain")}
     readers = []
