@@ -112,7 +112,8 @@ def test_an_action_rasa_sends_no_domain_is_answered(action_server):
 def _reads_the_domain(node: ast.ClassDef) -> bool:
     """Whether a class's own code reads the domain (not merely passes it on)."""
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name) and sub.value.id == "domain":
+        if isinstance(sub, (ast.Subscript, ast.Attribute)) and isinstance(sub.value, ast.Name) \
+                and sub.value.id == "domain":  # domain[...], domain.get(...)
             return True
         if isinstance(sub, ast.Call) and any(isinstance(a, ast.Name) and a.id == "domain" for a in sub.args):
             name = sub.func.attr if isinstance(sub.func, ast.Attribute) else getattr(sub.func, "id", "")
