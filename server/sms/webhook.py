@@ -52,7 +52,15 @@ from store.messages import (
     record_outbound,
     set_status,
 )
-from store.models import Handoff, HandoffResolution, MessageStatus, Outcome, OutcomeKind, utcnow
+from store.models import (
+    Conversation,
+    Handoff,
+    HandoffResolution,
+    MessageStatus,
+    Outcome,
+    OutcomeKind,
+    utcnow,
+)
 from store.outcomes import is_opted_out, record_outcome, set_opt_out
 
 log = logging.getLogger(__name__)
@@ -217,6 +225,19 @@ def _record_reply(
 
 def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
     """Stores the message first, then settles everything the gateway answers itself."""
+    stored = _store(inbound)
+    if stored.reply is not None:
+        return stored
+    return _route(inbound, stored, may_ask_bot)
+
+
+def _store(inbound: Inbound) -> Route:
+    """The message stored, in a transaction of its own: SQLite lets one writer at a time, so
+    the routing's many reads do not hold the store's lock. What must never wait for the
+    routing is done here too: a keyword is answered (an opt-out takes effect with the message
+    that says it), and an identity answer is put apart at once (never in the transcript in
+    clear). A process that dies after this leaves the message RECEIVED, which redelivery
+    answers (server/conversation/redelivery.py)."""
     policy = services().policy
     expiry = dt.timedelta(minutes=policy.conversation.session_expiry_minutes)
     with session_scope() as session:
@@ -228,21 +249,33 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
         if message is None:
             log.info("message %s: duplicate, already stored", inbound.sid)
             return Route(conversation.id, None, [])
-
         language = conversation_language(session, conversation.id)
         keyword = classify(inbound.body)
-        held: Optional[_Held] = None
+        if keyword is not None:
+            _apply_keyword(session, keyword, inbound, conversation)
+            language = reply_language(inbound.body, language)
+            reply = _record_reply(session, inbound, conversation.id, message.id,
+                                  MessageStatus.HANDLED, [reply_for(keyword, policy, language)],
+                                  language)
+            return Route(conversation.id, message.id, reply, language)
         asked_identity = False
-        if keyword is None and inbound.body.strip() and conversation.handled_by == "bot" \
+        if inbound.body.strip() and conversation.handled_by == "bot" \
                 and pending_question(session, conversation.id):
             # The answer to the bot's identity question: never in the transcript in clear.
             hold_answer(session, message, inbound.body)
             asked_identity = True
-        if keyword is not None:
-            _apply_keyword(session, keyword, inbound, conversation)
-            language = reply_language(inbound.body, language)
-            status, reply = MessageStatus.HANDLED, [reply_for(keyword, policy, language)]
-        elif is_opted_out(session, inbound.phone, CHANNEL):
+        return Route(conversation.id, message.id, None, language, asked_identity)
+
+
+def _route(inbound: Inbound, stored: Route, may_ask_bot: bool) -> Route:
+    """A stored message the gateway answers itself, or the Route to Rasa. Reads first: the
+    only writes of the usual path (the gate's audit row) come last."""
+    policy = services().policy
+    language = stored.language
+    with session_scope() as session:
+        conversation = session.get(Conversation, stored.conversation_id)
+        held: Optional[_Held] = None
+        if is_opted_out(session, inbound.phone, CHANNEL):
             status, reply = MessageStatus.HANDLED, []  # stored; no reply, no bot
         elif not inbound.body.strip():
             status = MessageStatus.HANDLED
@@ -270,17 +303,18 @@ def _store_and_route(inbound: Inbound, may_ask_bot: bool) -> Route:
             reply = []
             if held.retry_at:
                 DEFERRED.labels("contact_rules").inc()
-        elif not may_ask_bot or has_deferred_before(session, conversation.id, message.id):
+        elif not may_ask_bot or has_deferred_before(session, conversation.id, stored.message_id):
             # Busy thread or earlier messages still waiting: keep the order.
             status, reply = MessageStatus.DEFERRED, [gateway_reply("holding", language)]
             DEFERRED.labels("thread_busy" if not may_ask_bot else "earlier_waiting").inc()
         else:
-            return Route(conversation.id, message.id, None, language, asked_identity)
+            return stored
 
-        reply = _record_reply(session, inbound, conversation.id, message.id, status, reply, language)
+        reply = _record_reply(session, inbound, conversation.id, stored.message_id, status, reply,
+                              language)
         if held is not None and held.retry_at is not None:
-            defer_until(session, message.id, held.retry_at)
-        return Route(conversation.id, message.id, reply, language)
+            defer_until(session, stored.message_id, held.retry_at)
+        return Route(conversation.id, stored.message_id, reply, language)
 
 
 VULNERABLE = "vulnerable"  # the handoff's reason
