@@ -175,6 +175,10 @@ class ReviewCapture:
         waited for one."""
         if asked_identity and could_be_identity_answer(text):
             return False
+        if parse is not None:  # most messages are not filed: judged before the store is read
+            verdict = judge(parse, self.low_confidence, self.sample_rate, f"message:{message_id}")
+            if verdict is None:
+                return False
         with session_scope() as session:
             message = session.get(Message, message_id)
             if message is None or is_identity_answer(message):
@@ -183,9 +187,9 @@ class ReviewCapture:
             parse = self._latest_parse(conversation_id, message_id, text)
             if parse is None:
                 return False
-        verdict = judge(parse, self.low_confidence, self.sample_rate, f"message:{message_id}")
-        if verdict is None:
-            return False
+            verdict = judge(parse, self.low_confidence, self.sample_rate, f"message:{message_id}")
+            if verdict is None:
+                return False
         with session_scope() as session:
             names, language = reviews.borrower_facts(session, conversation_id)
             redacted = redact(text, names)
