@@ -55,7 +55,7 @@ def parse_rating(text: str) -> Optional[Tuple[int, str]]:
 
 
 def take_answer(session, conversation: Conversation, body: str, now: dt.datetime) -> Optional[List[str]]:
-    """Inside the webhook's first transaction: the reply when `body` answers a waiting
+    """Inside the webhook's routing transaction: the reply when `body` answers a waiting
     question (the answer stored); None when it is for the bot (a waiting question closed)."""
     policy = services().policy.feedback
     request = feedback_store.waiting_question(

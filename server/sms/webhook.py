@@ -91,7 +91,7 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Route:
-    """What the first transaction decided: a reply now, or a question for Rasa."""
+    """What storing and routing the message decided: a reply now, or a question for Rasa."""
 
     conversation_id: Optional[str]
     message_id: Optional[int]

@@ -160,6 +160,32 @@ def test_message_abandoned_by_a_crashed_process_is_answered(app, sms, fake_rasa)
     assert [m.body for m in outbox()] == [with_opt_out("Bot heard: hello")]
 
 
+def test_a_message_whose_routing_failed_is_kept_and_answered_once(app, sms, fake_rasa, monkeypatch):
+    """The message is stored in a transaction of its own: when what follows fails (here the
+    gate's read), Twilio's retry of the webhook finds it stored, and redelivery answers it."""
+    import server.sms.webhook as webhook
+
+    def store_failing(*args, **kwargs):
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(webhook, "_gate_holds_answer", store_failing)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert sms("can I pay next week?", sid="SM-routing-failed").status_code == 500
+    assert [(m.body, m.status) for m in inbound()] == [("can I pay next week?", MessageStatus.RECEIVED)]
+
+    monkeypatch.undo()
+    retried = sms("can I pay next week?", sid="SM-routing-failed")  # Twilio's retry
+    assert (retried.status_code, retried.texts) == (200, [])
+    assert len(inbound()) == 1 and fake_rasa.messages() == []
+
+    with session_scope() as session:  # a webhook no longer lives: the message was abandoned
+        session.execute(update(Message).where(Message.direction == "in").values(
+            updated_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)))
+    assert redeliver_once(app).answered == 1
+    assert [m.body for m in outbox()] == [with_opt_out("Bot heard: can I pay next week?")]
+    assert fake_rasa.messages() == ["can I pay next week?"]
+
+
 def test_message_being_answered_right_now_is_left_alone(app, sms, fake_rasa):
     fake_rasa.down()
     sms("hello")
