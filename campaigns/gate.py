@@ -285,6 +285,8 @@ class Verdict:
     inputs: GateInputs
     profile: Jurisdiction
     overridden: bool = False
+    # The audit row of this decision, when the caller writes it (decide(..., audit_now=False)).
+    audit_entry: Optional[dict] = None
 
     @property
     def allowed(self) -> bool:
@@ -325,14 +327,18 @@ def decide(
     session: Session, policy: Policy, now: dt.datetime, *, channel: str, kind: str, actor: str,
     account_id: Optional[str] = None, phone: Optional[str] = None,
     conversation_id: Optional[str] = None, override: Optional[Override] = None,
-    exclude_attempt: Optional[int] = None, path: Optional[str] = None,
+    exclude_attempt: Optional[int] = None, path: Optional[str] = None, audit_now: bool = True,
 ) -> Verdict:
     """May this leave now? Asked by every sender (campaign workers, the bot's late answers,
     agents' replies, the hand-back notice, texts during a call, calls) and written to the
     audit trail, with the supervisor's override when one was given and the profile allows it.
 
     `kind` is lending.compliance's AUTOMATED, AGENT or REPLY; a REPLY in a conversation
-    the borrower never wrote in is an AGENT's contact (a person) or AUTOMATED (the service)."""
+    the borrower never wrote in is an AGENT's contact (a person) or AUTOMATED (the service).
+
+    `audit_now=False`: the audit row is left in `verdict.audit_entry` for the caller to write
+    (write_audit) in the transaction that records the contact itself, so that a gate asked in
+    a transaction that only reads keeps it read-only (the SMS webhook: SQLite's one writer)."""
     facts = account_facts(session, account_id) if account_id else None
     if facts is None:
         if phone is None:
@@ -359,9 +365,20 @@ def decide(
         action = "gate_refused"
         details.update(rule=decision.rule,
                        retry_at=decision.retry_at.isoformat() if decision.retry_at else None)
-    audit(session, actor, action, account_id=facts.account_id or None,
-          conversation_id=conversation_id, details=details)
+    entry = dict(actor=actor, action=action, account_id=facts.account_id or None,
+                 conversation_id=conversation_id, details=details)
+    if audit_now:
+        audit(session, **entry)
+    else:
+        verdict.audit_entry = entry
     return verdict
+
+
+def write_audit(session: Session, verdict: Verdict) -> None:
+    """Writes the audit row a decide(..., audit_now=False) left to its caller."""
+    if verdict.audit_entry is not None:
+        audit(session, **verdict.audit_entry)
+        verdict.audit_entry = None
 
 
 def refusal_json(verdict: Verdict) -> dict:

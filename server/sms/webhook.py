@@ -18,6 +18,7 @@ writing (server/sms/arrangement_notice.py) and the feedback question may follow.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import List, Optional
 from flask import Blueprint, Flask, Response, current_app, g, request
 from sqlalchemy import select
 
-from campaigns.gate import decide
+from campaigns.gate import Verdict, decide, write_audit
 from lending.compliance import REPLY
 from messaging.gateway_words import gateway_reply
 from messaging.sms_text import reply_bodies, twiml, with_opt_out
@@ -98,6 +99,7 @@ class Route:
     reply: Optional[List[str]]  # None: ask Rasa
     language: Optional[str] = None  # the account's: the gateway's own words and opt-out wording
     asked_identity: bool = False  # the message came while the bot waited for an identity answer
+    gate: Optional[Verdict] = None  # the gate's yes to the answer, audited with the reply
 
 
 def _xml(bodies: List[str]) -> Response:
@@ -196,6 +198,8 @@ def handle_inbound(inbound: Inbound) -> List[str]:
 def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str],
            answer: Optional[BotReply] = None) -> List[str]:
     with session_scope() as session:
+        if route.gate is not None:
+            write_audit(session, route.gate)
         if answer is not None:
             set_pending_question(session, route.conversation_id, answer.identity_question)
         return _record_reply(
@@ -268,13 +272,13 @@ def _store(inbound: Inbound) -> Route:
 
 
 def _route(inbound: Inbound, stored: Route, may_ask_bot: bool) -> Route:
-    """A stored message the gateway answers itself, or the Route to Rasa. Reads first: the
-    only writes of the usual path (the gate's audit row) come last."""
+    """A stored message the gateway answers itself, or the Route to Rasa. On the usual path
+    this transaction only reads: the gate's yes is audited with the reply (_reply)."""
     policy = services().policy
     language = stored.language
     with session_scope() as session:
         conversation = session.get(Conversation, stored.conversation_id)
-        held: Optional[_Held] = None
+        retry_at: Optional[dt.datetime] = None  # the gate holds the answer until then
         if is_opted_out(session, inbound.phone, CHANNEL):
             status, reply = MessageStatus.HANDLED, []  # stored; no reply, no bot
         elif not inbound.body.strip():
@@ -295,25 +299,27 @@ def _route(inbound: Inbound, stored: Route, may_ask_bot: bool) -> Route:
             reply = _person_will_reply(session, policy, conversation, language)
         elif (answered := feedback.take_answer(session, conversation, inbound.body, utcnow())) is not None:
             status, reply = MessageStatus.HANDLED, answered  # a rating of the conversation
-        elif (held := _gate_holds_answer(session, policy, conversation)) is not None:
+        elif not (gate := _ask_gate(session, policy, conversation)).allowed:
             # The bot's answer leaves like any text: the gate first. Held until a time, the
             # message waits for redelivery, which asks the gate again; held for good, a person
             # has the conversation.
-            status = MessageStatus.DEFERRED if held.retry_at else MessageStatus.HANDLED
+            retry_at = gate.decision.retry_at
+            status = MessageStatus.DEFERRED if retry_at else MessageStatus.HANDLED
             reply = []
-            if held.retry_at:
+            if retry_at:
                 DEFERRED.labels("contact_rules").inc()
         elif not may_ask_bot or has_deferred_before(session, conversation.id, stored.message_id):
             # Busy thread or earlier messages still waiting: keep the order.
+            write_audit(session, gate)
             status, reply = MessageStatus.DEFERRED, [gateway_reply("holding", language)]
             DEFERRED.labels("thread_busy" if not may_ask_bot else "earlier_waiting").inc()
         else:
-            return stored
+            return dataclasses.replace(stored, gate=gate)
 
         reply = _record_reply(session, inbound, conversation.id, stored.message_id, status, reply,
                               language)
-        if held is not None and held.retry_at is not None:
-            defer_until(session, stored.message_id, held.retry_at)
+        if retry_at is not None:
+            defer_until(session, stored.message_id, retry_at)
         return Route(conversation.id, stored.message_id, reply, language)
 
 
@@ -349,28 +355,23 @@ def _person_will_reply(session, policy, conversation, language: Optional[str]) -
     return [gateway_reply("person_will_reply", language, lender_name=policy.lender.name)]
 
 
-@dataclass(frozen=True)
-class _Held:
-    """The gate refuses the bot's answer now: until `retry_at` (the borrower's night, a time
-    they said does not suit them), or for good (None: a dispute, an attorney, a paid account)."""
-
-    retry_at: Optional[dt.datetime]
-
-
-def _gate_holds_answer(session, policy, conversation) -> Optional[_Held]:
+def _ask_gate(session, policy, conversation) -> Verdict:
+    """The gate's verdict on the bot's answer. A refusal is audited at once; a yes is audited
+    with the reply (_reply), so that this transaction stays read-only on the usual path."""
     verdict = decide(
         session, policy, dt.datetime.now(dt.timezone.utc), channel=CHANNEL, kind=REPLY,
         actor="gateway", account_id=conversation.account_id, phone=conversation.phone,
-        conversation_id=conversation.id, path="bot_answer",
+        conversation_id=conversation.id, path="bot_answer", audit_now=False,
     )
     if verdict.allowed:
-        return None
+        return verdict
+    write_audit(session, verdict)
     if verdict.decision.retry_at is None:
         # Collection has stopped on this account (DOMAIN: a dispute pauses it until a person
         # resolves it; an attorney or bankruptcy hands over): a person answers, not the bot.
         enqueue(session, conversation, "contact_rule")
         log.info("conversation %s: %s, handed to a person", conversation.id, verdict.decision.rule)
-    return _Held(verdict.decision.retry_at)
+    return verdict
 
 
 def locked_reply(policy, language: Optional[str]) -> str:

@@ -168,7 +168,7 @@ def test_a_message_whose_routing_failed_is_kept_and_answered_once(app, sms, fake
     def store_failing(*args, **kwargs):
         raise RuntimeError("the store went away")
 
-    monkeypatch.setattr(webhook, "_gate_holds_answer", store_failing)
+    monkeypatch.setattr(webhook, "_ask_gate", store_failing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert sms("can I pay next week?", sid="SM-routing-failed").status_code == 500
     assert [(m.body, m.status) for m in inbound()] == [("can I pay next week?", MessageStatus.RECEIVED)]

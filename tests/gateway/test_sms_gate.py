@@ -13,7 +13,7 @@ from server.conversation.redelivery import redeliver_once
 from store.db import session_scope
 from store.models import Account, AccountStatus, Handoff, Message, MessageStatus
 from tests.support.accounts import afternoon_zone
-from tests.support.store import inbound, outbox
+from tests.support.store import audit_trail, inbound, outbox
 
 CHINESE = "+8613800000001"  # DEMO-1005, under the cn profile
 
@@ -75,3 +75,25 @@ def test_a_message_waiting_for_the_bot_when_collection_stops_goes_to_a_person(ap
     with session_scope() as session:
         [handoff] = session.execute(select(Handoff)).scalars().all()
         assert handoff.reason == "contact_rule"
+
+
+def gate_decisions(path: str = "bot_answer") -> list:
+    return [(e.action, e.details.get("rule")) for e in audit_trail("gate_") if e.details["path"] == path]
+
+
+def test_each_answer_the_gate_let_go_is_audited_once_with_it(app, sms, fake_rasa):
+    # Written in the transaction that records the reply, which also holds when the bot is down
+    # and the holding reply goes instead.
+    move("DEMO-1001", afternoon_zone(13))
+    sms("can i pay friday")
+    assert gate_decisions() == [("gate_allowed", None)]
+    fake_rasa.down()
+    sms("hello?")
+    assert gate_decisions() == [("gate_allowed", None)] * 2
+
+
+def test_a_refusal_is_audited_when_the_gate_refuses(app, sms, fake_rasa):
+    move("DEMO-1005", afternoon_zone(23))
+    sms("你好", phone=CHINESE)
+    [(action, rule)] = gate_decisions()
+    assert action == "gate_refused" and rule
