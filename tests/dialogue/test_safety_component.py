@@ -120,6 +120,11 @@ def test_i_am_not_a_name_is_asked_about_unless_the_model_is_sure(layer):
     assert asked["safety_intents"] == []
     sure = parsed(layer, "I'm not dana", ("wrong_person", 0.9))
     assert sure["intent"]["name"] == "wrong_person" and sure["safety_intents"] == ["wrong_person"]
-    # Beside an explicit request to stop, the stop is acted on and nothing is asked.
+    # Beside an explicit request to stop, "I'm not <name>" is a stranger's reply: both are acted
+    # on and nothing is asked; "I'm not <word>" that is no name leaves the stop alone.
     stop = parsed(layer, "I'm not dana, stop texting me", ("opt_out", 0.7))
-    assert stop["intent"]["name"] == "opt_out" and "safety_check" not in stop
+    assert stop["intent"]["name"] == "wrong_person" and "safety_check" not in stop
+    assert stop["safety_intents"] == ["wrong_person", "opt_out"]
+    fed_up = parsed(layer, "I'm not interested, stop texting me", ("opt_out", 0.7))
+    assert fed_up["intent"]["name"] == "opt_out" and "safety_check" not in fed_up
+    assert fed_up["safety_intents"] == ["opt_out"]
