@@ -129,18 +129,29 @@ def multi_intent_messages(path: Path) -> List[Tuple[str, List[str]]]:
     """(text, intents) of each message of a two-intent held-out file (tests/nlu/multi_<lang>.yml:
     a `multi_intent:` list of `text:` and `intents: [first, second]`); ValueError, naming the
     item, when the file has another shape."""
+    return _labelled_messages(path, "multi_intent", 2, "`intents: [first, second]`")
+
+
+def dev_messages(path: Path) -> List[Tuple[str, List[str]]]:
+    """(text, intents) of each message of a development set (tests/nlu/dev_<lang>.yml: a
+    `messages:` list of `text:` and `intents: [first]` or `[first, second]`); ValueError,
+    naming the item, when the file has another shape."""
+    return _labelled_messages(path, "messages", 1, "`intents: [first]` or `[first, second]`")
+
+
+def _labelled_messages(path: Path, key: str, fewest: int, shape: str) -> List[Tuple[str, List[str]]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    items = data.get("multi_intent") if isinstance(data, dict) else None
+    items = data.get(key) if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise ValueError(f"{display_path(path)}: no `multi_intent:` list")
+        raise ValueError(f"{display_path(path)}: no `{key}:` list")
     found = []
     for number, item in enumerate(items, 1):
         if not (isinstance(item, dict) and set(item) == {"text", "intents"}
                 and isinstance(item["text"], str) and item["text"].strip()
-                and isinstance(item["intents"], list) and len(item["intents"]) == 2
+                and isinstance(item["intents"], list) and fewest <= len(item["intents"]) <= 2
                 and all(isinstance(name, str) for name in item["intents"])):
             raise ValueError(f"{display_path(path)}: item {number} needs `text:` and "
-                             "`intents: [first, second]` and nothing else")
+                             f"{shape} and nothing else")
         found.append((item["text"].strip(), list(item["intents"])))
     return found
 
@@ -221,6 +232,9 @@ class NluData:
         for path in sorted(self.heldout_dir.glob("multi_*.yml")):
             if any(normalise(text) == wanted for text, _ in multi_intent_messages(path)):
                 return path
+        for path in sorted(self.heldout_dir.glob("dev_*.yml")):  # read, but never trained on
+            if any(normalise(text) == wanted for text, _ in dev_messages(path)):
+                return path
         return None
 
     def check(self, intent: str, text: str, entities: Sequence[Entity] = ()) -> str:
@@ -274,8 +288,9 @@ class NluData:
                 return Written(intent, path, line, existing, already_present=True)
             heldout = self._in_heldout(text)
             if heldout is not None:
+                kind = "development" if heldout.name.startswith("dev_") else "held-out"
                 raise AnnotationRefused(
-                    f"\"{text}\" is a sentence of the held-out test set ({heldout.name}), "
+                    f"\"{text}\" is a sentence of the {kind} test set ({heldout.name}), "
                     "which is never trained on: write a different example"
                 )
             block = next((b for b in self.blocks() if b.intent == intent), None)

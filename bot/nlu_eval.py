@@ -28,6 +28,11 @@ def heldout_path(lang: str) -> Path:
     return HELDOUT_DIR / f"heldout_{lang}.yml"
 
 
+def dev_path(lang: str) -> Path:
+    """The development set (bot/nlu_dev.py): read to find what is missed, never trained on."""
+    return HELDOUT_DIR / f"dev_{lang}.yml"
+
+
 def multi_path(lang: str) -> Path:
     """The held-out messages that carry two intents at once (not part of the gate)."""
     return HELDOUT_DIR / f"multi_{lang}.yml"

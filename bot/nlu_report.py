@@ -29,8 +29,15 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from bot.annotation import NluData, _scan, display_path, multi_intent_messages, normalise
-from bot.nlu_eval import Evaluation, evaluate, heldout_path, multi_path
+from bot.annotation import (
+    NluData,
+    _scan,
+    dev_messages,
+    display_path,
+    multi_intent_messages,
+    normalise,
+)
+from bot.nlu_eval import Evaluation, dev_path, evaluate, heldout_path, multi_path
 from bot.nlu_gate import SAFETY_CRITICAL, checks, load_floors, print_report
 from bot.training import ROOT, ensure_model, nlu_dir
 
@@ -67,6 +74,10 @@ def contamination(lang: str, data_dir: Optional[Path] = None) -> List[Tuple[str,
                 found.append((block.intent, example))
     if multi_path(lang).exists():
         for text, intents in multi_intent_messages(multi_path(lang)):
+            if normalise(text) in training:
+                found.append(("+".join(intents), text))
+    if dev_path(lang).exists():  # read by trainers, but never trained on
+        for text, intents in dev_messages(dev_path(lang)):
             if normalise(text) in training:
                 found.append(("+".join(intents), text))
     return found

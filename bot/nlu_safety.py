@@ -174,10 +174,11 @@ def measure(lang: str, model: Path) -> SafetyFigures:
     return score(lang, single, multi, parses, safety.load(lang))
 
 
-def print_figures(figures: SafetyFigures, show_messages: bool = False) -> None:
+def print_figures(figures: SafetyFigures, show_messages: bool = False,
+                  title: str = "held-out and two-intent messages") -> None:
     """The table; `show_messages` lists the missed and wrongly flagged messages too (for
     trainers: never write patterns from them, docs/conversation.md, "The safety layer")."""
-    print(f"\nsafety layer ({figures.lang}): held-out and two-intent messages")
+    print(f"\nsafety layer ({figures.lang}): {title}")
     print(f"{'intent':<18}{'recall':>8}{'asked':>7}{'heard':>7}{'precision':>10}{'n':>5}"
           f"{'patterns: hits':>16}{'precision':>10}")
     for intent, f in figures.intents.items():

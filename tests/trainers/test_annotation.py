@@ -13,11 +13,12 @@ from bot.annotation import (
     Entity,
     NluData,
     _scan,
+    dev_messages,
     multi_intent_messages,
     normalise,
     taxonomy,
 )
-from bot.nlu_eval import multi_path
+from bot.nlu_eval import dev_path, multi_path
 from tests.support.paths import ROOT
 
 
@@ -166,3 +167,12 @@ def test_a_two_intent_held_out_message_is_never_written(nlu_dir):
     with pytest.raises(AnnotationRefused, match=r"held-out test set \(multi_en.yml\)"):
         data.add_example(intents[0], text)
     assert {p.name: p.read_text() for p in nlu_dir.glob("*.yml")} == before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_development_set_message_is_never_written(nlu_dir, lang):
+    # Trainers read the development set's misses (bot/nlu_dev.py); they write other sentences.
+    data = NluData(nlu_dir)
+    text, intents = dev_messages(dev_path(lang))[0]
+    with pytest.raises(AnnotationRefused, match=rf"development test set \(dev_{lang}.yml\)"):
+        data.add_example(intents[0], text)

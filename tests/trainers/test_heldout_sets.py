@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import bot.nlu_report as nlu_report
-from bot.annotation import _scan, multi_intent_messages, normalise, taxonomy
-from bot.nlu_eval import heldout_path, multi_path
+from bot.annotation import _scan, dev_messages, multi_intent_messages, normalise, taxonomy
+from bot.nlu_eval import dev_path, heldout_path, multi_path
 from bot.nlu_gate import SAFETY_CRITICAL
 
 LANGS = ["en", "zh"]
@@ -91,6 +91,50 @@ def test_a_malformed_file_is_refused_naming_the_item(tmp_path: Path, content, re
 
 def test_a_two_intent_message_in_the_training_data_is_reported(tmp_path: Path):
     text, intents = multi_intent_messages(multi_path("en"))[0]
+    (tmp_path / "copied.yml").write_text(
+        f'version: "3.1"\nnlu:\n- intent: {intents[0]}\n  examples: |\n    - {text}\n')
+    assert nlu_report.contamination("en", tmp_path) == [("+".join(intents), text)]
+
+
+# The development sets (tests/nlu/dev_<lang>.yml; bot/nlu_dev.py): read by trainers, so not a
+# measure the gate trusts, but written apart and never trained on. Messages that were already
+# training examples or held-out ones ("wrong number") were left out of them.
+MIN_DEV_SAFETY_CRITICAL = 30
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_development_set_names_known_intents_and_enough_of_each_safety_one(lang):
+    known = set(taxonomy()[0])
+    messages = dev_messages(dev_path(lang))
+    counts = Counter(intent for _, intents in messages for intent in intents)
+    assert {intent for _, intents in messages for intent in intents} <= known
+    assert {i: counts[i] for i in SAFETY_CRITICAL if counts[i] < MIN_DEV_SAFETY_CRITICAL} == {}
+    for text, intents in messages:
+        assert len(set(intents)) == len(intents), text
+        assert rank(intents[0]) <= rank(intents[-1]), text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_development_message_is_in_no_held_out_set(lang):
+    texts = {normalise(text) for text, _ in dev_messages(dev_path(lang))}
+    held_out = {normalise(example) for block in _scan(heldout_path(lang))[1]
+                for _, example in block.examples}
+    held_out |= {normalise(text) for text, _ in multi_intent_messages(multi_path(lang))}
+    assert texts & held_out == set()
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("messages:\n- text: stop\n  intents: []\n", "item 1 needs"),
+    ("messages:\n- text: hi\n  intents: [greet, ask_who, thank]\n", "item 1 needs"),
+    ("multi_intent:\n- text: hi\n  intents: [greet]\n", "no `messages:` list"),
+])
+def test_a_malformed_development_set_is_refused_naming_the_item(tmp_path: Path, content, reason):
+    path = tmp_path / "dev_xx.yml"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=reason):
+        dev_messages(path)
+
+
+def test_a_development_message_in_the_training_data_is_reported(tmp_path: Path):
+    text, intents = dev_messages(dev_path("en"))[0]
     (tmp_path / "copied.yml").write_text(
         f'version: "3.1"\nnlu:\n- intent: {intents[0]}\n  examples: |\n    - {text}\n')
     assert nlu_report.contamination("en", tmp_path) == [("+".join(intents), text)]
