@@ -13,7 +13,11 @@ their ratios, so each cost is read against another on the same machine at the sa
 - Rasa's own cost with bot/rasa_speedups.py and bot/redis_tracker_store.py against stock
   Rasa with its own Redis tracker store, on the same conversations;
 - two Rasa processes sharing the conversations (trackers and locks in Redis) against one;
-- turn 40 of a long conversation against turn 5 (the same message), tuned and stock.
+- turn 40 of a long conversation against turn 5 (the same message), tuned and stock;
+- the SMS path against Rasa straight for borrowers who text one at a time: with N borrowers at
+  once the cores are saturated and the ratio follows the CPU each path spends per turn (the
+  gateway's store work and compliance gate share the cores with Rasa); alone, it is the
+  latency the gateway adds to a turn.
 A voice turn is one <Gather> webhook: keys or speech in, the bot's next words out. One
 unmeasured conversation warms every path up, and the paths alternate round by round (each
 round with fresh borrowers), so none is favoured by running first or last. Rasa's CPU is
@@ -39,6 +43,8 @@ from typing import Callable, Dict, List, Sequence
 
 import redis
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 import store.db
 from devtools.stack import OFFLINE_TWILIO, STOCK_RASA, Stack, StackConfig
@@ -61,6 +67,9 @@ LONG_SCRIPT = SCRIPT[:3] + [
     ["how much do i owe", "can i pay it over 3 months", "no", "what happens if i don't pay",
      "when is it due"][n % 5] for n in range(LONG_TURNS - 3)]
 EARLY, LATE = 5, 40
+# Borrowers who text one at a time (nobody else about), on Rasa straight and through the
+# gateway: what the gateway adds to a turn when the cores are not shared with other turns.
+ALONE = 3
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
@@ -169,6 +178,20 @@ def _long_conversations(say: Dict[str, Callable[[int, str], None]], pids: Dict[s
     return cpu
 
 
+def fresh_database(url: str) -> None:
+    """Drops and creates a PostgreSQL database: each run imports the same borrowers."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        raise SystemExit(f"--database-url: a PostgreSQL URL, not {parsed.drivername}")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench")
     parser.add_argument("--borrowers", type=int, default=20)
@@ -178,6 +201,10 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL,
                         help=f"a Redis database for the benchmark alone, emptied first "
                              f"(default {DEFAULT_REDIS_URL})")
+    parser.add_argument("--database-url", default=None, metavar="URL",
+                        help="the store: an SQLite file of the run's own (default, the embedded "
+                             "set-up) or a PostgreSQL database, dropped and made afresh first "
+                             "(production's store)")
     parser.add_argument("--quick", action="store_true",
                         help="5 borrowers, 1 round, 3 long conversations: a smoke test")
     args = parser.parse_args(argv)
@@ -185,9 +212,12 @@ def main(argv=None) -> int:
         args.borrowers, args.rounds, args.long = 5, 1, 3
     redis.Redis.from_url(args.redis_url).flushdb()
     var = Path(tempfile.mkdtemp(prefix="repay-bench-"))
+    database_url = args.database_url or f"sqlite:///{var / 'repay.db'}"
+    if args.database_url:
+        fresh_database(args.database_url)
     config = StackConfig(
         rasa_port=25005, rasa_processes=2, stock_rasa_port=25009, actions_port=25055,
-        gateway_port=25000, languages=("en",), database_url=f"sqlite:///{var / 'repay.db'}",
+        gateway_port=25000, languages=("en",), database_url=database_url,
         tracker_db=str(var / "tracker.db"), redis_url=args.redis_url, log_dir=var / "log",
         extra_env={**OFFLINE_TWILIO},
     )
@@ -195,7 +225,7 @@ def main(argv=None) -> int:
     config.extra_env["RASA_URL"] = config.rasa_url
     store.db.connect(config.database_url)
     # One set of borrowers per round and path, plus warm-up borrowers (indexes 0 and 1).
-    per_path = args.borrowers * args.rounds + 2
+    per_path = args.borrowers * args.rounds + 2 + ALONE
     gateway_accounts = _accounts("BG", 7, per_path)
     direct = {"tuned": _accounts("BR", 8, per_path), "stock": _accounts("BS", 6, per_path),
               "two": _accounts("BT", 3, per_path)}
@@ -298,11 +328,18 @@ def main(argv=None) -> int:
                 measured[path].redis_cpu += redis_cpu() - redis_before
                 measured[path].timings += timings
                 measured[path].elapsed += elapsed
+        alone_first = 2 + args.borrowers * args.rounds
+        alone: Dict[Callable, List[float]] = {via_rasa: [], via_gateway: []}
+        for n in range(ALONE):  # the two paths take turns, borrower by borrower
+            for path in alone:
+                timings, _ = _run(1, lambda i, t, p=path, f=alone_first + n: p(f + i, t), SCRIPT)
+                alone[path] += timings
         long_cpu = _long_conversations(
             {variant: straight_to(variant, long[variant]) for variant in long}, pids, args.long)
 
         print(f"\n{args.borrowers} concurrent borrowers, {len(SCRIPT)} SMS turns or "
-              f"{len(VOICE_SCRIPT)} voice webhooks each, {args.rounds} rounds per path")
+              f"{len(VOICE_SCRIPT)} voice webhooks each, {args.rounds} rounds per path; "
+              f"the store: {make_url(database_url).get_backend_name()}")
         rasa_figures = _summary("Rasa REST (baseline)", measured[via_rasa], rasa=True)
         _summary("stock Rasa REST", measured[via_stock], rasa=True)
         two_figures = _summary("Rasa REST, 2 processes", measured[via_two], rasa=True)
@@ -314,6 +351,9 @@ def main(argv=None) -> int:
         print(f"{label:<24} p50 x{figures['p50'] / rasa_figures['p50']:.2f}   "
               f"p95 x{figures['p95'] / rasa_figures['p95']:.2f}   "
               f"throughput x{figures['tps'] / rasa_figures['tps']:.2f}")
+    sms_alone, rasa_alone = (statistics.median(alone[p]) for p in (via_gateway, via_rasa))
+    print(f"{'ratio SMS/Rasa p50, one borrower at a time':<44} x{sms_alone / rasa_alone:.2f}   "
+          f"({sms_alone * 1000:.0f} ms against {rasa_alone * 1000:.0f} ms, {ALONE} borrowers each)")
     print(f"{'ratio 2/1 rasa throughput':<28} x{two_figures['tps'] / rasa_figures['tps']:.2f}   "
           f"p50 x{two_figures['p50'] / rasa_figures['p50']:.2f}")
     # What this machine allows: every core busy with the two Rasa processes, the action server,
