@@ -75,22 +75,31 @@ def test_the_texts_carry_no_markup(lang):
         assert not set(text) & set("[]{}()"), text
 
 
-@pytest.mark.parametrize("content, reason", [
-    ("nlu: []\n", "no `multi_intent:` list"),
-    ("multi_intent:\n- text: stop\n  intents: [opt_out]\n", "item 1 needs"),
-    ("multi_intent:\n- text: hi\n  intents: [greet, ask_who]\n- text: x\n", "item 2 needs"),
-    ("multi_intent:\n- text: ''\n  intents: [greet, ask_who]\n", "item 1 needs"),
-    ("multi_intent:\n- text: hi\n  intents: [greet, ask_who]\n  intent: greet\n", "item 1 needs"),
-])
-def test_a_malformed_file_is_refused_naming_the_item(tmp_path: Path, content, reason):
-    path = tmp_path / "multi_xx.yml"
+MALFORMED = [
+    (multi_intent_messages, "nlu: []\n", "no `multi_intent:` list"),
+    (multi_intent_messages, "multi_intent:\n- text: stop\n  intents: [opt_out]\n", "item 1 needs"),
+    (multi_intent_messages, "multi_intent:\n- text: hi\n  intents: [greet, ask_who]\n- text: x\n", "item 2 needs"),
+    (multi_intent_messages, "multi_intent:\n- text: ''\n  intents: [greet, ask_who]\n", "item 1 needs"),
+    (multi_intent_messages, "multi_intent:\n- text: hi\n  intents: [greet, ask_who]\n  intent: greet\n",
+     "item 1 needs"),
+    (dev_messages, "messages:\n- text: stop\n  intents: []\n", "item 1 needs"),
+    (dev_messages, "messages:\n- text: hi\n  intents: [greet, ask_who, thank]\n", "item 1 needs"),
+    (dev_messages, "multi_intent:\n- text: hi\n  intents: [greet]\n", "no `messages:` list"),
+]
+
+
+@pytest.mark.parametrize("read, content, reason", MALFORMED)
+def test_a_malformed_file_is_refused_naming_the_item(tmp_path: Path, read, content, reason):
+    path = tmp_path / "set_xx.yml"
     path.write_text(content)
     with pytest.raises(ValueError, match=reason):
-        multi_intent_messages(path)
+        read(path)
 
 
-def test_a_two_intent_message_in_the_training_data_is_reported(tmp_path: Path):
-    text, intents = multi_intent_messages(multi_path("en"))[0]
+@pytest.mark.parametrize("read, path", [(multi_intent_messages, multi_path("en")),
+                                        (dev_messages, dev_path("en"))])
+def test_a_test_set_message_in_the_training_data_is_reported(tmp_path: Path, read, path):
+    text, intents = read(path)[0]
     (tmp_path / "copied.yml").write_text(
         f'version: "3.1"\nnlu:\n- intent: {intents[0]}\n  examples: |\n    - {text}\n')
     assert nlu_report.contamination("en", tmp_path) == [("+".join(intents), text)]
@@ -100,6 +109,8 @@ def test_a_two_intent_message_in_the_training_data_is_reported(tmp_path: Path):
 # measure the gate trusts, but written apart and never trained on. Messages that were already
 # training examples or held-out ones ("wrong number") were left out of them.
 MIN_DEV_SAFETY_CRITICAL = 30
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_development_set_names_known_intents_and_enough_of_each_safety_one(lang):
     known = set(taxonomy()[0])
@@ -119,22 +130,3 @@ def test_a_development_message_is_in_no_held_out_set(lang):
                 for _, example in block.examples}
     held_out |= {normalise(text) for text, _ in multi_intent_messages(multi_path(lang))}
     assert texts & held_out == set()
-
-
-@pytest.mark.parametrize("content, reason", [
-    ("messages:\n- text: stop\n  intents: []\n", "item 1 needs"),
-    ("messages:\n- text: hi\n  intents: [greet, ask_who, thank]\n", "item 1 needs"),
-    ("multi_intent:\n- text: hi\n  intents: [greet]\n", "no `messages:` list"),
-])
-def test_a_malformed_development_set_is_refused_naming_the_item(tmp_path: Path, content, reason):
-    path = tmp_path / "dev_xx.yml"
-    path.write_text(content)
-    with pytest.raises(ValueError, match=reason):
-        dev_messages(path)
-
-
-def test_a_development_message_in_the_training_data_is_reported(tmp_path: Path):
-    text, intents = dev_messages(dev_path("en"))[0]
-    (tmp_path / "copied.yml").write_text(
-        f'version: "3.1"\nnlu:\n- intent: {intents[0]}\n  examples: |\n    - {text}\n')
-    assert nlu_report.contamination("en", tmp_path) == [("+".join(intents), text)]
