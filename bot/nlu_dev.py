@@ -1,5 +1,5 @@
-"""The safety layer's figures on the development sets (tests/nlu/dev_<lang>.yml), with every
-miss and false alarm listed.
+"""The safety layer's figures on the development sets (tests/nlu/dev_<lang>.yml, then each later
+round, dev_<lang>_2.yml, ...), with every miss and false alarm listed.
 
 The held-out sets (tests/nlu/heldout_<lang>.yml, multi_<lang>.yml) measure; nobody writing
 patterns or training examples reads their messages. A development set is the other kind: written
@@ -7,7 +7,7 @@ apart from the training data and the patterns, by someone who had read neither, 
 its misses show what the patterns and the training data still lack. Its figures are therefore
 optimistic once it has been worked from; the held-out figures stay the ones the gate trusts.
 
-    python -m bot.nlu_dev --lang en [--model models/repay-en-....tar.gz]
+    python -m bot.nlu_dev --lang en [--model models/repay-en-....tar.gz] [--set tests/nlu/dev_en_2.yml]
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 from bot.annotation import dev_messages
-from bot.nlu_eval import dev_path
+from bot.nlu_eval import dev_paths
 from bot.nlu_safety import Labelled, SafetyFigures, parse_all, print_figures, score
 from bot.training import ensure_model
 from language import safety
@@ -40,11 +40,13 @@ def main(argv=None) -> int:
     parser.add_argument("--lang", default="en")
     parser.add_argument("--model", type=Path, default=None,
                         help="this model (default: the current one, trained if needed)")
-    parser.add_argument("--set", type=Path, default=None, help="default: tests/nlu/dev_<lang>.yml")
+    parser.add_argument("--set", type=Path, default=None,
+                        help="this set (default: each of tests/nlu/dev_<lang>*.yml in turn)")
     args = parser.parse_args(argv)
-    path = args.set or dev_path(args.lang)
-    figures = measure(args.lang, args.model or ensure_model(args.lang), path)
-    print_figures(figures, show_messages=True, title=f"development set {path.name}, read freely")
+    model = args.model or ensure_model(args.lang)
+    for path in [args.set] if args.set else dev_paths(args.lang):
+        print_figures(measure(args.lang, model, path), show_messages=True,
+                      title=f"development set {path.name}, read freely")
     return 0
 
 

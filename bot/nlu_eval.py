@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -28,9 +29,13 @@ def heldout_path(lang: str) -> Path:
     return HELDOUT_DIR / f"heldout_{lang}.yml"
 
 
-def dev_path(lang: str) -> Path:
-    """The development set (bot/nlu_dev.py): read to find what is missed, never trained on."""
-    return HELDOUT_DIR / f"dev_{lang}.yml"
+def dev_paths(lang: str) -> List[Path]:
+    """The development sets (bot/nlu_dev.py), one a round, oldest first (dev_<lang>.yml, then
+    dev_<lang>_2.yml, ...): read to find what is missed, never trained on."""
+    rounds = {int(m.group(1)): path for path in HELDOUT_DIR.glob(f"dev_{lang}_*.yml")
+              if (m := re.fullmatch(rf"dev_{lang}_(\d+)", path.stem))}
+    first = HELDOUT_DIR / f"dev_{lang}.yml"
+    return [first] * first.exists() + [rounds[n] for n in sorted(rounds)]
 
 
 def multi_path(lang: str) -> Path:

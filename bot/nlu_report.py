@@ -37,7 +37,7 @@ from bot.annotation import (
     multi_intent_messages,
     normalise,
 )
-from bot.nlu_eval import Evaluation, dev_path, evaluate, heldout_path, multi_path
+from bot.nlu_eval import Evaluation, dev_paths, evaluate, heldout_path, multi_path
 from bot.nlu_gate import SAFETY_CRITICAL, checks, load_floors, print_report
 from bot.training import ROOT, ensure_model, nlu_dir
 
@@ -76,8 +76,8 @@ def contamination(lang: str, data_dir: Optional[Path] = None) -> List[Tuple[str,
         for text, intents in multi_intent_messages(multi_path(lang)):
             if normalise(text) in training:
                 found.append(("+".join(intents), text))
-    if dev_path(lang).exists():  # read by trainers, but never trained on
-        for text, intents in dev_messages(dev_path(lang)):
+    for path in dev_paths(lang):  # read by trainers, but never trained on
+        for text, intents in dev_messages(path):
             if normalise(text) in training:
                 found.append(("+".join(intents), text))
     return found

@@ -12,7 +12,7 @@ import pytest
 
 import bot.nlu_report as nlu_report
 from bot.annotation import _scan, dev_messages, multi_intent_messages, normalise, taxonomy
-from bot.nlu_eval import dev_path, heldout_path, multi_path
+from bot.nlu_eval import dev_paths, heldout_path, multi_path
 from bot.nlu_gate import SAFETY_CRITICAL
 
 LANGS = ["en", "zh"]
@@ -97,7 +97,7 @@ def test_a_malformed_file_is_refused_naming_the_item(tmp_path: Path, read, conte
 
 
 @pytest.mark.parametrize("read, path", [(multi_intent_messages, multi_path("en")),
-                                        (dev_messages, dev_path("en"))])
+                                        *[(dev_messages, p) for p in dev_paths("en")]])
 def test_a_test_set_message_in_the_training_data_is_reported(tmp_path: Path, read, path):
     text, intents = read(path)[0]
     (tmp_path / "copied.yml").write_text(
@@ -111,10 +111,17 @@ def test_a_test_set_message_in_the_training_data_is_reported(tmp_path: Path, rea
 MIN_DEV_SAFETY_CRITICAL = 30
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_a_development_set_names_known_intents_and_enough_of_each_safety_one(lang):
+DEV_SETS = [path for lang in LANGS for path in dev_paths(lang)]
+
+
+def test_each_language_has_a_development_set():
+    assert {lang: len(dev_paths(lang)) for lang in LANGS if not dev_paths(lang)} == {}
+
+
+@pytest.mark.parametrize("path", DEV_SETS, ids=lambda p: p.name)
+def test_a_development_set_names_known_intents_and_enough_of_each_safety_one(path):
     known = set(taxonomy()[0])
-    messages = dev_messages(dev_path(lang))
+    messages = dev_messages(path)
     counts = Counter(intent for _, intents in messages for intent in intents)
     assert {intent for _, intents in messages for intent in intents} <= known
     assert {i: counts[i] for i in SAFETY_CRITICAL if counts[i] < MIN_DEV_SAFETY_CRITICAL} == {}
@@ -124,8 +131,12 @@ def test_a_development_set_names_known_intents_and_enough_of_each_safety_one(lan
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_development_message_is_in_no_held_out_set(lang):
-    texts = {normalise(text) for text, _ in dev_messages(dev_path(lang))}
+def test_a_development_message_is_in_no_held_out_set_and_no_earlier_round(lang):
+    texts = set()
+    for path in dev_paths(lang):
+        round_texts = {normalise(text) for text, _ in dev_messages(path)}
+        assert round_texts & texts == set(), path.name
+        texts |= round_texts
     held_out = {normalise(example) for block in _scan(heldout_path(lang))[1]
                 for _, example in block.examples}
     held_out |= {normalise(text) for text, _ in multi_intent_messages(multi_path(lang))}
