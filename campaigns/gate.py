@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from campaigns.facts import AccountFacts, account_facts
@@ -310,17 +310,15 @@ def last_inbound(session: Session, conversation_id: Optional[str]) -> Optional[d
     from when it was answered, before they have said a word."""
     if not conversation_id:
         return None
-    found = session.execute(
-        select(func.max(Message.created_at)).where(
+    times = union_all(
+        select(func.max(Message.created_at).label("at")).where(
             Message.conversation_id == conversation_id, Message.direction == "in"
-        )
-    ).scalar()
-    called = session.execute(
-        select(func.max(VoiceCall.answered_at)).where(
+        ),
+        select(func.max(VoiceCall.answered_at).label("at")).where(
             VoiceCall.conversation_id == conversation_id, VoiceCall.direction == "inbound"
-        )
-    ).scalar()
-    return max((t for t in (found, called) if t is not None), default=None)
+        ),
+    ).subquery()
+    return session.execute(select(func.max(times.c.at))).scalar()
 
 
 def decide(

@@ -164,8 +164,15 @@ def conversation_verified(session: Session, conversation_id: str) -> bool:
 # --- identity answers out of the transcript ---------------------------------------------------
 
 
-def set_pending_question(session: Session, conversation_id: str, question: Optional[str]) -> None:
-    """What the bot's last reply asked (None: no identity question is waiting)."""
+NOT_READ = object()  # set_pending_question's `waiting`: the caller did not read it
+
+
+def set_pending_question(session: Session, conversation_id: str, question: Optional[str],
+                         *, waiting=NOT_READ) -> None:
+    """What the bot's last reply asked (None: no identity question is waiting). `waiting`:
+    what pending_question read in this conversation's lock, which spares reading it again."""
+    if waiting is None and question not in IdentityQuestion.ASKED:
+        return  # nothing was waiting and nothing is asked
     row = session.get(PendingIdentityQuestion, conversation_id)
     if question not in IdentityQuestion.ASKED:
         if row is not None:

@@ -100,6 +100,7 @@ class Route:
     language: Optional[str] = None  # the account's: the gateway's own words and opt-out wording
     asked_identity: bool = False  # the message came while the bot waited for an identity answer
     gate: Optional[Verdict] = None  # the gate's yes to the answer, audited with the reply
+    pending: Optional[str] = None  # the identity question waiting when the message came
 
 
 def _xml(bodies: List[str]) -> Response:
@@ -201,19 +202,21 @@ def _reply(inbound: Inbound, route: Route, status: str, bodies: List[str],
         if route.gate is not None:
             write_audit(session, route.gate)
         if answer is not None:
-            set_pending_question(session, route.conversation_id, answer.identity_question)
+            set_pending_question(session, route.conversation_id, answer.identity_question,
+                                 waiting=route.pending)  # read in the same lock
         return _record_reply(
             session, inbound, route.conversation_id, route.message_id, status, bodies,
-            route.language,
+            route.language, held=route.asked_identity,
         )
 
 
 def _record_reply(
     session, inbound: Inbound, conversation_id: str, message_id: int, status: str,
-    bodies: List[str], language: Optional[str],
+    bodies: List[str], language: Optional[str], held: bool = False,
 ) -> List[str]:
-    """Marks the inbound message and records the reply exactly as it is sent."""
-    set_status(session, message_id, status)
+    """Marks the inbound message and records the reply exactly as it is sent. `held`: the
+    message was held apart as an identity answer (_store)."""
+    set_status(session, message_id, status, held=held)
     bodies = [with_opt_out(body, language or "en") for body in bodies]
     for body in bodies:
         record_outbound(
@@ -262,13 +265,12 @@ def _store(inbound: Inbound) -> Route:
                                   MessageStatus.HANDLED, [reply_for(keyword, policy, language)],
                                   language)
             return Route(conversation.id, message.id, reply, language)
-        asked_identity = False
-        if inbound.body.strip() and conversation.handled_by == "bot" \
-                and pending_question(session, conversation.id):
+        pending = pending_question(session, conversation.id) if inbound.body.strip() else None
+        asked_identity = pending is not None and conversation.handled_by == "bot"
+        if asked_identity:
             # The answer to the bot's identity question: never in the transcript in clear.
             hold_answer(session, message, inbound.body)
-            asked_identity = True
-        return Route(conversation.id, message.id, None, language, asked_identity)
+        return Route(conversation.id, message.id, None, language, asked_identity, pending=pending)
 
 
 def _route(inbound: Inbound, stored: Route, may_ask_bot: bool) -> Route:
@@ -317,7 +319,7 @@ def _route(inbound: Inbound, stored: Route, may_ask_bot: bool) -> Route:
             return dataclasses.replace(stored, gate=gate)
 
         reply = _record_reply(session, inbound, conversation.id, stored.message_id, status, reply,
-                              language)
+                              language, held=stored.asked_identity)
         if retry_at is not None:
             defer_until(session, stored.message_id, retry_at)
         return Route(conversation.id, stored.message_id, reply, language)

@@ -485,3 +485,24 @@ def test_a_vulnerable_borrower_is_left_to_people_while_the_policy_says_so(db):
         update={"exclude_from_campaigns": False})})
     assert gate_for("V-1", policy=included).allowed
     assert gate_for("V-1", policy=POLICY).rule == Rule.VULNERABLE
+
+
+def test_a_reply_counts_from_the_borrowers_last_text_or_answered_call_whichever_is_later(db):
+    from campaigns.gate import last_inbound
+    from store.db import session_scope
+    from store.models import Message, VoiceCall
+
+    load_accounts([account("B-1")])
+    conversation_id = borrower_wrote("B-1")
+    with session_scope() as session:
+        text = session.query(Message).filter_by(conversation_id=conversation_id).one()
+        wrote = text.created_at
+        assert last_inbound(session, conversation_id) == wrote and wrote.tzinfo is not None
+        called = wrote + dt.timedelta(minutes=3)
+        session.add(VoiceCall(direction="inbound", phone=text.phone, conversation_id=conversation_id,
+                              answered_at=called))
+        session.add(VoiceCall(direction="outbound", phone=text.phone, conversation_id=conversation_id,
+                              answered_at=called + dt.timedelta(minutes=5)))  # the lender's call
+        session.flush()
+        assert last_inbound(session, conversation_id) == called
+        assert last_inbound(session, None) is None
