@@ -35,7 +35,7 @@ def dev_paths(lang: str) -> List[Path]:
     rounds = {int(m.group(1)): path for path in HELDOUT_DIR.glob(f"dev_{lang}_*.yml")
               if (m := re.fullmatch(rf"dev_{lang}_(\d+)", path.stem))}
     first = HELDOUT_DIR / f"dev_{lang}.yml"
-    return [first] * first.exists() + [rounds[n] for n in sorted(rounds)]
+    return ([first] if first.exists() else []) + [rounds[n] for n in sorted(rounds)]
 
 
 def multi_path(lang: str) -> Path:

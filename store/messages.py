@@ -47,11 +47,12 @@ def record_outbound(
     return message
 
 
-def set_status(session: Session, message_id: int, status: str, *, held: Optional[bool] = None) -> None:
-    """`held`: whether the message was held as an identity answer, when the caller knows
-    (None: looked up)."""
+def set_status(session: Session, message_id: int, status: str, *,
+               held_apart: Optional[bool] = None) -> None:
+    """`held_apart`: whether the message was held apart as an identity answer, when the caller
+    knows (None: looked up)."""
     session.execute(update(Message).where(Message.id == message_id).values(status=status))
-    if status in (MessageStatus.ANSWERED, MessageStatus.HANDLED) and held is not False:
+    if status in (MessageStatus.ANSWERED, MessageStatus.HANDLED) and held_apart is not False:
         held = session.get(HeldIdentityAnswer, message_id)
         if held is None:
             return

@@ -216,7 +216,7 @@ def _record_reply(
 ) -> List[str]:
     """Marks the inbound message and records the reply exactly as it is sent. `held`: the
     message was held apart as an identity answer (_store)."""
-    set_status(session, message_id, status, held=held)
+    set_status(session, message_id, status, held_apart=held)
     bodies = [with_opt_out(body, language or "en") for body in bodies]
     for body in bodies:
         record_outbound(
