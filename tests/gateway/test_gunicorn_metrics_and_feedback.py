@@ -79,6 +79,9 @@ def test_counts_survive_a_replaced_worker(tmp_path, fake_rasa, policy_file):
 def test_after_a_promise_the_question_follows_the_reply_and_a_rating_is_thanked(tmp_path, fake_rasa, policy_file):
     policy = yaml.safe_load(policy_file.read_text())
     policy["feedback"] = {"ask": True}
+    # The fake bot writes to the store (an fsync) before it answers: on a busy machine that
+    # can outlast the suite's 1 s timeout, and the borrower would get the holding reply.
+    policy["conversation"]["rasa_timeout_seconds"] = 8
     policy_file.write_text(yaml.safe_dump(policy))
     fake_rasa.slots = {}
 
